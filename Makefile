@@ -1,0 +1,154 @@
+# cnab-tools: offline archive and relocation suite for CNAB bundles.
+#
+#   make                 build the library and the four tools
+#   make check           install what is missing (make deps), build, test
+#   make demo            install, build, and run the README's flow
+#   make lint            formatting and banned-function checks
+#   make install         PREFIX=/usr/local DESTDIR=
+#
+#   V=1                  show the commands
+#   DEVELOPER=1          strict warnings, -Werror
+#   SANITIZE=address,undefined   build with sanitizers
+
+VERSION = 0.1.0
+
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+DESTDIR ?=
+
+CC ?= cc
+AR ?= ar
+PKG_CONFIG ?= pkg-config
+INSTALL ?= install
+
+PKGS = libarchive zlib libcrypto jansson yaml-0.1 libcurl
+TEST_PKGS = cmocka
+
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -I. \
+	-DCNAB_VERSION='"$(VERSION)"' -Wall -Wextra $(CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS)
+
+ifdef DEVELOPER
+ALL_CFLAGS += -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla -Wpointer-arith -Wwrite-strings -Wundef \
+	-Wno-error=deprecated-declarations
+endif
+ifdef SANITIZE
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+# Evaluated only when something is compiled, after the dependency check.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+ifneq ($(V),1)
+QUIET_CC = @echo '   ' CC $@;
+QUIET_AR = @echo '   ' AR $@;
+QUIET_LINK = @echo '   ' LINK $@;
+QUIET_GEN = @echo '   ' GEN $@;
+endif
+
+LIB = libcnab.a
+
+LIB_OBJS =
+LIB_OBJS += common/buf.o
+LIB_OBJS += common/status.o
+
+FE_OBJS =
+
+TOOLS =
+
+UNIT_TESTS =
+UNIT_TESTS += tests/unit/test-buf
+
+TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))
+UNIT_OBJS = $(addsuffix .o,$(UNIT_TESTS))
+ALL_OBJS = $(LIB_OBJS) $(FE_OBJS) $(TOOL_OBJS) $(UNIT_OBJS)
+
+.PHONY: all check test unit cli integration demo deps lint install \
+	uninstall clean bench fuzz FORCE
+.DELETE_ON_ERROR:
+
+all: $(TOOLS)
+
+# Rebuild everything when the flags change (git's GIT-CFLAGS).
+build/FLAGS: FORCE
+	@mkdir -p build
+	@flags='$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)'; \
+	if test x"$$flags" != x"`cat $@ 2>/dev/null`"; then \
+		echo "$$flags" >$@; \
+	fi
+
+# A clear error when a library the build needs is missing.
+build/deps.ok: Makefile
+	@mkdir -p build
+	@command -v $(PKG_CONFIG) >/dev/null 2>&1 || { \
+		echo "error: pkg-config not found: run 'make deps'" >&2; \
+		exit 1; }
+	@for p in $(PKGS) $(TEST_PKGS); do \
+		$(PKG_CONFIG) --exists $$p || { \
+		echo "error: library '$$p' not found by pkg-config:" \
+			"run 'make deps' (as root) to install it" >&2; \
+		exit 1; }; \
+	done
+	@touch $@
+
+%.o: %.c build/FLAGS | build/deps.ok
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+tests/unit/%.o: tests/unit/%.c build/FLAGS | build/deps.ok
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) \
+		-MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	$(QUIET_AR)rm -f $@ && $(AR) rcs $@ $^
+
+$(TOOLS): %: tools/%.o $(FE_OBJS) $(LIB)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(UNIT_TESTS): %: %.o $(LIB)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) \
+		$(TEST_LIBS) $(PKG_LIBS)
+
+-include $(ALL_OBJS:.o=.d)
+
+deps:
+	@tests/deps.sh
+
+# The README's test command: set up, build, run every test.
+check: deps
+	@$(MAKE) --no-print-directory test
+
+test: unit cli integration
+
+unit: $(UNIT_TESTS)
+	@tests/run-unit.sh $(UNIT_TESTS)
+
+cli: all
+	@tests/cli/run.sh
+
+integration: all
+	@tests/integration/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh
+
+lint:
+	@tests/lint.sh
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
+
+uninstall:
+	rm -f $(patsubst %,$(DESTDIR)$(BINDIR)/%,$(TOOLS))
+
+clean:
+	rm -f $(LIB) $(TOOLS) $(UNIT_TESTS) $(ALL_OBJS) $(ALL_OBJS:.o=.d)
+	rm -rf build tests/tmp demo

@@ -1,0 +1,44 @@
+/* Shared helpers for the cmocka unit tests. */
+#ifndef CNAB_TESTS_UNIT_TEST_H
+#define CNAB_TESTS_UNIT_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads a file under testdata/ ($CNAB_TESTDATA); aborts the test if absent.
+ * The caller frees the result, which is NUL-terminated. */
+static inline char *test_read_file(const char *rel, size_t *len)
+{
+	const char *dir = getenv("CNAB_TESTDATA");
+	char path[4096];
+	FILE *f;
+	char *data;
+	long n;
+
+	if (!dir)
+		dir = "testdata";
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open '%s'", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	data = malloc((size_t)n + 1);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
+	data[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return data;
+}
+
+#endif
