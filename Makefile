@@ -57,7 +57,12 @@ LIB = libcnab.a
 
 LIB_OBJS =
 LIB_OBJS += common/buf.o
+LIB_OBJS += common/digest.o
+LIB_OBJS += common/fsutil.o
+LIB_OBJS += common/map.o
 LIB_OBJS += common/status.o
+LIB_OBJS += common/stream.o
+LIB_OBJS += common/tar.o
 
 FE_OBJS =
 
@@ -65,6 +70,9 @@ TOOLS =
 
 UNIT_TESTS =
 UNIT_TESTS += tests/unit/test-buf
+UNIT_TESTS += tests/unit/test-digest
+UNIT_TESTS += tests/unit/test-map
+UNIT_TESTS += tests/unit/test-tar
 
 TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))
 UNIT_OBJS = $(addsuffix .o,$(UNIT_TESTS))

@@ -12,20 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reads a file under testdata/ ($CNAB_TESTDATA); aborts the test if absent.
- * The caller frees the result, which is NUL-terminated. */
-static inline char *test_read_file(const char *rel, size_t *len)
+/* Reads a file by path; aborts the test if absent.  The caller frees the
+ * result, which is NUL-terminated. */
+static inline char *test_read_file_abs(const char *path, size_t *len)
 {
-	const char *dir = getenv("CNAB_TESTDATA");
-	char path[4096];
-	FILE *f;
+	FILE *f = fopen(path, "rb");
 	char *data;
 	long n;
 
-	if (!dir)
-		dir = "testdata";
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	f = fopen(path, "rb");
 	if (!f)
 		fail_msg("cannot open '%s'", path);
 	fseek(f, 0, SEEK_END);
@@ -39,6 +33,19 @@ static inline char *test_read_file(const char *rel, size_t *len)
 	if (len)
 		*len = (size_t)n;
 	return data;
+}
+
+/* Reads a file under testdata/ ($CNAB_TESTDATA); aborts the test if absent.
+ * The caller frees the result, which is NUL-terminated. */
+static inline char *test_read_file(const char *rel, size_t *len)
+{
+	const char *dir = getenv("CNAB_TESTDATA");
+	char path[4096];
+
+	if (!dir)
+		dir = "testdata";
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return test_read_file_abs(path, len);
 }
 
 #endif

@@ -1,0 +1,169 @@
+#include "common/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/stream.h"
+
+enum cnab_status cnab_file_read(const char *path, size_t max, char **out,
+				size_t *len, struct cnab_err *err)
+{
+	struct cnab_reader r;
+	struct cnab_err rerr = CNAB_ERR_INIT;
+	const char *subject = strcmp(path, "-") ? path : "<stdin>";
+	enum cnab_status st;
+	int fd;
+
+	if (!strcmp(path, "-")) {
+		fd = STDIN_FILENO;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return cnab_err_set(err,
+					    errno == ENOENT ? CNAB_ERR_NOTFOUND
+							    : CNAB_ERR_IO,
+					    "cannot open '%s': %s", path,
+					    strerror(errno));
+	}
+	r = cnab_fd_reader(&fd);
+	st = cnab_reader_slurp(&r, max, subject, out, len, &rerr);
+	if (st == CNAB_ERR_TOOBIG)
+		cnab_err_set(err, st, "%s", rerr.msg);
+	else if (st != CNAB_OK)
+		cnab_err_set(err, st, "cannot read '%s': %s", subject,
+			     rerr.msg);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return st;
+}
+
+enum cnab_status cnab_write_all(int fd, const void *p, size_t n,
+				const char *subject, struct cnab_err *err)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return cnab_err_set(err, CNAB_ERR_IO,
+					    "cannot write '%s': %s", subject,
+					    w < 0 ? strerror(errno)
+						  : "short write");
+		c += w;
+		n -= (size_t)w;
+	}
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
+				   struct cnab_err *err)
+{
+	struct cnab_buf tmp = CNAB_BUF_INIT(8192);
+	mode_t mask;
+
+	f->fd = -1;
+	f->tmp = NULL;
+	f->is_stdout = !strcmp(path, "-");
+	f->path = strdup(path);
+	if (!f->path)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	if (f->is_stdout) {
+		f->fd = STDOUT_FILENO;
+		return CNAB_OK;
+	}
+	if (cnab_buf_addf(&tmp, "%s.tmp-XXXXXX", path) != CNAB_OK) {
+		cnab_buf_release(&tmp);
+		return cnab_err_set(err, CNAB_ERR_USAGE,
+				    "output path too long '%.200s'", path);
+	}
+	f->tmp = cnab_buf_detach(&tmp, NULL);
+	if (!f->tmp)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	f->fd = mkstemp(f->tmp);
+	if (f->fd < 0) {
+		int e = errno;
+
+		free(f->tmp);
+		f->tmp = NULL;
+		return cnab_err_set(err, CNAB_ERR_IO, "cannot create '%s': %s",
+				    path, strerror(e));
+	}
+	mask = umask(0);
+	umask(mask);
+	fchmod(f->fd, 0666 & ~mask);
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_outfile_commit(struct cnab_outfile *f,
+				     struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+
+	if (f->is_stdout || f->fd < 0)
+		goto out;
+	if (fsync(f->fd) < 0 && errno != EINVAL) {
+		st = cnab_err_set(err, CNAB_ERR_IO, "cannot write '%s': %s",
+				  f->path, strerror(errno));
+		goto out;
+	}
+	if (close(f->fd) < 0) {
+		f->fd = -1;
+		st = cnab_err_set(err, CNAB_ERR_IO, "cannot write '%s': %s",
+				  f->path, strerror(errno));
+		goto out;
+	}
+	f->fd = -1;
+	if (rename(f->tmp, f->path) < 0) {
+		st = cnab_err_set(err, CNAB_ERR_IO, "cannot rename to '%s': %s",
+				  f->path, strerror(errno));
+		goto out;
+	}
+	free(f->tmp);
+	f->tmp = NULL;
+out:
+	if (st != CNAB_OK)
+		cnab_outfile_abort(f);
+	free(f->path);
+	f->path = NULL;
+	return st;
+}
+
+void cnab_outfile_abort(struct cnab_outfile *f)
+{
+	if (!f->is_stdout && f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp) {
+		unlink(f->tmp);
+		free(f->tmp);
+		f->tmp = NULL;
+	}
+	free(f->path);
+	f->path = NULL;
+}
+
+enum cnab_status cnab_file_write(const char *path, const void *data,
+				 size_t len, struct cnab_err *err)
+{
+	struct cnab_outfile f = CNAB_OUTFILE_INIT;
+	enum cnab_status st;
+
+	st = cnab_outfile_open(&f, path, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_write_all(f.fd, data, len, path, err);
+	if (st != CNAB_OK) {
+		cnab_outfile_abort(&f);
+		return st;
+	}
+	return cnab_outfile_commit(&f, err);
+}

@@ -1,0 +1,623 @@
+#include "common/tar.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <zlib.h>
+
+#include "common/fsutil.h"
+#include "common/map.h"
+
+#define READ_BLOCK (1 << 20)
+
+struct cnab_tar_reader {
+	struct archive *a;
+	char *subject;
+	struct cnab_map names; /* value: ENTRY_FILE or ENTRY_DIR */
+	size_t nentries;
+	char name[CNAB_TAR_MAX_NAME + 1];
+	int64_t offset; /* expected offset of the next data block */
+	bool in_entry;
+};
+
+static char entry_file, entry_dir;
+#define ENTRY_FILE ((void *)&entry_file)
+#define ENTRY_DIR ((void *)&entry_dir)
+
+bool cnab_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p, n, i;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if ((size_t)(end - p) <= n)
+			return false;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+static enum cnab_status reader_new(struct cnab_tar_reader **out,
+				   const char *subject, struct cnab_err *err)
+{
+	struct cnab_tar_reader *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->subject = strdup(subject)) ||
+	    !(r->a = archive_read_new())) {
+		cnab_tar_reader_free(r);
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	}
+	archive_read_support_filter_gzip(r->a);
+	archive_read_support_filter_none(r->a);
+	archive_read_support_format_tar(r->a);
+	*out = r;
+	return CNAB_OK;
+}
+
+static enum cnab_status open_failed(struct cnab_tar_reader *r,
+				    struct cnab_err *err)
+{
+	enum cnab_status st;
+	int e = archive_errno(r->a);
+
+	if (e != EIO && e != EISDIR && e != EBADF && e != ENXIO)
+		st = cnab_err_set(err, CNAB_ERR_CORRUPT,
+				  "cannot read archive '%s': not a tar or "
+				  "gzipped tar stream (%s)",
+				  r->subject, archive_error_string(r->a));
+	else
+		st = cnab_err_set(err, CNAB_ERR_IO,
+				  "cannot read archive '%s': %s", r->subject,
+				  archive_error_string(r->a));
+	cnab_tar_reader_free(r);
+	return st;
+}
+
+enum cnab_status cnab_tar_reader_open_fd(struct cnab_tar_reader **out, int fd,
+					 const char *subject,
+					 struct cnab_err *err)
+{
+	struct cnab_tar_reader *r;
+	enum cnab_status st = reader_new(&r, subject, err);
+
+	if (st != CNAB_OK)
+		return st;
+	if (archive_read_open_fd(r->a, fd, READ_BLOCK) != ARCHIVE_OK)
+		return open_failed(r, err);
+	*out = r;
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_tar_reader_open_memory(struct cnab_tar_reader **out,
+					     const void *data, size_t len,
+					     const char *subject,
+					     struct cnab_err *err)
+{
+	struct cnab_tar_reader *r;
+	enum cnab_status st = reader_new(&r, subject, err);
+
+	if (st != CNAB_OK)
+		return st;
+	if (archive_read_open_memory(r->a, data, len) != ARCHIVE_OK)
+		return open_failed(r, err);
+	*out = r;
+	return CNAB_OK;
+}
+
+static enum cnab_status corrupt(struct cnab_tar_reader *r,
+				struct cnab_err *err)
+{
+	const char *msg = archive_error_string(r->a);
+
+	return cnab_err_set(err, CNAB_ERR_CORRUPT,
+			    "corrupt archive '%s': %s", r->subject,
+			    msg ? msg : "damaged or truncated stream");
+}
+
+static enum cnab_status unsafe(struct cnab_tar_reader *r, const char *what,
+			       const char *name, struct cnab_err *err)
+{
+	return cnab_err_set(err, CNAB_ERR_UNSAFE,
+			    "unsafe entry '%.300s' in archive '%s': %s", name,
+			    r->subject, what);
+}
+
+/*
+ * Normalises a name into r->name: no leading "./", no trailing "/".
+ * Refuses absolute names, empty, "." and ".." components, control
+ * characters and malformed UTF-8.  An empty result is the root directory.
+ */
+static enum cnab_status normalise(struct cnab_tar_reader *r, const char *raw,
+				  struct cnab_err *err)
+{
+	const char *p = raw, *c;
+	size_t len, i;
+
+	if (!raw)
+		return unsafe(r, "name cannot be decoded", "?", err);
+	len = strlen(raw);
+	if (len > CNAB_TAR_MAX_NAME)
+		return unsafe(r, "name too long", raw, err);
+	if (!cnab_utf8_valid(raw, len))
+		return unsafe(r, "name is not valid UTF-8", "?", err);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)raw[i] < 0x20 || raw[i] == 0x7f)
+			return unsafe(r, "control character in name", "?",
+				      err);
+	if (p[0] == '/')
+		return unsafe(r, "absolute name", raw, err);
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
+	if (!strcmp(p, "."))
+		p += 1;
+	len = strlen(p);
+	if (len && p[len - 1] == '/')
+		len--;
+	memcpy(r->name, p, len);
+	r->name[len] = '\0';
+	for (c = r->name; *c;) {
+		const char *end = strchr(c, '/');
+		size_t n = end ? (size_t)(end - c) : strlen(c);
+
+		if (n == 0 || (n == 1 && c[0] == '.'))
+			return unsafe(r, "name is not normal", raw, err);
+		if (n == 2 && c[0] == '.' && c[1] == '.')
+			return unsafe(r, "name contains '..'", raw, err);
+		c += n;
+		if (*c == '/')
+			c++;
+	}
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_tar_next(struct cnab_tar_reader *r,
+			       struct cnab_tar_entry *e, bool *eof,
+			       struct cnab_err *err)
+{
+	struct archive_entry *ae;
+	enum cnab_status st;
+	void *seen;
+	int rc;
+
+	*eof = false;
+again:
+	r->in_entry = false;
+	rc = archive_read_next_header(r->a, &ae);
+	if (rc == ARCHIVE_EOF) {
+		*eof = true;
+		return CNAB_OK;
+	}
+	if (rc < ARCHIVE_WARN)
+		return corrupt(r, err);
+	if (++r->nentries > CNAB_TAR_MAX_ENTRIES)
+		return cnab_err_set(err, CNAB_ERR_TOOBIG,
+				    "archive '%s' has more than %d entries",
+				    r->subject, CNAB_TAR_MAX_ENTRIES);
+	st = normalise(r, archive_entry_pathname(ae), err);
+	if (st != CNAB_OK)
+		return st;
+	if (archive_entry_hardlink(ae))
+		return unsafe(r, "hard link", r->name, err);
+	switch (archive_entry_filetype(ae)) {
+	case AE_IFREG:
+		e->type = CNAB_TAR_FILE;
+		break;
+	case AE_IFDIR:
+		e->type = CNAB_TAR_DIR;
+		break;
+	case AE_IFLNK:
+		return unsafe(r, "symbolic link", r->name, err);
+	case AE_IFCHR:
+	case AE_IFBLK:
+		return unsafe(r, "device", r->name, err);
+	case AE_IFIFO:
+		return unsafe(r, "FIFO", r->name, err);
+	default:
+		return unsafe(r, "unsupported entry type", r->name, err);
+	}
+	if (archive_entry_sparse_count(ae) > 0)
+		return unsafe(r, "sparse file", r->name, err);
+	if (!r->name[0]) {
+		if (e->type == CNAB_TAR_DIR)
+			goto again; /* "./" itself */
+		return unsafe(r, "file with an empty name", ".", err);
+	}
+	seen = cnab_map_get(&r->names, r->name);
+	if (seen == ENTRY_FILE ||
+	    (seen == ENTRY_DIR && e->type == CNAB_TAR_FILE))
+		return unsafe(r, "duplicate entry", r->name, err);
+	if (!seen && cnab_map_put(&r->names, r->name,
+				  e->type == CNAB_TAR_FILE ? ENTRY_FILE
+							   : ENTRY_DIR,
+				  NULL) != CNAB_OK)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	if (e->type == CNAB_TAR_FILE && archive_entry_size(ae) < 0)
+		return corrupt(r, err);
+	e->name = r->name;
+	e->size = e->type == CNAB_TAR_FILE ? (uint64_t)archive_entry_size(ae)
+					   : 0;
+	r->offset = 0;
+	r->in_entry = e->type == CNAB_TAR_FILE;
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_tar_read_block(struct cnab_tar_reader *r,
+				     const void **p, size_t *len,
+				     struct cnab_err *err)
+{
+	la_int64_t offset;
+	int rc;
+
+	*p = NULL;
+	*len = 0;
+	if (!r->in_entry)
+		return CNAB_OK;
+	rc = archive_read_data_block(r->a, p, len, &offset);
+	if (rc == ARCHIVE_EOF) {
+		r->in_entry = false;
+		*len = 0;
+		return CNAB_OK;
+	}
+	if (rc < ARCHIVE_WARN)
+		return corrupt(r, err);
+	if (offset != r->offset)
+		return unsafe(r, "entry has holes", r->name, err);
+	r->offset += (int64_t)*len;
+	return CNAB_OK;
+}
+
+static enum cnab_status entry_read(void *ctx, void *buf, size_t n,
+				   size_t *got, struct cnab_err *err)
+{
+	struct cnab_tar_reader *r = ctx;
+	la_ssize_t rc;
+
+	*got = 0;
+	if (!r->in_entry)
+		return CNAB_OK;
+	rc = archive_read_data(r->a, buf, n);
+	if (rc < 0)
+		return corrupt(r, err);
+	if (rc == 0)
+		r->in_entry = false;
+	*got = (size_t)rc;
+	return CNAB_OK;
+}
+
+struct cnab_reader cnab_tar_entry_reader(struct cnab_tar_reader *r)
+{
+	struct cnab_reader rd = {entry_read, r};
+
+	return rd;
+}
+
+uint64_t cnab_tar_bytes_in(const struct cnab_tar_reader *r)
+{
+	la_int64_t n = archive_filter_bytes(r->a, -1);
+
+	return n > 0 ? (uint64_t)n : 0;
+}
+
+uint64_t cnab_tar_bytes_out(const struct cnab_tar_reader *r)
+{
+	la_int64_t n = archive_filter_bytes(r->a, 0);
+
+	return n > 0 ? (uint64_t)n : 0;
+}
+
+void cnab_tar_reader_free(struct cnab_tar_reader *r)
+{
+	if (!r)
+		return;
+	if (r->a)
+		archive_read_free(r->a);
+	cnab_map_release(&r->names, NULL);
+	free(r->subject);
+	free(r);
+}
+
+/* The writer. */
+
+#define OUT_BUF (256 << 10)
+
+struct cnab_tar_writer {
+	struct archive *a;
+	int fd;
+	int level;	/* -1: plain tar */
+	int cur_level;	/* the level deflate is set to now */
+	int64_t mtime;
+	char *subject;
+	z_stream z;
+	bool z_ready;
+	unsigned char *out;
+	size_t outlen;
+	uint64_t bytes_out;
+	uint64_t entry_left;
+	struct cnab_err err; /* a failure inside the write callback */
+	bool discard;	     /* being freed: write nothing more */
+};
+
+static enum cnab_status flush_out(struct cnab_tar_writer *w)
+{
+	enum cnab_status st;
+
+	if (!w->outlen)
+		return CNAB_OK;
+	st = cnab_write_all(w->fd, w->out, w->outlen, w->subject, &w->err);
+	if (st == CNAB_OK) {
+		w->bytes_out += w->outlen;
+		w->outlen = 0;
+	}
+	return st;
+}
+
+/* Runs deflate with flush over the pending input until it is consumed (or,
+ * for Z_FINISH, until the stream ends). */
+static enum cnab_status deflate_run(struct cnab_tar_writer *w, int flush)
+{
+	int rc;
+
+	for (;;) {
+		if (w->outlen == OUT_BUF && flush_out(w) != CNAB_OK)
+			return w->err.status;
+		w->z.next_out = w->out + w->outlen;
+		w->z.avail_out = (uInt)(OUT_BUF - w->outlen);
+		rc = deflate(&w->z, flush);
+		w->outlen = OUT_BUF - w->z.avail_out;
+		if (rc == Z_STREAM_END)
+			return CNAB_OK;
+		if (rc != Z_OK && rc != Z_BUF_ERROR)
+			return cnab_err_set(&w->err, CNAB_ERR_FAIL,
+					    "cannot compress '%s': zlib error "
+					    "%d",
+					    w->subject, rc);
+		if (flush != Z_FINISH && w->z.avail_in == 0 &&
+		    w->z.avail_out > 0)
+			return CNAB_OK;
+	}
+}
+
+static la_ssize_t write_cb(struct archive *a, void *ctx, const void *buf,
+			   size_t n)
+{
+	struct cnab_tar_writer *w = ctx;
+
+	(void)a;
+	if (w->discard)
+		return (la_ssize_t)n;
+	if (w->level < 0) {
+		if (cnab_write_all(w->fd, buf, n, w->subject, &w->err) !=
+		    CNAB_OK)
+			return -1;
+		w->bytes_out += n;
+		return (la_ssize_t)n;
+	}
+	w->z.next_in = (Bytef *)(uintptr_t)buf;
+	while (n) {
+		size_t chunk = n > (1u << 30) ? (1u << 30) : n;
+
+		w->z.avail_in = (uInt)chunk;
+		if (deflate_run(w, Z_NO_FLUSH) != CNAB_OK)
+			return -1;
+		n -= chunk;
+	}
+	return (la_ssize_t)((const char *)w->z.next_in - (const char *)buf);
+}
+
+static enum cnab_status set_level(struct cnab_tar_writer *w, int level)
+{
+	int rc;
+
+	if (w->level < 0 || level == w->cur_level)
+		return CNAB_OK;
+	for (;;) {
+		if (w->outlen == OUT_BUF && flush_out(w) != CNAB_OK)
+			return w->err.status;
+		w->z.next_out = w->out + w->outlen;
+		w->z.avail_out = (uInt)(OUT_BUF - w->outlen);
+		rc = deflateParams(&w->z, level, Z_DEFAULT_STRATEGY);
+		w->outlen = OUT_BUF - w->z.avail_out;
+		if (rc == Z_OK)
+			break;
+		if (rc != Z_BUF_ERROR)
+			return cnab_err_set(&w->err, CNAB_ERR_FAIL,
+					    "cannot compress '%s': zlib error "
+					    "%d",
+					    w->subject, rc);
+		if (flush_out(w) != CNAB_OK)
+			return w->err.status;
+	}
+	w->cur_level = level;
+	return CNAB_OK;
+}
+
+static enum cnab_status writer_failed(struct cnab_tar_writer *w,
+				      struct cnab_err *err)
+{
+	if (w->err.status != CNAB_OK)
+		return cnab_err_set(err, w->err.status, "%s", w->err.msg);
+	return cnab_err_set(err, CNAB_ERR_IO, "cannot write archive '%s': %s",
+			    w->subject, archive_error_string(w->a));
+}
+
+enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
+				      int level, int64_t mtime,
+				      const char *subject,
+				      struct cnab_err *err)
+{
+	struct cnab_tar_writer *w = calloc(1, sizeof(*w));
+
+	if (!w || !(w->subject = strdup(subject)) ||
+	    !(w->out = malloc(OUT_BUF)) || !(w->a = archive_write_new()))
+		goto nomem;
+	w->fd = fd;
+	w->level = level > 9 ? 9 : level;
+	w->cur_level = w->level;
+	w->mtime = mtime;
+	if (w->level >= 0) {
+		if (deflateInit2(&w->z, w->level, Z_DEFLATED, 15 + 16, 8,
+				 Z_DEFAULT_STRATEGY) != Z_OK)
+			goto nomem;
+		w->z_ready = true;
+	}
+	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+	    archive_write_add_filter_none(w->a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(w->a, 0) != ARCHIVE_OK ||
+	    archive_write_open(w->a, w, NULL, write_cb, NULL) != ARCHIVE_OK) {
+		enum cnab_status st = writer_failed(w, err);
+
+		cnab_tar_writer_free(w);
+		return st;
+	}
+	*out = w;
+	return CNAB_OK;
+nomem:
+	cnab_tar_writer_free(w);
+	return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+}
+
+static enum cnab_status add_entry(struct cnab_tar_writer *w, const char *name,
+				  bool dir, uint64_t size,
+				  struct cnab_err *err)
+{
+	struct archive_entry *e;
+	int rc;
+
+	if (w->entry_left)
+		return cnab_err_set(err, CNAB_ERR_FAIL,
+				    "cannot write archive '%s': previous "
+				    "entry is short of %" PRIu64 " bytes",
+				    w->subject, w->entry_left);
+	if (size > INT64_MAX)
+		return cnab_err_set(err, CNAB_ERR_TOOBIG,
+				    "entry '%s' is too large", name);
+	e = archive_entry_new();
+	if (!e)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, dir ? AE_IFDIR : AE_IFREG);
+	archive_entry_set_perm(e, dir ? 0755 : 0644);
+	archive_entry_set_size(e, dir ? 0 : (la_int64_t)size);
+	archive_entry_set_mtime(e, (time_t)w->mtime, 0);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	rc = archive_write_header(w->a, e);
+	archive_entry_free(e);
+	if (rc != ARCHIVE_OK)
+		return writer_failed(w, err);
+	w->entry_left = dir ? 0 : size;
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_tar_writer_dir(struct cnab_tar_writer *w,
+				     const char *name, struct cnab_err *err)
+{
+	return add_entry(w, name, true, 0, err);
+}
+
+enum cnab_status cnab_tar_writer_file(struct cnab_tar_writer *w,
+				      const char *name, uint64_t size,
+				      bool compressible, struct cnab_err *err)
+{
+	enum cnab_status st = add_entry(w, name, false, size, err);
+
+	if (st != CNAB_OK)
+		return st;
+	if (set_level(w, compressible ? w->level : 0) != CNAB_OK)
+		return writer_failed(w, err);
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_tar_writer_write(struct cnab_tar_writer *w,
+				       const void *data, size_t n,
+				       struct cnab_err *err)
+{
+	la_ssize_t rc;
+
+	if (n > w->entry_left)
+		return cnab_err_set(err, CNAB_ERR_FAIL,
+				    "cannot write archive '%s': more data "
+				    "than the entry's size",
+				    w->subject);
+	while (n) {
+		rc = archive_write_data(w->a, data, n);
+		if (rc <= 0)
+			return writer_failed(w, err);
+		data = (const char *)data + rc;
+		n -= (size_t)rc;
+		w->entry_left -= (uint64_t)rc;
+	}
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_tar_writer_close(struct cnab_tar_writer *w,
+				       struct cnab_err *err)
+{
+	if (w->entry_left)
+		return cnab_err_set(err, CNAB_ERR_FAIL,
+				    "cannot write archive '%s': last entry "
+				    "is short of %" PRIu64 " bytes",
+				    w->subject, w->entry_left);
+	if (set_level(w, w->level) != CNAB_OK)
+		return writer_failed(w, err);
+	if (archive_write_close(w->a) != ARCHIVE_OK)
+		return writer_failed(w, err);
+	if (w->level >= 0) {
+		w->z.next_in = NULL;
+		w->z.avail_in = 0;
+		if (deflate_run(w, Z_FINISH) != CNAB_OK)
+			return writer_failed(w, err);
+	}
+	if (flush_out(w) != CNAB_OK)
+		return writer_failed(w, err);
+	return CNAB_OK;
+}
+
+uint64_t cnab_tar_writer_bytes_out(const struct cnab_tar_writer *w)
+{
+	return w->bytes_out + w->outlen;
+}
+
+void cnab_tar_writer_free(struct cnab_tar_writer *w)
+{
+	if (!w)
+		return;
+	w->discard = true;
+	if (w->a)
+		archive_write_free(w->a);
+	if (w->z_ready)
+		deflateEnd(&w->z);
+	free(w->out);
+	free(w->subject);
+	free(w);
+}
