@@ -59,18 +59,34 @@ LIB_OBJS =
 LIB_OBJS += common/buf.o
 LIB_OBJS += common/digest.o
 LIB_OBJS += common/fsutil.o
+LIB_OBJS += common/image.o
+LIB_OBJS += common/json.o
+LIB_OBJS += common/layout.o
 LIB_OBJS += common/map.o
+LIB_OBJS += common/oci.o
+LIB_OBJS += common/reference.o
 LIB_OBJS += common/status.o
 LIB_OBJS += common/stream.o
 LIB_OBJS += common/tar.o
+LIB_OBJS += formats/archive.o
+LIB_OBJS += formats/bundle.o
+LIB_OBJS += formats/porter.o
+LIB_OBJS += formats/relocation.o
 
 FE_OBJS =
+FE_OBJS += tools/fe.o
+FE_OBJS += tools/output.o
 
 TOOLS =
+TOOLS += cnab-archive
+TOOLS += cnab-inspect
+TOOLS += cnab-publish-archive
+TOOLS += cnab-relocate
 
 UNIT_TESTS =
 UNIT_TESTS += tests/unit/test-buf
 UNIT_TESTS += tests/unit/test-digest
+UNIT_TESTS += tests/unit/test-json
 UNIT_TESTS += tests/unit/test-map
 UNIT_TESTS += tests/unit/test-tar
 

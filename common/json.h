@@ -45,8 +45,8 @@ enum {
  * is a new reference the caller releases with json_decref().
  */
 enum cnab_status cnab_json_parse(const void *data, size_t len, size_t max,
-				 int flags, const char *subject, json_t **out,
-				 struct cnab_err *err);
+                                 int flags, const char *subject, json_t **out,
+                                 struct cnab_err *err);
 
 /*
  * Appends the RFC 8785 (JCS) canonical form of v to out: no whitespace,
@@ -94,9 +94,9 @@ bool cnab_json_format_number(double d, char *buf, size_t size);
  * such as "invalid '<subject>': field '<key>' must be a string".
  */
 enum cnab_status cnab_json_get_string(const json_t *obj, const char *key,
-				      bool required, const char **out,
-				      const char *subject,
-				      struct cnab_err *err);
+                                      bool required, const char **out,
+                                      const char *subject,
+                                      struct cnab_err *err);
 
 /*
  * Gets the member key of the object obj as an unsigned integer: a JSON
@@ -106,7 +106,7 @@ enum cnab_status cnab_json_get_string(const json_t *obj, const char *key,
  * ("invalid '<subject>': field '<key>' must be a non-negative integer").
  */
 enum cnab_status cnab_json_get_u64(const json_t *obj, const char *key,
-				   bool required, uint64_t *out, bool *present,
-				   const char *subject, struct cnab_err *err);
+                                   bool required, uint64_t *out, bool *present,
+                                   const char *subject, struct cnab_err *err);
 
 #endif

@@ -23,8 +23,8 @@
 #include "common/buf.h"
 
 #define LEGACY_DEFAULT_DOMAIN "index.docker.io"
-#define OFFICIAL_REPO_PREFIX "library/"
-#define DOCKER_HUB_API_HOST "registry-1.docker.io"
+#define OFFICIAL_REPO_PREFIX  "library/"
+#define DOCKER_HUB_API_HOST   "registry-1.docker.io"
 
 /* How much of a bad input an error message shows. */
 #define SUBJECT_MAX 200
@@ -176,8 +176,7 @@ static bool match_domain(const char *p, size_t n)
  * name := [domain "/"] path, the domain taken whenever it can be (the
  * regular expression's optional group is greedy).
  */
-static bool match_name(const char *p, size_t n, bool fold,
-		       struct ref_parts *rp)
+static bool match_name(const char *p, size_t n, bool fold, struct ref_parts *rp)
 {
 	const char *slash = memchr(p, '/', n);
 
@@ -226,7 +225,7 @@ static bool match_digest(const char *p, size_t n)
 		while (i < n && is_alnum(p[i]))
 			i++;
 		if (i < n && (p[i] == '-' || p[i] == '_' || p[i] == '+' ||
-			      p[i] == '.')) {
+		              p[i] == '.')) {
 			i++;
 			continue;
 		}
@@ -243,6 +242,16 @@ static bool match_digest(const char *p, size_t n)
 	return true;
 }
 
+/* The digest algorithms known, and the length of their hex. */
+static const struct {
+	const char *name;
+	size_t hex;
+} digest_algs[] = {
+        {"sha256", 64},
+        {"sha384", 96},
+        {"sha512", 128},
+};
+
 /*
  * What the digest library adds to the grammar: a known algorithm and hex of
  * its exact length.  The hex must also be lower case (as the OCI image spec
@@ -252,22 +261,15 @@ static bool match_digest(const char *p, size_t n)
  */
 static const char *check_digest(const char *p, size_t n)
 {
-	static const struct {
-		const char *name;
-		size_t hex;
-	} algs[] = {
-		{"sha256", 64},
-		{"sha384", 96},
-		{"sha512", 128},
-	};
 	const char *colon = memchr(p, ':', n);
 	size_t an = (size_t)(colon - p), hn = n - an - 1;
 	size_t want = 0;
 
-	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-		if (strlen(algs[i].name) == an &&
-		    memcmp(algs[i].name, p, an) == 0)
-			want = algs[i].hex;
+	for (size_t i = 0; i < sizeof(digest_algs) / sizeof(digest_algs[0]);
+	     i++)
+		if (strlen(digest_algs[i].name) == an &&
+		    memcmp(digest_algs[i].name, p, an) == 0)
+			want = digest_algs[i].hex;
 	if (!want)
 		return "unsupported digest algorithm";
 	if (hn != want)
@@ -283,7 +285,7 @@ static const char *check_digest(const char *p, size_t n)
  * of this file says.
  */
 static bool match_reference(const char *s, size_t n, bool fold,
-			    struct ref_parts *rp)
+                            struct ref_parts *rp)
 {
 	const char *at = memchr(s, '@', n);
 	size_t pre = at ? (size_t)(at - s) : n;
@@ -317,34 +319,31 @@ static bool match_reference(const char *s, size_t n, bool fold,
 	return true;
 }
 
-/* Writes a printable, bounded copy of s for an error message. */
-static void format_subject(char *out, size_t size, const char *s)
+/* Writes a printable copy of s, shortened when long, for an error message. */
+static void format_subject(char out[SUBJECT_MAX + 4], const char *s)
 {
-	size_t i, o = 0;
+	size_t i;
 
-	for (i = 0; s[i] && o + 1 < size; i++) {
+	for (i = 0; s[i] && i < SUBJECT_MAX; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (i == SUBJECT_MAX) {
-			if (o + 4 < size) {
-				memcpy(out + o, "...", 3);
-				o += 3;
-			}
-			break;
-		}
-		out[o++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+		out[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
 	}
-	out[o] = '\0';
+	if (s[i]) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
 }
 
 static enum cnab_status fail(struct cnab_err *err, const char *what,
-			     const char *subject, const char *reason)
+                             const char *subject, const char *reason)
 {
 	char shown[SUBJECT_MAX + 4];
 
-	format_subject(shown, sizeof(shown), subject);
+	format_subject(shown, subject);
 	return cnab_err_set(err, CNAB_ERR_INVALID, "invalid %s '%s': %s", what,
-			    shown, reason);
+	                    shown, reason);
 }
 
 static char *dup_span(struct span sp)
@@ -380,8 +379,8 @@ nomem:
  * input, the string the user gave.
  */
 static enum cnab_status parse_plain(struct cnab_ref *out, const char *s,
-				    size_t n, const char *input,
-				    struct cnab_err *err)
+                                    size_t n, const char *input,
+                                    struct cnab_err *err)
 {
 	struct ref_parts rp;
 	const char *reason;
@@ -389,7 +388,7 @@ static enum cnab_status parse_plain(struct cnab_ref *out, const char *s,
 	if (!match_reference(s, n, false, &rp)) {
 		if (n == 0)
 			reason = "repository name must have at least one "
-				 "component";
+			         "component";
 		else if (match_reference(s, n, true, &rp))
 			reason = "repository name must be lowercase";
 		else
@@ -398,13 +397,13 @@ static enum cnab_status parse_plain(struct cnab_ref *out, const char *s,
 	}
 	if (rp.name_len > CNAB_REF_NAME_MAX)
 		return fail(err, "reference", input,
-			    "repository name must not be more than 255 "
-			    "characters");
+		            "repository name must not be more than 255 "
+		            "characters");
 	if (rp.digest.p && (reason = check_digest(rp.digest.p, rp.digest.n)))
 		return fail(err, "reference", input, reason);
 	if (fill(out, &rp) != CNAB_OK)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "%s",
-				    cnab_strerror(CNAB_ERR_NOMEM));
+		                    cnab_strerror(CNAB_ERR_NOMEM));
 	return CNAB_OK;
 }
 
@@ -419,17 +418,16 @@ static void replace(struct cnab_ref *ref, struct cnab_ref *with)
 }
 
 static enum cnab_status check_input(const char *s, size_t *n,
-				    struct cnab_err *err)
+                                    struct cnab_err *err)
 {
 	*n = strnlen(s, CNAB_REF_INPUT_MAX + 1);
 	if (*n > CNAB_REF_INPUT_MAX)
-		return fail(err, "reference", s,
-			    "longer than 4096 bytes");
+		return fail(err, "reference", s, "longer than 4096 bytes");
 	return CNAB_OK;
 }
 
 enum cnab_status cnab_ref_parse_strict(struct cnab_ref *ref, const char *s,
-				       struct cnab_err *err)
+                                       struct cnab_err *err)
 {
 	struct cnab_ref tmp = CNAB_REF_INIT;
 	enum cnab_status st;
@@ -461,12 +459,12 @@ static bool span_is(struct span sp, const char *lit)
 }
 
 enum cnab_status cnab_ref_parse(struct cnab_ref *ref, const char *s,
-				struct cnab_err *err)
+                                struct cnab_err *err)
 {
 	struct cnab_ref tmp = CNAB_REF_INIT;
 	struct cnab_buf full = CNAB_BUF_INIT(2 * CNAB_REF_INPUT_MAX);
 	struct span domain = {CNAB_REF_DEFAULT_DOMAIN,
-			      sizeof(CNAB_REF_DEFAULT_DOMAIN) - 1};
+	                      sizeof(CNAB_REF_DEFAULT_DOMAIN) - 1};
 	struct span rest;
 	const char *slash;
 	size_t n, remote;
@@ -477,7 +475,7 @@ enum cnab_status cnab_ref_parse(struct cnab_ref *ref, const char *s,
 		goto out;
 	if (is_identifier(s, n)) {
 		st = fail(err, "reference", s,
-			  "cannot specify 64-byte hexadecimal strings");
+		          "cannot specify 64-byte hexadecimal strings");
 		goto out;
 	}
 
@@ -512,8 +510,8 @@ enum cnab_status cnab_ref_parse(struct cnab_ref *ref, const char *s,
 	for (size_t i = 0; i < remote; i++) {
 		if (is_upper(rest.p[i])) {
 			st = fail(err, "reference", s,
-				  "invalid reference format: repository name "
-				  "must be lowercase");
+			          "invalid reference format: repository name "
+			          "must be lowercase");
 			goto out;
 		}
 	}
@@ -528,7 +526,7 @@ enum cnab_status cnab_ref_parse(struct cnab_ref *ref, const char *s,
 		st = cnab_buf_add(&full, rest.p, rest.n);
 	if (st != CNAB_OK) {
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "%s",
-				  cnab_strerror(CNAB_ERR_NOMEM));
+		                  cnab_strerror(CNAB_ERR_NOMEM));
 		goto out;
 	}
 
@@ -548,7 +546,7 @@ out:
 }
 
 enum cnab_status cnab_ref_parse_canonical(struct cnab_ref *ref, const char *s,
-					  struct cnab_err *err)
+                                          struct cnab_err *err)
 {
 	struct cnab_ref tmp = CNAB_REF_INIT;
 	enum cnab_status st;
@@ -560,12 +558,12 @@ enum cnab_status cnab_ref_parse_canonical(struct cnab_ref *ref, const char *s,
 	str = cnab_ref_string(&tmp);
 	if (!str) {
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "%s",
-				  cnab_strerror(CNAB_ERR_NOMEM));
+		                  cnab_strerror(CNAB_ERR_NOMEM));
 		goto out;
 	}
 	if (strcmp(str, s) != 0) {
 		st = fail(err, "reference", s,
-			  "repository name must be canonical");
+		          "repository name must be canonical");
 		goto out;
 	}
 	replace(ref, &tmp);
@@ -599,8 +597,7 @@ static bool dup_opt(char **dst, const char *src)
 	return *dst != NULL;
 }
 
-enum cnab_status cnab_ref_copy(struct cnab_ref *dst,
-			       const struct cnab_ref *src)
+enum cnab_status cnab_ref_copy(struct cnab_ref *dst, const struct cnab_ref *src)
 {
 	struct cnab_ref tmp = CNAB_REF_INIT;
 
@@ -616,20 +613,20 @@ enum cnab_status cnab_ref_copy(struct cnab_ref *dst,
 
 /* Replaces *slot with a copy of value (NULL clears). */
 static enum cnab_status set_member(char **slot, const char *value,
-				   struct cnab_err *err)
+                                   struct cnab_err *err)
 {
 	char *copy = NULL;
 
 	if (value && !(copy = strdup(value)))
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "%s",
-				    cnab_strerror(CNAB_ERR_NOMEM));
+		                    cnab_strerror(CNAB_ERR_NOMEM));
 	free(*slot);
 	*slot = copy;
 	return CNAB_OK;
 }
 
 enum cnab_status cnab_ref_set_tag(struct cnab_ref *ref, const char *tag,
-				  struct cnab_err *err)
+                                  struct cnab_err *err)
 {
 	if (tag && !match_tag(tag, strnlen(tag, CNAB_REF_TAG_MAX + 1)))
 		return fail(err, "tag", tag, "invalid tag format");
@@ -637,7 +634,7 @@ enum cnab_status cnab_ref_set_tag(struct cnab_ref *ref, const char *tag,
 }
 
 enum cnab_status cnab_ref_set_digest(struct cnab_ref *ref, const char *digest,
-				     struct cnab_err *err)
+                                     struct cnab_err *err)
 {
 	const char *reason;
 	size_t n;
@@ -646,7 +643,7 @@ enum cnab_status cnab_ref_set_digest(struct cnab_ref *ref, const char *digest,
 		n = strnlen(digest, CNAB_REF_INPUT_MAX + 1);
 		if (n > CNAB_REF_INPUT_MAX || !match_digest(digest, n))
 			return fail(err, "digest", digest,
-				    "invalid digest format");
+			            "invalid digest format");
 		reason = check_digest(digest, n);
 		if (reason)
 			return fail(err, "digest", digest, reason);
@@ -656,7 +653,7 @@ enum cnab_status cnab_ref_set_digest(struct cnab_ref *ref, const char *digest,
 
 /* domain "/" path ":" tag "@" digest, each part only when given. */
 static char *build(const char *domain, const char *path, const char *tag,
-		   const char *digest)
+                   const char *digest)
 {
 	struct cnab_buf b = CNAB_BUF_INIT(SIZE_MAX / 2);
 	enum cnab_status st = CNAB_OK;

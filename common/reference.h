@@ -43,13 +43,15 @@
  * cnab_ref_release.
  */
 struct cnab_ref {
-	char *domain; /* "docker.io", "localhost:5000"; NULL only when a strict
-			 parse finds none */
+	/* "docker.io", "localhost:5000"; NULL only from a strict parse */
+	char *domain;
 	char *path;   /* "library/ubuntu" */
 	char *tag;    /* NULL when absent */
 	char *digest; /* "sha256:<hex>"; NULL when absent */
 };
+/* clang-format off */
 #define CNAB_REF_INIT {NULL, NULL, NULL, NULL}
+/* clang-format on */
 
 /*
  * Parses a reference as a user writes it and normalises it as
@@ -65,7 +67,7 @@ struct cnab_ref {
  * Returns CNAB_OK, CNAB_ERR_INVALID or CNAB_ERR_NOMEM.
  */
 enum cnab_status cnab_ref_parse(struct cnab_ref *ref, const char *s,
-				struct cnab_err *err);
+                                struct cnab_err *err);
 
 /*
  * Like cnab_ref_parse, but also refuses a reference not written in its
@@ -73,7 +75,7 @@ enum cnab_status cnab_ref_parse(struct cnab_ref *ref, const char *s,
  * does: "docker.io/library/ubuntu" is accepted, "ubuntu" is not.
  */
 enum cnab_status cnab_ref_parse_canonical(struct cnab_ref *ref, const char *s,
-					  struct cnab_err *err);
+                                          struct cnab_err *err);
 
 /*
  * Parses without normalisation, as Parse does: the part before the first
@@ -83,7 +85,7 @@ enum cnab_status cnab_ref_parse_canonical(struct cnab_ref *ref, const char *s,
  * cnab_ref_parse otherwise.
  */
 enum cnab_status cnab_ref_parse_strict(struct cnab_ref *ref, const char *s,
-				       struct cnab_err *err);
+                                       struct cnab_err *err);
 
 /* Frees the members and resets ref to CNAB_REF_INIT; ref may be NULL. */
 void cnab_ref_release(struct cnab_ref *ref);
@@ -93,7 +95,7 @@ void cnab_ref_release(struct cnab_ref *ref);
  * released on success and kept on failure.  CNAB_OK or CNAB_ERR_NOMEM.
  */
 enum cnab_status cnab_ref_copy(struct cnab_ref *dst,
-			       const struct cnab_ref *src);
+                               const struct cnab_ref *src);
 
 /*
  * Replaces the tag with a copy of tag, or removes it when tag is NULL.
@@ -101,7 +103,7 @@ enum cnab_status cnab_ref_copy(struct cnab_ref *dst,
  * unchanged, as does CNAB_ERR_NOMEM.
  */
 enum cnab_status cnab_ref_set_tag(struct cnab_ref *ref, const char *tag,
-				  struct cnab_err *err);
+                                  struct cnab_err *err);
 
 /*
  * Replaces the digest with a copy of digest ("sha256:<hex>"), or removes it
@@ -110,7 +112,7 @@ enum cnab_status cnab_ref_set_tag(struct cnab_ref *ref, const char *tag,
  * unchanged.
  */
 enum cnab_status cnab_ref_set_digest(struct cnab_ref *ref, const char *digest,
-				     struct cnab_err *err);
+                                     struct cnab_err *err);
 
 /*
  * The whole reference, "docker.io/library/ubuntu:20.04@sha256:...".  The

@@ -1,0 +1,154 @@
+#include "common/image.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum cnab_status add_node(struct cnab_image_tree *t,
+				 const struct cnab_descriptor *d,
+				 bool is_manifest, char *data, size_t len,
+				 struct cnab_err *err)
+{
+	char key[CNAB_DIGEST_STR_MAX];
+	struct cnab_image_node *node;
+
+	if (t->n == t->alloc) {
+		size_t alloc = t->alloc ? t->alloc * 2 : 16;
+		struct cnab_image_node *nodes =
+			realloc(t->nodes, alloc * sizeof(*nodes));
+
+		if (!nodes)
+			goto nomem;
+		t->nodes = nodes;
+		t->alloc = alloc;
+	}
+	node = &t->nodes[t->n];
+	memset(node, 0, sizeof(*node));
+	if (cnab_descriptor_copy(&node->desc, d) != CNAB_OK)
+		goto nomem;
+	node->is_manifest = is_manifest;
+	node->data = data;
+	node->len = len;
+	cnab_digest_format(&d->digest, key);
+	if (cnab_map_put(&t->seen, key, (void *)(uintptr_t)(t->n + 1),
+			 NULL) != CNAB_OK) {
+		cnab_descriptor_release(&node->desc);
+		goto nomem;
+	}
+	t->n++;
+	return CNAB_OK;
+nomem:
+	free(data);
+	return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+}
+
+static bool seen(const struct cnab_image_tree *t,
+		 const struct cnab_descriptor *d)
+{
+	char key[CNAB_DIGEST_STR_MAX];
+
+	cnab_digest_format(&d->digest, key);
+	return cnab_map_has(&t->seen, key);
+}
+
+static enum cnab_status add_blob(struct cnab_image_tree *t,
+				 const struct cnab_blob_source *src,
+				 const struct cnab_descriptor *d,
+				 const char *subject, struct cnab_err *err)
+{
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+	bool has = true;
+
+	if (seen(t, d))
+		return CNAB_OK;
+	if (src->has_blob) {
+		st = src->has_blob(src->ctx, d, &has, err);
+		if (st != CNAB_OK)
+			return st;
+	}
+	if (!has)
+		return cnab_err_set(err, CNAB_ERR_NOTFOUND,
+				    "blob %s of image '%s' not found",
+				    CNAB_DESC_DIGEST(d, digest), subject);
+	return add_node(t, d, false, NULL, 0, err);
+}
+
+static enum cnab_status add(struct cnab_image_tree *t,
+			    const struct cnab_blob_source *src,
+			    const struct cnab_descriptor *d,
+			    const char *subject, int depth,
+			    struct cnab_err *err)
+{
+	struct cnab_manifest m = CNAB_MANIFEST_INIT;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+	char *data = NULL;
+	size_t len, i;
+
+	if (seen(t, d))
+		return CNAB_OK;
+	CNAB_DESC_DIGEST(d, digest);
+	if (!cnab_mt_is_manifest_or_index(d->media_type))
+		return cnab_err_set(err, CNAB_ERR_INVALID,
+				    "image '%s': %s has unsupported media "
+				    "type '%.100s'",
+				    subject, digest, d->media_type);
+	if (depth > CNAB_IMAGE_MAX_DEPTH)
+		return cnab_err_set(err, CNAB_ERR_INVALID,
+				    "image '%s': indexes nested too deeply",
+				    subject);
+	st = src->get_manifest(src->ctx, d, &data, &len, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_manifest_parse(&m, data, len, d->media_type, digest, err);
+	if (st != CNAB_OK)
+		goto out;
+	if (m.is_index) {
+		for (i = 0; i < m.nmanifests && st == CNAB_OK; i++)
+			st = add(t, src, &m.manifests[i], subject, depth + 1,
+				 err);
+	} else {
+		st = add_blob(t, src, &m.config, subject, err);
+		for (i = 0; i < m.nlayers && st == CNAB_OK; i++)
+			st = add_blob(t, src, &m.layers[i], subject, err);
+	}
+	if (st == CNAB_OK) {
+		st = add_node(t, d, true, data, len, err);
+		data = NULL;
+	}
+out:
+	free(data);
+	cnab_manifest_release(&m);
+	return st;
+}
+
+enum cnab_status cnab_image_tree_add(struct cnab_image_tree *t,
+				     const struct cnab_blob_source *src,
+				     const struct cnab_descriptor *root,
+				     const char *subject,
+				     struct cnab_err *err)
+{
+	return add(t, src, root, subject, 0, err);
+}
+
+const struct cnab_image_node *
+cnab_image_tree_find(const struct cnab_image_tree *t, const char *digest)
+{
+	uintptr_t i = (uintptr_t)cnab_map_get(&t->seen, digest);
+
+	return i ? &t->nodes[i - 1] : NULL;
+}
+
+void cnab_image_tree_release(struct cnab_image_tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		cnab_descriptor_release(&t->nodes[i].desc);
+		free(t->nodes[i].data);
+	}
+	free(t->nodes);
+	cnab_map_release(&t->seen, NULL);
+	memset(t, 0, sizeof(*t));
+}

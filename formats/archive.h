@@ -1,0 +1,131 @@
+/*
+ * Thick bundle archives (DESIGN 3.4): a tar or tar.gz holding bundle.json,
+ * an optional relocation-mapping.json and an OCI image layout under
+ * artifacts/layout/.  Read in one pass, in any entry order (cnab-archive
+ * writes bundle.json first, Porter writes it last), never extracted.
+ */
+#ifndef CNAB_FORMATS_ARCHIVE_H
+#define CNAB_FORMATS_ARCHIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/digest.h"
+#include "common/image.h"
+#include "common/map.h"
+#include "common/oci.h"
+#include "common/status.h"
+#include "common/tar.h"
+#include "formats/bundle.h"
+#include "formats/relocation.h"
+
+#define CNAB_ARCHIVE_BUNDLE "bundle.json"
+#define CNAB_ARCHIVE_MAPPING "relocation-mapping.json"
+#define CNAB_ARCHIVE_LAYOUT "artifacts/layout"
+#define CNAB_ARCHIVE_MARKER "artifacts/layout/oci-layout"
+#define CNAB_ARCHIVE_INDEX "artifacts/layout/index.json"
+#define CNAB_ARCHIVE_BLOBS "artifacts/layout/blobs"
+
+/* The most manifest bytes kept in memory while reading an archive. */
+#define CNAB_ARCHIVE_MAX_MANIFESTS ((size_t)64 << 20)
+
+enum cnab_thick_kind {
+	CNAB_THICK_BUNDLE,  /* bundle.json: parsed, see cnab_thick.bundle */
+	CNAB_THICK_MAPPING, /* relocation-mapping.json: parsed */
+	CNAB_THICK_MARKER,  /* artifacts/layout/oci-layout: checked */
+	CNAB_THICK_INDEX,   /* artifacts/layout/index.json: parsed */
+	CNAB_THICK_BLOB,    /* artifacts/layout/blobs/ALG/HEX */
+	CNAB_THICK_OTHER,   /* directories and other entries: skipped */
+};
+
+struct cnab_thick_item {
+	enum cnab_thick_kind kind;
+	const char *name; /* valid until the next call */
+	uint64_t size;
+	struct cnab_digest digest; /* blobs */
+};
+
+struct cnab_thick {
+	struct cnab_tar_reader *tar;
+	char *subject;
+	bool verify;	      /* verify blobs that are skipped, too */
+	size_t nfiles;	      /* file entries so far */
+	bool bundle_first;    /* bundle.json was the first file */
+	char *bundle_data;    /* bundle.json's bytes, as archived */
+	size_t bundle_len;
+	struct cnab_bundle bundle;   /* valid when bundle_data */
+	struct cnab_relocation mapping; /* .map NULL when absent */
+	bool has_marker;
+	struct cnab_manifest index; /* .root NULL when absent */
+	struct cnab_map blobs;	    /* digest -> struct cnab_thick_blob */
+	size_t kept;		    /* manifest bytes kept */
+	/* the blob being read */
+	struct cnab_thick_blob *cur;
+	struct cnab_verifier v;
+	bool v_ready;
+	struct cnab_buf capture;
+	bool capturing;
+	char cur_digest[CNAB_DIGEST_STR_MAX];
+};
+
+/* What the reader knows of a blob it has seen. */
+struct cnab_thick_blob {
+	uint64_t size;
+	bool verified; /* its bytes were read and matched its name */
+	char *data;    /* a manifest or index: its bytes */
+	size_t len;
+};
+
+/*
+ * Starts reading an archive from fd (not closed).  verify: also hash the
+ * blobs the caller skips.
+ */
+enum cnab_status cnab_thick_open(struct cnab_thick *t, int fd,
+				 const char *subject, bool verify,
+				 struct cnab_err *err);
+void cnab_thick_release(struct cnab_thick *t);
+
+/*
+ * Moves to the next entry, first finishing the blob being read (skipping
+ * or, with verify, hashing the rest).  Metadata entries are read and
+ * parsed before this returns.  Malformed content inside the archive is
+ * CNAB_ERR_CORRUPT; unsafe entries CNAB_ERR_UNSAFE.
+ */
+enum cnab_status cnab_thick_next(struct cnab_thick *t,
+				 struct cnab_thick_item *item, bool *eof,
+				 struct cnab_err *err);
+
+/*
+ * Reads the current blob: the next block (owned by the reader) and its
+ * length, 0 at the end, which is reported only once the blob's bytes
+ * matched its name (else CNAB_ERR_INTEGRITY).
+ */
+enum cnab_status cnab_thick_blob_read(struct cnab_thick *t, const void **p,
+				      size_t *len, struct cnab_err *err);
+
+/* Reads (and with verify, checks) every remaining entry. */
+enum cnab_status cnab_thick_finish(struct cnab_thick *t, struct cnab_err *err);
+
+/* Bytes of the archive consumed so far. */
+uint64_t cnab_thick_bytes_in(const struct cnab_thick *t);
+
+/*
+ * Finds the root descriptor of a bundle image in the layout (DESIGN 3.4):
+ * by the ref-name annotation holding the original reference or the
+ * relocated one from relocation-mapping.json, else by contentDigest.  *out
+ * is a copy the caller releases.  Absent: CNAB_ERR_CORRUPT (an archive
+ * lacking an image its bundle names is damaged).
+ */
+enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
+				       const struct cnab_bundle_image *img,
+				       struct cnab_descriptor *out,
+				       struct cnab_err *err);
+
+/*
+ * The archive's layout as a blob source: manifests kept while reading,
+ * and the blobs seen (with verify, only those whose bytes were checked).
+ */
+struct cnab_blob_source cnab_thick_source(struct cnab_thick *t);
+
+#endif

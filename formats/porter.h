@@ -1,0 +1,37 @@
+/*
+ * porter.yaml, the subset that names a bundle and its images (DESIGN 3.2),
+ * turned into a bundle.json document.
+ */
+#ifndef CNAB_FORMATS_PORTER_H
+#define CNAB_FORMATS_PORTER_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/status.h"
+
+/* The schemaVersion of bundles made from porter.yaml. */
+#define CNAB_PORTER_SCHEMA_VERSION "v1.2.0"
+
+/*
+ * Converts porter.yaml text (at most CNAB_MAX_DOCUMENT bytes) into a
+ * bundle.json document (*bundle, a new reference) and the bundle's tag
+ * (*tag, which the caller frees; may be NULL to not ask).  name, version
+ * and tag are required; invocationImage defaults to
+ * "<tag repository>-installer:<tag's tag>".  Fields outside the subset are
+ * ignored.  Malformed or invalid: CNAB_ERR_INVALID naming subject.
+ */
+enum cnab_status cnab_porter_to_bundle(const void *data, size_t len,
+				       const char *subject, json_t **bundle,
+				       char **tag, struct cnab_err *err);
+
+/*
+ * The invocation image Porter derives from a bundle tag:
+ * "getporter/kubernetes:v0.1.0" -> "getporter/kubernetes-installer:v0.1.0"
+ * (no tag: ":latest").  The caller frees the result.
+ */
+enum cnab_status cnab_porter_installer_ref(const char *tag, char **out,
+					   struct cnab_err *err);
+
+#endif

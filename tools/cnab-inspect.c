@@ -1,0 +1,463 @@
+/*
+ * cnab-inspect: show a bundle from a file, an archive or a registry.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/fsutil.h"
+#include "common/image.h"
+#include "common/json.h"
+#include "formats/archive.h"
+#include "formats/bundle.h"
+#include "formats/porter.h"
+#include "formats/relocation.h"
+#include "tools/fe.h"
+#include "tools/output.h"
+
+static const char usage[] =
+	"usage: cnab-inspect [options] (-f FILE | -a ARCHIVE)\n"
+	"\n"
+	"Shows a bundle: its name, version, and the images it names.\n"
+	"\n"
+	"  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)\n"
+	"  -a, --archive FILE    a thick bundle archive (.tgz or .tar; - for "
+	"stdin)\n"
+	"  -o, --output FORMAT   table (default), json or yaml\n"
+	"      --raw             print bundle.json itself, canonical JSON\n"
+	"      --verify          check every blob of the archive against its\n"
+	"                        digest and every image against the layout\n"
+	"      --relocation-mapping FILE\n"
+	"                        show images as relocated by FILE\n";
+
+enum {
+	OPT_RAW = CNAB_FE_OPT_FIRST_TOOL,
+	OPT_VERIFY,
+	OPT_MAPPING,
+};
+
+struct inspect_opts {
+	struct cnab_fe_common common;
+	const char *file;
+	const char *archive;
+	int output;
+	bool raw;
+	bool verify;
+	const char *mapping;
+};
+
+/* What is shown of a bundle: the bundle, where its images are now, and
+ * digests learnt from the source when the bundle lacks them. */
+struct view {
+	struct cnab_bundle *bundle;
+	const struct cnab_relocation *maps[2]; /* looked up in this order */
+	char **digests; /* per image, or NULL */
+};
+
+static const char *relocated(const struct view *v,
+			     const struct cnab_bundle_image *img)
+{
+	const char *r;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (v->maps[i] && (r = cnab_relocation_get(v->maps[i],
+							   img->image)))
+			return r;
+	return img->image;
+}
+
+static const char *digest_of(const struct view *v, size_t i)
+{
+	const struct cnab_bundle_image *img = &v->bundle->images[i];
+
+	if (img->content_digest)
+		return img->content_digest;
+	return v->digests && v->digests[i] ? v->digests[i] : "";
+}
+
+static json_t *view_json(const struct view *v)
+{
+	const struct cnab_bundle *b = v->bundle;
+	json_t *root = json_object(), *inv = json_array(),
+	       *imgs = json_array();
+	size_t i;
+
+	json_object_set_new(root, "name", json_string(b->name));
+	json_object_set_new(root, "description",
+			    json_string(b->description ? b->description : ""));
+	json_object_set_new(root, "version", json_string(b->version));
+	json_object_set_new(root, "invocationImages", inv);
+	json_object_set_new(root, "images", imgs);
+	for (i = 0; i < b->nimages; i++) {
+		const struct cnab_bundle_image *img = &b->images[i];
+		json_t *o = json_object();
+
+		if (img->name) {
+			json_object_set_new(o, "name", json_string(img->name));
+			json_array_append_new(imgs, o);
+		} else {
+			json_array_append_new(inv, o);
+		}
+		json_object_set_new(o, "imageType",
+				    json_string(img->image_type));
+		json_object_set_new(o, "image",
+				    json_string(relocated(v, img)));
+		json_object_set_new(o, "digest", json_string(digest_of(v, i)));
+		json_object_set_new(o, "originalImage",
+				    json_string(img->image));
+		if (img->name)
+			json_object_set_new(
+				o, "description",
+				json_string(img->description ? img->description
+							     : ""));
+	}
+	return root;
+}
+
+static int print_table(const struct view *v)
+{
+	static const char *const inv_head[] = {"Image", "Type", "Digest",
+					       "Original Image"};
+	static const char *const img_head[] = {"Name", "Type", "Image",
+					       "Digest", "Original Image"};
+	const struct cnab_bundle *b = v->bundle;
+	struct cnab_table inv, imgs;
+	size_t i;
+	int rc = 0;
+
+	if (cnab_table_init(&inv, 4, inv_head) ||
+	    cnab_table_init(&imgs, 5, img_head))
+		return -1;
+	for (i = 0; i < b->nimages && !rc; i++) {
+		const struct cnab_bundle_image *img = &b->images[i];
+
+		if (img->name) {
+			const char *row[] = {img->name, img->image_type,
+					     relocated(v, img), digest_of(v, i),
+					     img->image};
+
+			rc = cnab_table_add(&imgs, row);
+		} else {
+			const char *row[] = {relocated(v, img), img->image_type,
+					     digest_of(v, i), img->image};
+
+			rc = cnab_table_add(&inv, row);
+		}
+	}
+	if (!rc) {
+		printf("Name: %s\n", b->name);
+		printf("Description: %s\n",
+		       b->description ? b->description : "");
+		printf("Version: %s\n", b->version);
+		printf("\nInvocation Images:\n");
+		cnab_table_print(&inv, stdout);
+		printf("\nImages:\n");
+		if (imgs.nrows > 1)
+			cnab_table_print(&imgs, stdout);
+		else
+			printf("No images defined\n");
+	}
+	cnab_table_release(&inv);
+	cnab_table_release(&imgs);
+	return rc;
+}
+
+static int show(const struct inspect_opts *o, const struct view *v)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	json_t *doc;
+	int rc;
+
+	if (o->raw) {
+		struct cnab_buf out = CNAB_BUF_INIT(SIZE_MAX);
+
+		if (cnab_bundle_canonical(v->bundle, &out, &err) != CNAB_OK)
+			return cnab_fe_fail(&err);
+		fwrite(out.data, 1, out.len, stdout);
+		cnab_buf_release(&out);
+		return cnab_fe_flush_stdout();
+	}
+	if (o->output == CNAB_OUT_TABLE) {
+		rc = print_table(v);
+	} else {
+		doc = view_json(v);
+		rc = o->output == CNAB_OUT_JSON ? cnab_out_json(doc, stdout)
+						: cnab_out_yaml(doc, stdout);
+		json_decref(doc);
+	}
+	if (rc) {
+		cnab_fe_error("cannot format the output");
+		return CNAB_EXIT_FAIL;
+	}
+	return cnab_fe_flush_stdout();
+}
+
+/* Reads --relocation-mapping FILE when given. */
+static enum cnab_status load_mapping(const struct inspect_opts *o,
+				     struct cnab_relocation *r,
+				     struct cnab_err *err)
+{
+	enum cnab_status st;
+	char *data;
+	size_t len;
+
+	if (!o->mapping)
+		return CNAB_OK;
+	st = cnab_file_read(o->mapping, CNAB_MAX_DOCUMENT, &data, &len, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_relocation_parse(r, data, len, o->mapping, err);
+	free(data);
+	return st;
+}
+
+/* True when text looks like JSON rather than YAML. */
+static bool is_json(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return *s == '{';
+}
+
+static int inspect_file(const struct inspect_opts *o)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	struct cnab_bundle b = CNAB_BUNDLE_INIT;
+	struct cnab_relocation user = CNAB_RELOCATION_INIT;
+	const char *subject = strcmp(o->file, "-") ? o->file : "<stdin>";
+	struct view v = {&b, {NULL, NULL}, NULL};
+	json_t *doc = NULL;
+	char *data = NULL;
+	size_t len;
+	int rc;
+
+	if (cnab_file_read(o->file, CNAB_MAX_DOCUMENT, &data, &len, &err) !=
+		    CNAB_OK ||
+	    load_mapping(o, &user, &err) != CNAB_OK)
+		goto fail;
+	if (is_json(data)) {
+		if (cnab_bundle_parse(&b, data, len, subject, &err) != CNAB_OK)
+			goto fail;
+	} else {
+		if (cnab_porter_to_bundle(data, len, subject, &doc, NULL,
+					  &err) != CNAB_OK ||
+		    cnab_bundle_from_json(&b, doc, subject, &err) != CNAB_OK)
+			goto fail;
+	}
+	v.maps[0] = &user;
+	rc = show(o, &v);
+	goto out;
+fail:
+	rc = cnab_fe_fail(&err);
+out:
+	json_decref(doc);
+	free(data);
+	cnab_bundle_release(&b);
+	cnab_relocation_release(&user);
+	return rc;
+}
+
+/*
+ * Checks that every image the bundle names is whole in the archive, and
+ * learns the digests the bundle lacks.
+ */
+static enum cnab_status verify_images(struct cnab_thick *t, char **digests,
+				      bool check, size_t *nblobs,
+				      struct cnab_err *err)
+{
+	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
+	struct cnab_blob_source src = cnab_thick_source(t);
+	struct cnab_bundle *b = &t->bundle;
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	for (i = 0; i < b->nimages && st == CNAB_OK; i++) {
+		struct cnab_bundle_image *img = &b->images[i];
+		struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
+		char digest[CNAB_DIGEST_STR_MAX];
+
+		if (!cnab_bundle_image_is_oci(img))
+			continue;
+		st = cnab_thick_find_image(t, img, &d, check ? err : NULL);
+		if (st != CNAB_OK) {
+			if (!check)
+				st = CNAB_OK; /* only showing: leave blank */
+			continue;
+		}
+		cnab_digest_format(&d.digest, digest);
+		digests[i] = strdup(digest);
+		if (check && img->content_digest &&
+		    strcmp(img->content_digest, digest))
+			st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
+					  "image '%s': contentDigest %.150s "
+					  "does not match the archived %s",
+					  img->image, img->content_digest,
+					  digest);
+		if (check && st == CNAB_OK) {
+			st = cnab_image_tree_add(&tree, &src, &d, img->image,
+						 err);
+			if (st == CNAB_ERR_NOTFOUND || st == CNAB_ERR_INVALID) {
+				cnab_err_restatus(err, CNAB_ERR_CORRUPT);
+				st = CNAB_ERR_CORRUPT;
+			}
+		}
+		cnab_descriptor_release(&d);
+	}
+	*nblobs = tree.n;
+	cnab_image_tree_release(&tree);
+	return st;
+}
+
+static int inspect_archive(const struct inspect_opts *o)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	struct cnab_relocation user = CNAB_RELOCATION_INIT;
+	struct cnab_thick t;
+	struct cnab_thick_item item;
+	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
+	struct view v = {NULL, {NULL, NULL}, NULL};
+	char **digests = NULL;
+	size_t i, nblobs = 0;
+	bool eof = false;
+	int fd = STDIN_FILENO, rc;
+
+	memset(&t, 0, sizeof(t));
+	if (load_mapping(o, &user, &err) != CNAB_OK)
+		goto fail;
+	if (strcmp(o->archive, "-")) {
+		fd = open(o->archive, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			cnab_err_set(&err, CNAB_ERR_NOTFOUND,
+				     "cannot open '%s': %m", o->archive);
+			goto fail;
+		}
+	}
+	if (cnab_thick_open(&t, fd, subject, o->verify, &err) != CNAB_OK)
+		goto fail;
+	while (!eof) {
+		if (cnab_thick_next(&t, &item, &eof, &err) != CNAB_OK)
+			goto fail;
+		/* bundle.json first: the rest is needed only to verify, or
+		 * for the relocation mapping when it comes right after */
+		if (!o->verify && t.bundle_first &&
+		    item.kind != CNAB_THICK_BUNDLE &&
+		    item.kind != CNAB_THICK_OTHER)
+			break;
+	}
+	if (!t.bundle_data) {
+		cnab_err_set(&err, CNAB_ERR_CORRUPT,
+			     "corrupt archive '%s': no bundle.json", subject);
+		goto fail;
+	}
+	digests = calloc(t.bundle.nimages, sizeof(*digests));
+	if (!digests) {
+		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (eof && verify_images(&t, digests, o->verify, &nblobs, &err) !=
+			   CNAB_OK)
+		goto fail;
+	if (o->verify && !o->common.quiet)
+		fprintf(stderr,
+			"%s: verified '%s': %zu images, %zu objects\n",
+			cnab_fe_progname(), subject, t.bundle.nimages,
+			nblobs);
+	v.bundle = &t.bundle;
+	v.maps[0] = &user;
+	v.maps[1] = &t.mapping;
+	v.digests = digests;
+	rc = show(o, &v);
+	goto out;
+fail:
+	rc = cnab_fe_fail(&err);
+out:
+	for (i = 0; digests && i < t.bundle.nimages; i++)
+		free(digests[i]);
+	free(digests);
+	cnab_thick_release(&t);
+	cnab_relocation_release(&user);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct cnab_fe_tool tool = {"cnab-inspect", usage};
+	static const struct option longopts[] = {
+		CNAB_FE_LONG_OPTIONS,
+		{"file", required_argument, NULL, 'f'},
+		{"archive", required_argument, NULL, 'a'},
+		{"output", required_argument, NULL, 'o'},
+		{"raw", no_argument, NULL, OPT_RAW},
+		{"verify", no_argument, NULL, OPT_VERIFY},
+		{"relocation-mapping", required_argument, NULL, OPT_MAPPING},
+		{NULL, 0, NULL, 0},
+	};
+	struct inspect_opts o = {0};
+	int c, rc = 0, sources;
+
+	cnab_fe_init(&tool);
+	o.output = CNAB_OUT_TABLE;
+	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:a:o:",
+				longopts, NULL)) != -1) {
+		switch (cnab_fe_common_option(&o.common, c, optarg, &rc)) {
+		case 1:
+			if (c == 'h' || c == CNAB_FE_OPT_VERSION)
+				goto out;
+			continue;
+		case -1:
+			goto out;
+		}
+		switch (c) {
+		case 'f':
+			o.file = optarg;
+			break;
+		case 'a':
+			o.archive = optarg;
+			break;
+		case 'o':
+			o.output = cnab_out_parse(
+				optarg, 1u << CNAB_OUT_TABLE |
+						1u << CNAB_OUT_JSON |
+						1u << CNAB_OUT_YAML);
+			if (o.output < 0) {
+				rc = cnab_fe_usage_error(
+					"invalid output format '%s': use "
+					"table, json or yaml",
+					optarg);
+				goto out;
+			}
+			break;
+		case OPT_RAW:
+			o.raw = true;
+			break;
+		case OPT_VERIFY:
+			o.verify = true;
+			break;
+		case OPT_MAPPING:
+			o.mapping = optarg;
+			break;
+		}
+	}
+	sources = !!o.file + !!o.archive;
+	if (optind < argc)
+		rc = cnab_fe_usage_error("unexpected argument '%s'",
+					 argv[optind]);
+	else if (sources != 1)
+		rc = cnab_fe_usage_error("give one of -f FILE or -a ARCHIVE");
+	else if (o.verify && o.file)
+		rc = cnab_fe_usage_error("--verify needs -a ARCHIVE: a bundle "
+					 "file holds no content to verify");
+	else if (o.file)
+		rc = inspect_file(&o);
+	else
+		rc = inspect_archive(&o);
+out:
+	cnab_fe_common_release(&o.common);
+	return rc;
+}

@@ -1,0 +1,107 @@
+/*
+ * The tools' front end: program name, messages, the options every tool
+ * takes, usage and version.  Only the tools print or exit; the library
+ * never does.
+ */
+#ifndef CNAB_TOOLS_FE_H
+#define CNAB_TOOLS_FE_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/status.h"
+
+/* Long-option codes of the common options (above any short option). */
+enum {
+	CNAB_FE_OPT_VERSION = 0x1000,
+	CNAB_FE_OPT_INSECURE,
+	CNAB_FE_OPT_AUTHFILE,
+	CNAB_FE_OPT_CERTDIR,
+	CNAB_FE_OPT_FIRST_TOOL = 0x1100, /* tools number theirs from here */
+};
+
+/* The common options, to splice into a tool's struct option table. */
+#define CNAB_FE_LONG_OPTIONS                                              \
+	{"help", no_argument, NULL, 'h'},                                 \
+		{"version", no_argument, NULL, CNAB_FE_OPT_VERSION},      \
+		{"quiet", no_argument, NULL, 'q'},                        \
+		{"verbose", no_argument, NULL, 'v'},                      \
+		{"insecure-registry", required_argument, NULL,            \
+		 CNAB_FE_OPT_INSECURE},                                   \
+		{"authfile", required_argument, NULL, CNAB_FE_OPT_AUTHFILE}, \
+		{"cert-dir", required_argument, NULL, CNAB_FE_OPT_CERTDIR}
+/* Their short letters, for a tool's optstring. */
+#define CNAB_FE_SHORT_OPTIONS "hqv"
+
+/* Registry options every tool takes (DESIGN 4). */
+struct cnab_fe_common {
+	int verbose;
+	bool quiet;
+	const char *authfile;
+	const char *certdir;
+	const char **insecure; /* NULL-terminated */
+	size_t ninsecure;
+};
+
+/* A tool's identity, set once by cnab_fe_init. */
+struct cnab_fe_tool {
+	const char *name;
+	const char *usage; /* the synopsis and option list, for --help */
+};
+
+/* Records the running tool (for messages) and makes stdout buffered. */
+void cnab_fe_init(const struct cnab_fe_tool *tool);
+
+/* The tool's name, for messages. */
+const char *cnab_fe_progname(void);
+
+/* "prog: message" on stderr. */
+void cnab_fe_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: warning: message" on stderr, unless quiet. */
+void cnab_fe_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A verbose note on stderr: printed when verbose >= level. */
+void cnab_fe_info(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Prints the error's message and returns the exit code for its status. */
+int cnab_fe_fail(const struct cnab_err *err);
+
+/*
+ * Prints "prog: message" and a hint to run --help; returns the usage exit
+ * code (2).
+ */
+int cnab_fe_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/*
+ * Handles a common option.  Returns 1 when c was one (for -h and --version
+ * *exit_code is set to 0 and the caller should return it), 0 when c is the
+ * tool's own, -1 on an error (message printed, *exit_code set).
+ */
+int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
+			  int *exit_code);
+
+/* Frees what cnab_fe_common_option allocated. */
+void cnab_fe_common_release(struct cnab_fe_common *o);
+
+/* Prints --help text to stdout. */
+void cnab_fe_help(void);
+
+/* Prints --version text to stdout: the suite's and the libraries'. */
+void cnab_fe_version(void);
+
+/* Flushes stdout; on a write error prints it and returns 1, else 0. */
+int cnab_fe_flush_stdout(void);
+
+/*
+ * The main of a tool not written yet: answers --help and --version, and
+ * otherwise says it is not implemented (exit 1).
+ */
+int cnab_fe_not_implemented(int argc, char **argv);
+
+/* Verbosity for the library's callbacks and the tools' notes. */
+extern int cnab_fe_verbose;
+extern bool cnab_fe_quiet;
+
+#endif

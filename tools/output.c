@@ -1,0 +1,231 @@
+#include "tools/output.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#include "common/json.h"
+
+int cnab_out_parse(const char *s, unsigned allowed)
+{
+	static const struct {
+		const char *name;
+		enum cnab_out_format f;
+	} names[] = {
+		{"table", CNAB_OUT_TABLE},
+		{"plain", CNAB_OUT_PLAIN},
+		{"json", CNAB_OUT_JSON},
+		{"yaml", CNAB_OUT_YAML},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name) && (allowed & (1u << names[i].f)))
+			return (int)names[i].f;
+	return -1;
+}
+
+int cnab_table_init(struct cnab_table *t, size_t ncols,
+		    const char *const *header)
+{
+	t->ncols = ncols;
+	t->nrows = 0;
+	t->cells = NULL;
+	return cnab_table_add(t, header);
+}
+
+int cnab_table_add(struct cnab_table *t, const char *const *cells)
+{
+	char **grown;
+	size_t i;
+
+	grown = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
+	if (!grown)
+		return -1;
+	t->cells = grown;
+	for (i = 0; i < t->ncols; i++) {
+		char *c = strdup(cells[i] ? cells[i] : "");
+
+		if (!c) {
+			while (i--)
+				free(t->cells[t->nrows * t->ncols + i]);
+			return -1;
+		}
+		t->cells[t->nrows * t->ncols + i] = c;
+	}
+	t->nrows++;
+	return 0;
+}
+
+void cnab_table_print(const struct cnab_table *t, FILE *f)
+{
+	size_t *width = calloc(t->ncols, sizeof(*width));
+	size_t r, c;
+
+	if (!width)
+		return;
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++) {
+			size_t n = strlen(t->cells[r * t->ncols + c]);
+
+			if (n > width[c])
+				width[c] = n;
+		}
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+
+			if (c + 1 < t->ncols)
+				fprintf(f, "%-*s   ", (int)width[c], cell);
+			else
+				fputs(cell, f);
+		}
+		fputc('\n', f);
+	}
+	free(width);
+}
+
+void cnab_table_release(struct cnab_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
+}
+
+int cnab_out_json(json_t *v, FILE *f)
+{
+	if (json_dumpf(v, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+		return -1;
+	fputc('\n', f);
+	return 0;
+}
+
+static int yaml_write(void *data, unsigned char *buf, size_t size)
+{
+	return fwrite(buf, 1, size, data) == size;
+}
+
+static int emit_scalar(yaml_emitter_t *e, const char *s, size_t len,
+		       yaml_scalar_style_t style)
+{
+	yaml_event_t ev;
+
+	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
+					  (int)len, 1, 1, style))
+		return 0;
+	return yaml_emitter_emit(e, &ev);
+}
+
+/* True when a plain scalar s would be read back as something other than a
+ * string (YAML 1.1 and 1.2 resolve these as null, booleans or numbers). */
+static bool needs_quotes(const char *s, size_t len)
+{
+	static const char *const words[] = {
+		"null", "~", "true", "false", "yes", "no", "on", "off", "y", "n",
+	};
+	char *end;
+	size_t i;
+
+	if (!len || strlen(s) != len)
+		return true;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcasecmp(s, words[i]))
+			return true;
+	if (strchr("0123456789+-.", s[0])) {
+		strtod(s, &end);
+		if (!*end || s[0] == '.' || strchr(s, ':'))
+			return true;
+	}
+	return false;
+}
+
+/* A string, quoted when YAML would read it as something else. */
+static int emit_str(yaml_emitter_t *e, const char *s, size_t len)
+{
+	return emit_scalar(e, s, len,
+			   needs_quotes(s, len) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+						: YAML_ANY_SCALAR_STYLE);
+}
+
+/* Emits a JSON value as YAML; strings are quoted when YAML would read them
+ * as something else. */
+static int emit(yaml_emitter_t *e, json_t *v)
+{
+	yaml_event_t ev;
+	char num[CNAB_JSON_NUMBER_MAX];
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (!yaml_mapping_start_event_initialize(
+			    &ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE) ||
+		    !yaml_emitter_emit(e, &ev))
+			return 0;
+		json_object_foreach(v, key, item) {
+			if (!emit_str(e, key, strlen(key)) ||
+			    !emit(e, item))
+				return 0;
+		}
+		return yaml_mapping_end_event_initialize(&ev) &&
+		       yaml_emitter_emit(e, &ev);
+	case JSON_ARRAY:
+		if (!yaml_sequence_start_event_initialize(
+			    &ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE) ||
+		    !yaml_emitter_emit(e, &ev))
+			return 0;
+		json_array_foreach(v, i, item) {
+			if (!emit(e, item))
+				return 0;
+		}
+		return yaml_sequence_end_event_initialize(&ev) &&
+		       yaml_emitter_emit(e, &ev);
+	case JSON_STRING:
+		return emit_str(e, json_string_value(v),
+				json_string_length(v));
+	case JSON_INTEGER:
+	case JSON_REAL:
+		if (!cnab_json_format_number(json_number_value(v), num,
+					     sizeof(num)))
+			return 0;
+		return emit_scalar(e, num, strlen(num),
+				   YAML_PLAIN_SCALAR_STYLE);
+	case JSON_TRUE:
+		return emit_scalar(e, "true", 4, YAML_PLAIN_SCALAR_STYLE);
+	case JSON_FALSE:
+		return emit_scalar(e, "false", 5, YAML_PLAIN_SCALAR_STYLE);
+	case JSON_NULL:
+		return emit_scalar(e, "null", 4, YAML_PLAIN_SCALAR_STYLE);
+	}
+	return 0;
+}
+
+int cnab_out_yaml(json_t *v, FILE *f)
+{
+	yaml_emitter_t e;
+	yaml_event_t ev;
+	int ok;
+
+	if (!yaml_emitter_initialize(&e))
+		return -1;
+	yaml_emitter_set_output(&e, yaml_write, f);
+	yaml_emitter_set_unicode(&e, 1);
+	yaml_emitter_set_width(&e, -1);
+	ok = yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) &&
+	     yaml_emitter_emit(&e, &ev) &&
+	     yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) &&
+	     yaml_emitter_emit(&e, &ev) && emit(&e, v) &&
+	     yaml_document_end_event_initialize(&ev, 1) &&
+	     yaml_emitter_emit(&e, &ev) &&
+	     yaml_stream_end_event_initialize(&ev) &&
+	     yaml_emitter_emit(&e, &ev) && yaml_emitter_flush(&e);
+	yaml_emitter_delete(&e);
+	return ok ? 0 : -1;
+}
