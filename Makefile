@@ -88,6 +88,7 @@ UNIT_TESTS += tests/unit/test-buf
 UNIT_TESTS += tests/unit/test-digest
 UNIT_TESTS += tests/unit/test-json
 UNIT_TESTS += tests/unit/test-map
+UNIT_TESTS += tests/unit/test-reference
 UNIT_TESTS += tests/unit/test-tar
 
 TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))
