@@ -84,11 +84,17 @@ TOOLS += cnab-publish-archive
 TOOLS += cnab-relocate
 
 UNIT_TESTS =
+UNIT_TESTS += tests/unit/test-archive
 UNIT_TESTS += tests/unit/test-buf
+UNIT_TESTS += tests/unit/test-bundle
 UNIT_TESTS += tests/unit/test-digest
 UNIT_TESTS += tests/unit/test-json
+UNIT_TESTS += tests/unit/test-layout
 UNIT_TESTS += tests/unit/test-map
+UNIT_TESTS += tests/unit/test-oci
+UNIT_TESTS += tests/unit/test-porter
 UNIT_TESTS += tests/unit/test-reference
+UNIT_TESTS += tests/unit/test-relocation
 UNIT_TESTS += tests/unit/test-tar
 
 TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))

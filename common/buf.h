@@ -15,16 +15,19 @@
 #include "common/status.h"
 
 struct cnab_buf {
-	char *data;	/* NULL until something is added */
+	char *data; /* NULL until something is added */
 	size_t len;
 	size_t alloc;
-	size_t max;	/* the most len may reach */
+	size_t max; /* the most len may reach */
 };
-#define CNAB_BUF_INIT(max) {NULL, 0, 0, (max)}
+#define CNAB_BUF_INIT(max)                                                     \
+	{                                                                      \
+		NULL, 0, 0, (max)                                              \
+	}
 
 /* Caps used across the project (DESIGN 5). */
-#define CNAB_MAX_DOCUMENT ((size_t)4 << 20) /* manifests, bundle.json */
-#define CNAB_MAX_TOKEN ((size_t)64 << 10)   /* auth tokens */
+#define CNAB_MAX_DOCUMENT ((size_t)4 << 20)  /* manifests, bundle.json */
+#define CNAB_MAX_TOKEN    ((size_t)64 << 10) /* auth tokens */
 
 void cnab_buf_init(struct cnab_buf *b, size_t max);
 
@@ -42,7 +45,7 @@ enum cnab_status cnab_buf_add(struct cnab_buf *b, const void *p, size_t n);
 enum cnab_status cnab_buf_addstr(struct cnab_buf *b, const char *s);
 enum cnab_status cnab_buf_addch(struct cnab_buf *b, char c);
 enum cnab_status cnab_buf_addf(struct cnab_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 /* Makes room for n more bytes without changing len. */
 enum cnab_status cnab_buf_grow(struct cnab_buf *b, size_t n);
@@ -55,6 +58,10 @@ const char *cnab_buf_str(const struct cnab_buf *b);
  * Never NULL unless memory runs out.
  */
 char *cnab_buf_detach(struct cnab_buf *b, size_t *len);
+
+/* A newly allocated formatted string (the caller frees it), or NULL when
+ * memory runs out. */
+char *cnab_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Overflow-checked arithmetic: false (and *out untouched) on overflow. */
 static inline bool cnab_size_add(size_t a, size_t b, size_t *out)

@@ -62,15 +62,15 @@ static bool parse(struct cnab_digest *d, const char *s)
 }
 
 enum cnab_status cnab_digest_parse(struct cnab_digest *d, const char *s,
-				   struct cnab_err *err)
+                                   struct cnab_err *err)
 {
 	struct cnab_digest tmp;
 
 	if (!s || !parse(&tmp, s))
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "invalid digest '%.200s': want sha256:<64 "
-				    "hex digits> or sha512:<128 hex digits>",
-				    s ? s : "");
+		                    "invalid digest '%.200s': want sha256:<64 "
+		                    "hex digits> or sha512:<128 hex digits>",
+		                    s ? s : "");
 	*d = tmp;
 	return CNAB_OK;
 }
@@ -81,7 +81,7 @@ bool cnab_digest_valid(const char *s)
 }
 
 void cnab_digest_hex(const struct cnab_digest *d,
-		     char out[2 * CNAB_DIGEST_RAW_MAX + 1])
+                     char out[2 * CNAB_DIGEST_RAW_MAX + 1])
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t i, n = cnab_digest_alg_len(d->alg);
@@ -94,15 +94,14 @@ void cnab_digest_hex(const struct cnab_digest *d,
 }
 
 void cnab_digest_format(const struct cnab_digest *d,
-			char out[CNAB_DIGEST_STR_MAX])
+                        char out[CNAB_DIGEST_STR_MAX])
 {
 	memcpy(out, cnab_digest_alg_name(d->alg), 6);
 	out[6] = ':';
 	cnab_digest_hex(d, out + 7);
 }
 
-bool cnab_digest_equal(const struct cnab_digest *a,
-		       const struct cnab_digest *b)
+bool cnab_digest_equal(const struct cnab_digest *a, const struct cnab_digest *b)
 {
 	if (a->alg != b->alg)
 		return false;
@@ -147,7 +146,7 @@ void cnab_hash_release(struct cnab_hash *h)
 }
 
 enum cnab_status cnab_digest_of(enum cnab_digest_alg alg, const void *data,
-				size_t n, struct cnab_digest *out)
+                                size_t n, struct cnab_digest *out)
 {
 	struct cnab_hash h = CNAB_HASH_INIT;
 	enum cnab_status st = cnab_hash_init(&h, alg);
@@ -161,9 +160,9 @@ enum cnab_status cnab_digest_of(enum cnab_digest_alg alg, const void *data,
 }
 
 enum cnab_status cnab_verifier_init(struct cnab_verifier *v,
-				    const struct cnab_digest *want,
-				    uint64_t want_size, const char *subject,
-				    struct cnab_err *err)
+                                    const struct cnab_digest *want,
+                                    uint64_t want_size, const char *subject,
+                                    struct cnab_err *err)
 {
 	enum cnab_status st;
 
@@ -174,43 +173,42 @@ enum cnab_status cnab_verifier_init(struct cnab_verifier *v,
 	st = cnab_hash_init(&v->hash, want->alg);
 	if (st != CNAB_OK)
 		return cnab_err_set(err, st, "cannot start a hash: %s",
-				    cnab_strerror(st));
+		                    cnab_strerror(st));
 	return CNAB_OK;
 }
 
-enum cnab_status cnab_verifier_update(struct cnab_verifier *v,
-				      const void *data, size_t n,
-				      struct cnab_err *err)
+enum cnab_status cnab_verifier_update(struct cnab_verifier *v, const void *data,
+                                      size_t n, struct cnab_err *err)
 {
 	if (v->want_size != CNAB_SIZE_UNKNOWN &&
 	    (n > v->want_size || v->hash.size > v->want_size - n))
 		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
-				    "size mismatch for '%s': more than the "
-				    "expected %" PRIu64 " bytes",
-				    v->subject, v->want_size);
+		                    "size mismatch for '%s': more than the "
+		                    "expected %" PRIu64 " bytes",
+		                    v->subject, v->want_size);
 	cnab_hash_update(&v->hash, data, n);
 	return CNAB_OK;
 }
 
 enum cnab_status cnab_verifier_finish(struct cnab_verifier *v,
-				      struct cnab_err *err)
+                                      struct cnab_err *err)
 {
 	struct cnab_digest got;
 	char want_s[CNAB_DIGEST_STR_MAX], got_s[CNAB_DIGEST_STR_MAX];
 
 	if (v->want_size != CNAB_SIZE_UNKNOWN && v->hash.size != v->want_size)
 		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
-				    "size mismatch for '%s': got %" PRIu64
-				    " bytes, expected %" PRIu64,
-				    v->subject, v->hash.size, v->want_size);
+		                    "size mismatch for '%s': got %" PRIu64
+		                    " bytes, expected %" PRIu64,
+		                    v->subject, v->hash.size, v->want_size);
 	cnab_hash_final(&v->hash, &got);
 	if (!cnab_digest_equal(&got, &v->want)) {
 		cnab_digest_format(&v->want, want_s);
 		cnab_digest_format(&got, got_s);
 		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
-				    "digest mismatch for '%s': content is %s, "
-				    "expected %s",
-				    v->subject, got_s, want_s);
+		                    "digest mismatch for '%s': content is %s, "
+		                    "expected %s",
+		                    v->subject, got_s, want_s);
 	}
 	return CNAB_OK;
 }

@@ -37,22 +37,22 @@ const char *cnab_digest_alg_name(enum cnab_digest_alg alg);
  * as the OCI image spec requires).  CNAB_ERR_INVALID on anything else.
  */
 enum cnab_status cnab_digest_parse(struct cnab_digest *d, const char *s,
-				   struct cnab_err *err);
+                                   struct cnab_err *err);
 
 /* True when s is a digest cnab_digest_parse accepts. */
 bool cnab_digest_valid(const char *s);
 
 /* Formats d as "alg:hex" into out. */
 void cnab_digest_format(const struct cnab_digest *d,
-			char out[CNAB_DIGEST_STR_MAX]);
+                        char out[CNAB_DIGEST_STR_MAX]);
 
 /* The hex part alone, into out (NUL-terminated). */
 void cnab_digest_hex(const struct cnab_digest *d,
-		     char out[2 * CNAB_DIGEST_RAW_MAX + 1]);
+                     char out[2 * CNAB_DIGEST_RAW_MAX + 1]);
 
 /* Equality of two digests, in constant time for digests of one algorithm. */
 bool cnab_digest_equal(const struct cnab_digest *a,
-		       const struct cnab_digest *b);
+                       const struct cnab_digest *b);
 
 /* A streaming hash. */
 struct cnab_hash {
@@ -60,7 +60,10 @@ struct cnab_hash {
 	enum cnab_digest_alg alg;
 	uint64_t size; /* bytes hashed so far */
 };
-#define CNAB_HASH_INIT {NULL, CNAB_DIGEST_SHA256, 0}
+#define CNAB_HASH_INIT                                                         \
+	{                                                                      \
+		NULL, CNAB_DIGEST_SHA256, 0                                    \
+	}
 
 enum cnab_status cnab_hash_init(struct cnab_hash *h, enum cnab_digest_alg alg);
 void cnab_hash_update(struct cnab_hash *h, const void *data, size_t n);
@@ -70,7 +73,7 @@ void cnab_hash_release(struct cnab_hash *h);
 
 /* The digest of a buffer, in one call. */
 enum cnab_status cnab_digest_of(enum cnab_digest_alg alg, const void *data,
-				size_t n, struct cnab_digest *out);
+                                size_t n, struct cnab_digest *out);
 
 /*
  * Checks a stream against an expected digest and size.  Feed it every byte
@@ -81,20 +84,19 @@ enum cnab_status cnab_digest_of(enum cnab_digest_alg alg, const void *data,
 struct cnab_verifier {
 	struct cnab_hash hash;
 	struct cnab_digest want;
-	uint64_t want_size; /* CNAB_SIZE_UNKNOWN when not known */
+	uint64_t want_size;  /* CNAB_SIZE_UNKNOWN when not known */
 	const char *subject; /* borrowed */
 };
 #define CNAB_SIZE_UNKNOWN UINT64_MAX
 
 enum cnab_status cnab_verifier_init(struct cnab_verifier *v,
-				    const struct cnab_digest *want,
-				    uint64_t want_size, const char *subject,
-				    struct cnab_err *err);
-enum cnab_status cnab_verifier_update(struct cnab_verifier *v,
-				      const void *data, size_t n,
-				      struct cnab_err *err);
+                                    const struct cnab_digest *want,
+                                    uint64_t want_size, const char *subject,
+                                    struct cnab_err *err);
+enum cnab_status cnab_verifier_update(struct cnab_verifier *v, const void *data,
+                                      size_t n, struct cnab_err *err);
 enum cnab_status cnab_verifier_finish(struct cnab_verifier *v,
-				      struct cnab_err *err);
+                                      struct cnab_err *err);
 void cnab_verifier_release(struct cnab_verifier *v);
 
 #endif

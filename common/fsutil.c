@@ -12,7 +12,7 @@
 #include "common/stream.h"
 
 enum cnab_status cnab_file_read(const char *path, size_t max, char **out,
-				size_t *len, struct cnab_err *err)
+                                size_t *len, struct cnab_err *err)
 {
 	struct cnab_reader r;
 	struct cnab_err rerr = CNAB_ERR_INIT;
@@ -26,10 +26,10 @@ enum cnab_status cnab_file_read(const char *path, size_t max, char **out,
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return cnab_err_set(err,
-					    errno == ENOENT ? CNAB_ERR_NOTFOUND
-							    : CNAB_ERR_IO,
-					    "cannot open '%s': %s", path,
-					    strerror(errno));
+			                    errno == ENOENT ? CNAB_ERR_NOTFOUND
+			                                    : CNAB_ERR_IO,
+			                    "cannot open '%s': %s", path,
+			                    strerror(errno));
 	}
 	r = cnab_fd_reader(&fd);
 	st = cnab_reader_slurp(&r, max, subject, out, len, &rerr);
@@ -37,14 +37,14 @@ enum cnab_status cnab_file_read(const char *path, size_t max, char **out,
 		cnab_err_set(err, st, "%s", rerr.msg);
 	else if (st != CNAB_OK)
 		cnab_err_set(err, st, "cannot read '%s': %s", subject,
-			     rerr.msg);
+		             rerr.msg);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return st;
 }
 
 enum cnab_status cnab_write_all(int fd, const void *p, size_t n,
-				const char *subject, struct cnab_err *err)
+                                const char *subject, struct cnab_err *err)
 {
 	const char *c = p;
 	ssize_t w;
@@ -55,9 +55,9 @@ enum cnab_status cnab_write_all(int fd, const void *p, size_t n,
 			continue;
 		if (w <= 0)
 			return cnab_err_set(err, CNAB_ERR_IO,
-					    "cannot write '%s': %s", subject,
-					    w < 0 ? strerror(errno)
-						  : "short write");
+			                    "cannot write '%s': %s", subject,
+			                    w < 0 ? strerror(errno)
+			                          : "short write");
 		c += w;
 		n -= (size_t)w;
 	}
@@ -65,7 +65,7 @@ enum cnab_status cnab_write_all(int fd, const void *p, size_t n,
 }
 
 enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
-				   struct cnab_err *err)
+                                   struct cnab_err *err)
 {
 	struct cnab_buf tmp = CNAB_BUF_INIT(8192);
 	mode_t mask;
@@ -83,7 +83,7 @@ enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
 	if (cnab_buf_addf(&tmp, "%s.tmp-XXXXXX", path) != CNAB_OK) {
 		cnab_buf_release(&tmp);
 		return cnab_err_set(err, CNAB_ERR_USAGE,
-				    "output path too long '%.200s'", path);
+		                    "output path too long '%.200s'", path);
 	}
 	f->tmp = cnab_buf_detach(&tmp, NULL);
 	if (!f->tmp)
@@ -95,7 +95,7 @@ enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
 		free(f->tmp);
 		f->tmp = NULL;
 		return cnab_err_set(err, CNAB_ERR_IO, "cannot create '%s': %s",
-				    path, strerror(e));
+		                    path, strerror(e));
 	}
 	mask = umask(0);
 	umask(mask);
@@ -104,7 +104,7 @@ enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
 }
 
 enum cnab_status cnab_outfile_commit(struct cnab_outfile *f,
-				     struct cnab_err *err)
+                                     struct cnab_err *err)
 {
 	enum cnab_status st = CNAB_OK;
 
@@ -112,19 +112,19 @@ enum cnab_status cnab_outfile_commit(struct cnab_outfile *f,
 		goto out;
 	if (fsync(f->fd) < 0 && errno != EINVAL) {
 		st = cnab_err_set(err, CNAB_ERR_IO, "cannot write '%s': %s",
-				  f->path, strerror(errno));
+		                  f->path, strerror(errno));
 		goto out;
 	}
 	if (close(f->fd) < 0) {
 		f->fd = -1;
 		st = cnab_err_set(err, CNAB_ERR_IO, "cannot write '%s': %s",
-				  f->path, strerror(errno));
+		                  f->path, strerror(errno));
 		goto out;
 	}
 	f->fd = -1;
 	if (rename(f->tmp, f->path) < 0) {
 		st = cnab_err_set(err, CNAB_ERR_IO, "cannot rename to '%s': %s",
-				  f->path, strerror(errno));
+		                  f->path, strerror(errno));
 		goto out;
 	}
 	free(f->tmp);
@@ -151,8 +151,8 @@ void cnab_outfile_abort(struct cnab_outfile *f)
 	f->path = NULL;
 }
 
-enum cnab_status cnab_file_write(const char *path, const void *data,
-				 size_t len, struct cnab_err *err)
+enum cnab_status cnab_file_write(const char *path, const void *data, size_t len,
+                                 struct cnab_err *err)
 {
 	struct cnab_outfile f = CNAB_OUTFILE_INIT;
 	enum cnab_status st;

@@ -16,11 +16,11 @@
  * too large: CNAB_ERR_TOOBIG; else CNAB_ERR_IO.
  */
 enum cnab_status cnab_file_read(const char *path, size_t max, char **out,
-				size_t *len, struct cnab_err *err);
+                                size_t *len, struct cnab_err *err);
 
 /* Writes all n bytes to fd, retrying short writes. */
 enum cnab_status cnab_write_all(int fd, const void *p, size_t n,
-				const char *subject, struct cnab_err *err);
+                                const char *subject, struct cnab_err *err);
 
 /*
  * An output file that appears only when complete.  For "-" it is stdout
@@ -32,19 +32,22 @@ struct cnab_outfile {
 	int fd;
 	bool is_stdout;
 };
-#define CNAB_OUTFILE_INIT {NULL, NULL, -1, false}
+#define CNAB_OUTFILE_INIT                                                      \
+	{                                                                      \
+		NULL, NULL, -1, false                                          \
+	}
 
 /* Creates a temporary file next to path (mode 0666 less the umask). */
 enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
-				   struct cnab_err *err);
+                                   struct cnab_err *err);
 /* Flushes, closes, and renames the temporary file over path. */
 enum cnab_status cnab_outfile_commit(struct cnab_outfile *f,
-				     struct cnab_err *err);
+                                     struct cnab_err *err);
 /* Closes and removes the temporary file; safe to call after commit. */
 void cnab_outfile_abort(struct cnab_outfile *f);
 
 /* Writes a whole small file atomically (through a cnab_outfile). */
-enum cnab_status cnab_file_write(const char *path, const void *data,
-				 size_t len, struct cnab_err *err);
+enum cnab_status cnab_file_write(const char *path, const void *data, size_t len,
+                                 struct cnab_err *err);
 
 #endif

@@ -5,9 +5,9 @@
 #include <string.h>
 
 static enum cnab_status add_node(struct cnab_image_tree *t,
-				 const struct cnab_descriptor *d,
-				 bool is_manifest, char *data, size_t len,
-				 struct cnab_err *err)
+                                 const struct cnab_descriptor *d,
+                                 bool is_manifest, char *data, size_t len,
+                                 struct cnab_err *err)
 {
 	char key[CNAB_DIGEST_STR_MAX];
 	struct cnab_image_node *node;
@@ -15,7 +15,7 @@ static enum cnab_status add_node(struct cnab_image_tree *t,
 	if (t->n == t->alloc) {
 		size_t alloc = t->alloc ? t->alloc * 2 : 16;
 		struct cnab_image_node *nodes =
-			realloc(t->nodes, alloc * sizeof(*nodes));
+		        realloc(t->nodes, alloc * sizeof(*nodes));
 
 		if (!nodes)
 			goto nomem;
@@ -30,8 +30,8 @@ static enum cnab_status add_node(struct cnab_image_tree *t,
 	node->data = data;
 	node->len = len;
 	cnab_digest_format(&d->digest, key);
-	if (cnab_map_put(&t->seen, key, (void *)(uintptr_t)(t->n + 1),
-			 NULL) != CNAB_OK) {
+	if (cnab_map_put(&t->seen, key, (void *)(uintptr_t)(t->n + 1), NULL) !=
+	    CNAB_OK) {
 		cnab_descriptor_release(&node->desc);
 		goto nomem;
 	}
@@ -43,7 +43,7 @@ nomem:
 }
 
 static bool seen(const struct cnab_image_tree *t,
-		 const struct cnab_descriptor *d)
+                 const struct cnab_descriptor *d)
 {
 	char key[CNAB_DIGEST_STR_MAX];
 
@@ -52,9 +52,9 @@ static bool seen(const struct cnab_image_tree *t,
 }
 
 static enum cnab_status add_blob(struct cnab_image_tree *t,
-				 const struct cnab_blob_source *src,
-				 const struct cnab_descriptor *d,
-				 const char *subject, struct cnab_err *err)
+                                 const struct cnab_blob_source *src,
+                                 const struct cnab_descriptor *d,
+                                 const char *subject, struct cnab_err *err)
 {
 	char digest[CNAB_DIGEST_STR_MAX];
 	enum cnab_status st;
@@ -69,18 +69,20 @@ static enum cnab_status add_blob(struct cnab_image_tree *t,
 	}
 	if (!has)
 		return cnab_err_set(err, CNAB_ERR_NOTFOUND,
-				    "blob %s of image '%s' not found",
-				    CNAB_DESC_DIGEST(d, digest), subject);
+		                    "blob %s of image '%s' is missing from %s",
+		                    CNAB_DESC_DIGEST(d, digest), subject,
+		                    src->name);
 	return add_node(t, d, false, NULL, 0, err);
 }
 
 static enum cnab_status add(struct cnab_image_tree *t,
-			    const struct cnab_blob_source *src,
-			    const struct cnab_descriptor *d,
-			    const char *subject, int depth,
-			    struct cnab_err *err)
+                            const struct cnab_blob_source *src,
+                            const struct cnab_descriptor *d,
+                            const char *subject, int depth,
+                            struct cnab_err *err)
 {
 	struct cnab_manifest m = CNAB_MANIFEST_INIT;
+	struct cnab_err gerr = CNAB_ERR_INIT;
 	char digest[CNAB_DIGEST_STR_MAX];
 	enum cnab_status st;
 	char *data = NULL;
@@ -91,23 +93,28 @@ static enum cnab_status add(struct cnab_image_tree *t,
 	CNAB_DESC_DIGEST(d, digest);
 	if (!cnab_mt_is_manifest_or_index(d->media_type))
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "image '%s': %s has unsupported media "
-				    "type '%.100s'",
-				    subject, digest, d->media_type);
+		                    "image '%s': %s has unsupported media "
+		                    "type '%.100s'",
+		                    subject, digest, d->media_type);
 	if (depth > CNAB_IMAGE_MAX_DEPTH)
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "image '%s': indexes nested too deeply",
-				    subject);
-	st = src->get_manifest(src->ctx, d, &data, &len, err);
+		                    "image '%s': indexes nested too deeply",
+		                    subject);
+	st = src->get_manifest(src->ctx, d, &data, &len, &gerr);
+	if (st == CNAB_ERR_NOTFOUND)
+		return cnab_err_set(err, st,
+		                    "manifest %s of image '%s' is missing "
+		                    "from %s",
+		                    digest, subject, src->name);
 	if (st != CNAB_OK)
-		return st;
+		return cnab_err_set(err, st, "%s", gerr.msg);
 	st = cnab_manifest_parse(&m, data, len, d->media_type, digest, err);
 	if (st != CNAB_OK)
 		goto out;
 	if (m.is_index) {
 		for (i = 0; i < m.nmanifests && st == CNAB_OK; i++)
 			st = add(t, src, &m.manifests[i], subject, depth + 1,
-				 err);
+			         err);
 	} else {
 		st = add_blob(t, src, &m.config, subject, err);
 		for (i = 0; i < m.nlayers && st == CNAB_OK; i++)
@@ -124,10 +131,9 @@ out:
 }
 
 enum cnab_status cnab_image_tree_add(struct cnab_image_tree *t,
-				     const struct cnab_blob_source *src,
-				     const struct cnab_descriptor *root,
-				     const char *subject,
-				     struct cnab_err *err)
+                                     const struct cnab_blob_source *src,
+                                     const struct cnab_descriptor *root,
+                                     const char *subject, struct cnab_err *err)
 {
 	return add(t, src, root, subject, 0, err);
 }

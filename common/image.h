@@ -21,23 +21,24 @@ struct cnab_blob_source {
 	 * *data.  Absent: CNAB_ERR_NOTFOUND.
 	 */
 	enum cnab_status (*get_manifest)(void *ctx,
-					 const struct cnab_descriptor *d,
-					 char **data, size_t *len,
-					 struct cnab_err *err);
+	                                 const struct cnab_descriptor *d,
+	                                 char **data, size_t *len,
+	                                 struct cnab_err *err);
 	/*
 	 * Tells whether the blob d names is present.  May be NULL when the
 	 * source cannot tell cheaply (the blob is then assumed present).
 	 */
 	enum cnab_status (*has_blob)(void *ctx, const struct cnab_descriptor *d,
-				     bool *has, struct cnab_err *err);
+	                             bool *has, struct cnab_err *err);
 	void *ctx;
+	const char *name; /* for messages: "archive 'x.tgz'", ... */
 };
 
 /* One object of an image. */
 struct cnab_image_node {
 	struct cnab_descriptor desc;
 	bool is_manifest; /* a manifest or an index */
-	char *data;	  /* manifests and indexes: their bytes */
+	char *data;       /* manifests and indexes: their bytes */
 	size_t len;
 };
 
@@ -51,7 +52,10 @@ struct cnab_image_tree {
 	size_t n, alloc;
 	struct cnab_map seen; /* digest -> node index + 1 */
 };
-#define CNAB_IMAGE_TREE_INIT {NULL, 0, 0, CNAB_MAP_INIT}
+#define CNAB_IMAGE_TREE_INIT                                                   \
+	{                                                                      \
+		NULL, 0, 0, CNAB_MAP_INIT                                      \
+	}
 
 /* The deepest nesting of indexes followed. */
 #define CNAB_IMAGE_MAX_DEPTH 4
@@ -62,10 +66,9 @@ struct cnab_image_tree {
  * CNAB_ERR_NOTFOUND; a malformed manifest CNAB_ERR_INVALID.
  */
 enum cnab_status cnab_image_tree_add(struct cnab_image_tree *t,
-				     const struct cnab_blob_source *src,
-				     const struct cnab_descriptor *root,
-				     const char *subject,
-				     struct cnab_err *err);
+                                     const struct cnab_blob_source *src,
+                                     const struct cnab_descriptor *root,
+                                     const char *subject, struct cnab_err *err);
 
 /* The node of a digest ("sha256:..."), or NULL. */
 const struct cnab_image_node *
@@ -74,6 +77,7 @@ cnab_image_tree_find(const struct cnab_image_tree *t, const char *digest);
 void cnab_image_tree_release(struct cnab_image_tree *t);
 
 /* A descriptor of a digest, for messages and lookups: "sha256:<hex>". */
-#define CNAB_DESC_DIGEST(d, buf) (cnab_digest_format(&(d)->digest, (buf)), (buf))
+#define CNAB_DESC_DIGEST(d, buf)                                               \
+	(cnab_digest_format(&(d)->digest, (buf)), (buf))
 
 #endif

@@ -9,42 +9,31 @@
 #include "common/fsutil.h"
 #include "common/json.h"
 
-static char *join(const char *dir, const char *name)
-{
-	struct cnab_buf b = CNAB_BUF_INIT(SIZE_MAX);
-
-	if (cnab_buf_addf(&b, "%s/%s", dir, name) != CNAB_OK) {
-		cnab_buf_release(&b);
-		return NULL;
-	}
-	return cnab_buf_detach(&b, NULL);
-}
-
 enum cnab_status cnab_layout_check_marker(const char *data, size_t len,
-					  const char *subject,
-					  struct cnab_err *err)
+                                          const char *subject,
+                                          struct cnab_err *err)
 {
 	const char *version;
 	enum cnab_status st;
 	json_t *root;
 
 	st = cnab_json_parse(data, len, CNAB_MAX_DOCUMENT, 0, subject, &root,
-			     err);
+	                     err);
 	if (st != CNAB_OK)
 		return st;
 	st = cnab_json_get_string(root, "imageLayoutVersion", true, &version,
-				  subject, err);
+	                          subject, err);
 	if (st == CNAB_OK && strcmp(version, "1.0.0"))
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
-				  "invalid '%s': unsupported image layout "
-				  "version '%.50s'",
-				  subject, version);
+		                  "invalid '%s': unsupported image layout "
+		                  "version '%.50s'",
+		                  subject, version);
 	json_decref(root);
 	return st;
 }
 
 enum cnab_status cnab_layout_open(struct cnab_layout *l, const char *dir,
-				  struct cnab_err *err)
+                                  struct cnab_err *err)
 {
 	char *path = NULL, *data = NULL;
 	enum cnab_status st;
@@ -52,8 +41,9 @@ enum cnab_status cnab_layout_open(struct cnab_layout *l, const char *dir,
 
 	memset(l, 0, sizeof(*l));
 	l->dir = strdup(dir);
-	path = join(dir, "oci-layout");
-	if (!l->dir || !path) {
+	l->label = cnab_strfmt("layout '%s'", dir);
+	path = cnab_strfmt("%s/oci-layout", dir);
+	if (!l->dir || !l->label || !path) {
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -66,7 +56,7 @@ enum cnab_status cnab_layout_open(struct cnab_layout *l, const char *dir,
 	free(path);
 	free(data);
 	data = NULL;
-	path = join(dir, "index.json");
+	path = cnab_strfmt("%s/index.json", dir);
 	if (!path) {
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
@@ -74,10 +64,10 @@ enum cnab_status cnab_layout_open(struct cnab_layout *l, const char *dir,
 	st = cnab_file_read(path, CNAB_MAX_DOCUMENT, &data, &len, err);
 	if (st == CNAB_OK)
 		st = cnab_manifest_parse(&l->index, data, len,
-					 CNAB_MT_OCI_INDEX, path, err);
+		                         CNAB_MT_OCI_INDEX, path, err);
 	if (st == CNAB_OK && !l->index.is_index)
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
-				  "invalid '%s': not an image index", path);
+		                  "invalid '%s': not an image index", path);
 out:
 	free(path);
 	free(data);
@@ -90,27 +80,24 @@ void cnab_layout_release(struct cnab_layout *l)
 {
 	free(l->dir);
 	l->dir = NULL;
+	free(l->label);
+	l->label = NULL;
 	cnab_manifest_release(&l->index);
 }
 
 char *cnab_layout_blob_path(const struct cnab_layout *l,
-			    const struct cnab_digest *d)
+                            const struct cnab_digest *d)
 {
-	struct cnab_buf b = CNAB_BUF_INIT(SIZE_MAX);
 	char hex[2 * CNAB_DIGEST_RAW_MAX + 1];
 
 	cnab_digest_hex(d, hex);
-	if (cnab_buf_addf(&b, "%s/blobs/%s/%s", l->dir,
-			  cnab_digest_alg_name(d->alg), hex) != CNAB_OK) {
-		cnab_buf_release(&b);
-		return NULL;
-	}
-	return cnab_buf_detach(&b, NULL);
+	return cnab_strfmt("%s/blobs/%s/%s", l->dir,
+	                   cnab_digest_alg_name(d->alg), hex);
 }
 
 static enum cnab_status get_manifest(void *ctx, const struct cnab_descriptor *d,
-				     char **data, size_t *len,
-				     struct cnab_err *err)
+                                     char **data, size_t *len,
+                                     struct cnab_err *err)
 {
 	struct cnab_layout *l = ctx;
 	char *path = cnab_layout_blob_path(l, &d->digest);
@@ -139,7 +126,7 @@ out:
 }
 
 static enum cnab_status has_blob(void *ctx, const struct cnab_descriptor *d,
-				 bool *has, struct cnab_err *err)
+                                 bool *has, struct cnab_err *err)
 {
 	struct cnab_layout *l = ctx;
 	char *path = cnab_layout_blob_path(l, &d->digest);
@@ -155,7 +142,7 @@ static enum cnab_status has_blob(void *ctx, const struct cnab_descriptor *d,
 
 struct cnab_blob_source cnab_layout_source(struct cnab_layout *l)
 {
-	struct cnab_blob_source s = {get_manifest, has_blob, l};
+	struct cnab_blob_source s = {get_manifest, has_blob, l, l->label};
 
 	return s;
 }

@@ -42,7 +42,7 @@ bool cnab_map_has(const struct cnab_map *m, const char *key)
 }
 
 static void insert(struct cnab_map_slot *slots, size_t cap, char *key,
-		   void *value)
+                   void *value)
 {
 	size_t i;
 
@@ -64,8 +64,7 @@ static enum cnab_status grow(struct cnab_map *m)
 		return CNAB_ERR_NOMEM;
 	for (i = 0; i < m->cap; i++)
 		if (m->slots[i].key)
-			insert(slots, cap, m->slots[i].key,
-			       m->slots[i].value);
+			insert(slots, cap, m->slots[i].key, m->slots[i].value);
 	free(m->slots);
 	m->slots = slots;
 	m->cap = cap;
@@ -73,7 +72,7 @@ static enum cnab_status grow(struct cnab_map *m)
 }
 
 enum cnab_status cnab_map_put(struct cnab_map *m, const char *key, void *value,
-			      void **old)
+                              void **old)
 {
 	struct cnab_map_slot *s = cnab_map_find(m, key);
 	char *copy;

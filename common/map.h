@@ -20,7 +20,10 @@ struct cnab_map {
 	size_t cap; /* a power of two, or 0 */
 	size_t len;
 };
-#define CNAB_MAP_INIT {NULL, 0, 0}
+#define CNAB_MAP_INIT                                                          \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 /* The slot holding key, or NULL. */
 struct cnab_map_slot *cnab_map_find(const struct cnab_map *m, const char *key);
@@ -36,7 +39,7 @@ bool cnab_map_has(const struct cnab_map *m, const char *key);
  * is returned in *old when old is not NULL).  CNAB_ERR_NOMEM on failure.
  */
 enum cnab_status cnab_map_put(struct cnab_map *m, const char *key, void *value,
-			      void **old);
+                              void **old);
 
 /* Frees the keys, and the values with free_value when it is not NULL. */
 void cnab_map_release(struct cnab_map *m, void (*free_value)(void *));

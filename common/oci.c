@@ -9,13 +9,13 @@
 bool cnab_mt_is_manifest(const char *mt)
 {
 	return mt && (!strcmp(mt, CNAB_MT_OCI_MANIFEST) ||
-		      !strcmp(mt, CNAB_MT_DOCKER_MANIFEST));
+	              !strcmp(mt, CNAB_MT_DOCKER_MANIFEST));
 }
 
 bool cnab_mt_is_index(const char *mt)
 {
 	return mt && (!strcmp(mt, CNAB_MT_OCI_INDEX) ||
-		      !strcmp(mt, CNAB_MT_DOCKER_LIST));
+	              !strcmp(mt, CNAB_MT_DOCKER_LIST));
 }
 
 bool cnab_mt_is_manifest_or_index(const char *mt)
@@ -36,14 +36,15 @@ bool cnab_mt_is_compressed(const char *mt)
 		return false;
 	return ends_with(mt, "+gzip") || ends_with(mt, "+zstd") ||
 	       ends_with(mt, ".tar.gzip") || ends_with(mt, ".tar.gz") ||
-	       !strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar.gzip") ||
+	       !strcmp(mt,
+	               "application/vnd.docker.image.rootfs.diff.tar.gzip") ||
 	       !strcmp(mt, "application/vnd.docker.image.rootfs.foreign.diff."
-			   "tar.gzip");
+	                   "tar.gzip");
 }
 
 enum cnab_status cnab_descriptor_parse(struct cnab_descriptor *d,
-				       const json_t *obj, const char *subject,
-				       struct cnab_err *err)
+                                       const json_t *obj, const char *subject,
+                                       struct cnab_err *err)
 {
 	const char *mt, *digest;
 	json_t *ann, *platform;
@@ -53,36 +54,37 @@ enum cnab_status cnab_descriptor_parse(struct cnab_descriptor *d,
 
 	if (!json_is_object(obj))
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "invalid '%s': a descriptor must be an "
-				    "object",
-				    subject);
+		                    "invalid '%s': a descriptor must be an "
+		                    "object",
+		                    subject);
 	st = cnab_json_get_string(obj, "mediaType", true, &mt, subject, err);
 	if (st == CNAB_OK)
-		st = cnab_json_get_string(obj, "digest", true, &digest,
-					  subject, err);
+		st = cnab_json_get_string(obj, "digest", true, &digest, subject,
+		                          err);
 	if (st == CNAB_OK)
 		st = cnab_json_get_u64(obj, "size", true, &d->size, NULL,
-				       subject, err);
+		                       subject, err);
 	if (st != CNAB_OK)
 		return st;
 	if (cnab_digest_parse(&d->digest, digest, NULL) != CNAB_OK)
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "invalid '%s': bad digest '%.150s'",
-				    subject, digest);
+		                    "invalid '%s': bad digest '%.150s'",
+		                    subject, digest);
 	ann = json_object_get(obj, "annotations");
 	if (ann && !json_is_null(ann)) {
 		if (!json_is_object(ann))
 			return cnab_err_set(err, CNAB_ERR_INVALID,
-					    "invalid '%s': annotations must "
-					    "be an object",
-					    subject);
-		json_object_foreach(ann, key, v) {
+			                    "invalid '%s': annotations must "
+			                    "be an object",
+			                    subject);
+		json_object_foreach(ann, key, v)
+		{
 			if (!json_is_string(v))
 				return cnab_err_set(
-					err, CNAB_ERR_INVALID,
-					"invalid '%s': annotation '%.100s' "
-					"must be a string",
-					subject, key);
+				        err, CNAB_ERR_INVALID,
+				        "invalid '%s': annotation '%.100s' "
+				        "must be a string",
+				        subject, key);
 		}
 	} else {
 		ann = NULL;
@@ -90,8 +92,8 @@ enum cnab_status cnab_descriptor_parse(struct cnab_descriptor *d,
 	platform = json_object_get(obj, "platform");
 	if (platform && !json_is_object(platform))
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "invalid '%s': platform must be an object",
-				    subject);
+		                    "invalid '%s': platform must be an object",
+		                    subject);
 	d->media_type = strdup(mt);
 	if (!d->media_type)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
@@ -101,15 +103,14 @@ enum cnab_status cnab_descriptor_parse(struct cnab_descriptor *d,
 }
 
 enum cnab_status cnab_descriptor_copy(struct cnab_descriptor *dst,
-				      const struct cnab_descriptor *src)
+                                      const struct cnab_descriptor *src)
 {
 	*dst = *src;
 	dst->media_type = src->media_type ? strdup(src->media_type) : NULL;
 	if (src->media_type && !dst->media_type)
 		return CNAB_ERR_NOMEM;
-	dst->annotations = src->annotations
-				   ? json_deep_copy(src->annotations)
-				   : NULL;
+	dst->annotations =
+	        src->annotations ? json_deep_copy(src->annotations) : NULL;
 	dst->platform = src->platform ? json_deep_copy(src->platform) : NULL;
 	if ((src->annotations && !dst->annotations) ||
 	    (src->platform && !dst->platform)) {
@@ -130,7 +131,7 @@ void cnab_descriptor_release(struct cnab_descriptor *d)
 }
 
 const char *cnab_descriptor_annotation(const struct cnab_descriptor *d,
-				       const char *key)
+                                       const char *key)
 {
 	if (!d->annotations)
 		return NULL;
@@ -138,8 +139,8 @@ const char *cnab_descriptor_annotation(const struct cnab_descriptor *d,
 }
 
 static enum cnab_status parse_list(const json_t *arr, const char *field,
-				   struct cnab_descriptor **out, size_t *n,
-				   const char *subject, struct cnab_err *err)
+                                   struct cnab_descriptor **out, size_t *n,
+                                   const char *subject, struct cnab_err *err)
 {
 	size_t i, count;
 	enum cnab_status st;
@@ -150,8 +151,8 @@ static enum cnab_status parse_list(const json_t *arr, const char *field,
 		return CNAB_OK;
 	if (!json_is_array(arr))
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "invalid '%s': field '%s' must be an array",
-				    subject, field);
+		                    "invalid '%s': field '%s' must be an array",
+		                    subject, field);
 	count = json_array_size(arr);
 	if (!count)
 		return CNAB_OK;
@@ -160,7 +161,7 @@ static enum cnab_status parse_list(const json_t *arr, const char *field,
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	for (i = 0; i < count; i++) {
 		st = cnab_descriptor_parse(&(*out)[i], json_array_get(arr, i),
-					   subject, err);
+		                           subject, err);
 		if (st != CNAB_OK) {
 			*n = i + 1;
 			return st;
@@ -171,9 +172,8 @@ static enum cnab_status parse_list(const json_t *arr, const char *field,
 }
 
 enum cnab_status cnab_manifest_parse(struct cnab_manifest *m, const void *data,
-				     size_t len, const char *media_type,
-				     const char *subject,
-				     struct cnab_err *err)
+                                     size_t len, const char *media_type,
+                                     const char *subject, struct cnab_err *err)
 {
 	enum cnab_status st;
 	const char *doc_mt;
@@ -182,34 +182,34 @@ enum cnab_status cnab_manifest_parse(struct cnab_manifest *m, const void *data,
 	json_t *ann;
 
 	memset(m, 0, sizeof(*m));
-	st = cnab_json_parse(data, len, CNAB_MAX_DOCUMENT, 0, subject,
-			     &m->root, err);
+	st = cnab_json_parse(data, len, CNAB_MAX_DOCUMENT, 0, subject, &m->root,
+	                     err);
 	if (st != CNAB_OK)
 		return st;
 	if (!json_is_object(m->root)) {
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
-				  "invalid '%s': not a JSON object", subject);
+		                  "invalid '%s': not a JSON object", subject);
 		goto out;
 	}
 	st = cnab_json_get_u64(m->root, "schemaVersion", true, &version, NULL,
-			       subject, err);
+	                       subject, err);
 	if (st != CNAB_OK)
 		goto out;
 	if (version != 2) {
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
-				  "invalid '%s': schemaVersion must be 2",
-				  subject);
+		                  "invalid '%s': schemaVersion must be 2",
+		                  subject);
 		goto out;
 	}
-	st = cnab_json_get_string(m->root, "mediaType", false, &doc_mt,
-				  subject, err);
+	st = cnab_json_get_string(m->root, "mediaType", false, &doc_mt, subject,
+	                          err);
 	if (st != CNAB_OK)
 		goto out;
 	if (doc_mt && media_type && strcmp(doc_mt, media_type)) {
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
-				  "invalid '%s': media type '%.100s' does not "
-				  "match '%.100s'",
-				  subject, doc_mt, media_type);
+		                  "invalid '%s': media type '%.100s' does not "
+		                  "match '%.100s'",
+		                  subject, doc_mt, media_type);
 		goto out;
 	}
 	mt = doc_mt ? doc_mt : media_type;
@@ -221,9 +221,9 @@ enum cnab_status cnab_manifest_parse(struct cnab_manifest *m, const void *data,
 		m->is_index = true;
 	else {
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
-				  "invalid '%s': neither a manifest nor an "
-				  "index",
-				  subject);
+		                  "invalid '%s': neither a manifest nor an "
+		                  "index",
+		                  subject);
 		goto out;
 	}
 	if (!mt)
@@ -231,9 +231,9 @@ enum cnab_status cnab_manifest_parse(struct cnab_manifest *m, const void *data,
 	if (!cnab_mt_is_manifest_or_index(mt) ||
 	    cnab_mt_is_index(mt) != m->is_index) {
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
-				  "invalid '%s': unsupported media type "
-				  "'%.100s'",
-				  subject, mt);
+		                  "invalid '%s': unsupported media type "
+		                  "'%.100s'",
+		                  subject, mt);
 		goto out;
 	}
 	m->media_type = strdup(mt);
@@ -243,16 +243,16 @@ enum cnab_status cnab_manifest_parse(struct cnab_manifest *m, const void *data,
 	}
 	if (m->is_index) {
 		st = parse_list(json_object_get(m->root, "manifests"),
-				"manifests", &m->manifests, &m->nmanifests,
-				subject, err);
+		                "manifests", &m->manifests, &m->nmanifests,
+		                subject, err);
 	} else {
 		st = cnab_descriptor_parse(&m->config,
-					   json_object_get(m->root, "config"),
-					   subject, err);
+		                           json_object_get(m->root, "config"),
+		                           subject, err);
 		if (st == CNAB_OK)
 			st = parse_list(json_object_get(m->root, "layers"),
-					"layers", &m->layers, &m->nlayers,
-					subject, err);
+			                "layers", &m->layers, &m->nlayers,
+			                subject, err);
 	}
 	if (st != CNAB_OK)
 		goto out;

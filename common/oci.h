@@ -15,14 +15,14 @@
 #include "common/status.h"
 
 #define CNAB_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define CNAB_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define CNAB_MT_DOCKER_MANIFEST                                           \
+#define CNAB_MT_OCI_INDEX    "application/vnd.oci.image.index.v1+json"
+#define CNAB_MT_DOCKER_MANIFEST                                                \
 	"application/vnd.docker.distribution.manifest.v2+json"
-#define CNAB_MT_DOCKER_LIST                                               \
+#define CNAB_MT_DOCKER_LIST                                                    \
 	"application/vnd.docker.distribution.manifest.list.v2+json"
-#define CNAB_MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
+#define CNAB_MT_OCI_CONFIG    "application/vnd.oci.image.config.v1+json"
 #define CNAB_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
-#define CNAB_MT_CNAB_CONFIG "application/vnd.cnab.config.v1+json"
+#define CNAB_MT_CNAB_CONFIG   "application/vnd.cnab.config.v1+json"
 
 #define CNAB_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
 
@@ -45,36 +45,42 @@ struct cnab_descriptor {
 	json_t *annotations; /* an object, or NULL */
 	json_t *platform;    /* an object, or NULL */
 };
-#define CNAB_DESCRIPTOR_INIT {NULL, {0, {0}}, 0, NULL, NULL}
+#define CNAB_DESCRIPTOR_INIT                                                   \
+	{                                                                      \
+		NULL, {0, {0}}, 0, NULL, NULL                                  \
+	}
 
 /*
  * Reads a descriptor from a JSON object: mediaType, digest (valid) and size
  * are required.  CNAB_ERR_INVALID naming subject when it is malformed.
  */
 enum cnab_status cnab_descriptor_parse(struct cnab_descriptor *d,
-				       const json_t *obj, const char *subject,
-				       struct cnab_err *err);
+                                       const json_t *obj, const char *subject,
+                                       struct cnab_err *err);
 /* A deep copy of src. */
 enum cnab_status cnab_descriptor_copy(struct cnab_descriptor *dst,
-				      const struct cnab_descriptor *src);
+                                      const struct cnab_descriptor *src);
 void cnab_descriptor_release(struct cnab_descriptor *d);
 /* An annotation's value, or NULL. */
 const char *cnab_descriptor_annotation(const struct cnab_descriptor *d,
-				       const char *key);
+                                       const char *key);
 
 /* An image manifest or an index. */
 struct cnab_manifest {
 	bool is_index;
 	char *media_type; /* the document's, else the hint, else OCI's */
-	struct cnab_descriptor config;	    /* manifests */
-	struct cnab_descriptor *layers;	    /* manifests */
+	struct cnab_descriptor config;  /* manifests */
+	struct cnab_descriptor *layers; /* manifests */
 	size_t nlayers;
 	struct cnab_descriptor *manifests; /* indexes */
 	size_t nmanifests;
 	json_t *annotations; /* or NULL */
-	json_t *root;	     /* the whole document */
+	json_t *root;        /* the whole document */
 };
-#define CNAB_MANIFEST_INIT {0}
+#define CNAB_MANIFEST_INIT                                                     \
+	{                                                                      \
+		0                                                              \
+	}
 
 /*
  * Parses a manifest or index of at most CNAB_MAX_DOCUMENT bytes.
@@ -83,9 +89,8 @@ struct cnab_manifest {
  * when both are present.  Malformed documents are CNAB_ERR_INVALID.
  */
 enum cnab_status cnab_manifest_parse(struct cnab_manifest *m, const void *data,
-				     size_t len, const char *media_type,
-				     const char *subject,
-				     struct cnab_err *err);
+                                     size_t len, const char *media_type,
+                                     const char *subject, struct cnab_err *err);
 void cnab_manifest_release(struct cnab_manifest *m);
 
 #endif

@@ -64,7 +64,7 @@ int cnab_status_exit(enum cnab_status st)
 }
 
 enum cnab_status cnab_err_set(struct cnab_err *err, enum cnab_status st,
-			      const char *fmt, ...)
+                              const char *fmt, ...)
 {
 	va_list ap;
 

@@ -13,20 +13,20 @@
 
 enum cnab_status {
 	CNAB_OK = 0,
-	CNAB_ERR_FAIL,      /* generic failure */
-	CNAB_ERR_NOMEM,     /* out of memory */
-	CNAB_ERR_IO,        /* local file or stream I/O */
-	CNAB_ERR_NET,       /* network: connect, TLS, timeout */
-	CNAB_ERR_AUTH,      /* registry refused the credentials */
-	CNAB_ERR_REGISTRY,  /* registry answered with an error */
-	CNAB_ERR_EXISTS,    /* refusing to replace something that exists */
-	CNAB_ERR_USAGE,     /* bad option or argument */
-	CNAB_ERR_INVALID,   /* malformed or invalid input document */
-	CNAB_ERR_INTEGRITY, /* digest or size mismatch */
-	CNAB_ERR_CORRUPT,   /* corrupt archive or registry content */
-	CNAB_ERR_UNSAFE,    /* unsafe archive entry */
-	CNAB_ERR_TOOBIG,    /* a cap on untrusted input was exceeded */
-	CNAB_ERR_NOTFOUND,  /* bundle, tag, image or blob does not exist */
+	CNAB_ERR_FAIL,        /* generic failure */
+	CNAB_ERR_NOMEM,       /* out of memory */
+	CNAB_ERR_IO,          /* local file or stream I/O */
+	CNAB_ERR_NET,         /* network: connect, TLS, timeout */
+	CNAB_ERR_AUTH,        /* registry refused the credentials */
+	CNAB_ERR_REGISTRY,    /* registry answered with an error */
+	CNAB_ERR_EXISTS,      /* refusing to replace something that exists */
+	CNAB_ERR_USAGE,       /* bad option or argument */
+	CNAB_ERR_INVALID,     /* malformed or invalid input document */
+	CNAB_ERR_INTEGRITY,   /* digest or size mismatch */
+	CNAB_ERR_CORRUPT,     /* corrupt archive or registry content */
+	CNAB_ERR_UNSAFE,      /* unsafe archive entry */
+	CNAB_ERR_TOOBIG,      /* a cap on untrusted input was exceeded */
+	CNAB_ERR_NOTFOUND,    /* bundle, tag, image or blob does not exist */
 	CNAB_ERR_UNSUPPORTED, /* the peer does not support an operation */
 };
 
@@ -46,7 +46,13 @@ struct cnab_err {
 	enum cnab_status status;
 	char msg[CNAB_ERR_MSG_MAX];
 };
-#define CNAB_ERR_INIT {CNAB_OK, {0}}
+#define CNAB_ERR_INIT                                                          \
+	{                                                                      \
+		CNAB_OK,                                                       \
+		{                                                              \
+			0                                                      \
+		}                                                              \
+	}
 
 /* A short, static description of a status. */
 const char *cnab_strerror(enum cnab_status st);
@@ -60,8 +66,8 @@ int cnab_status_exit(enum cnab_status st);
  * "return cnab_err_set(err, ...);" reads naturally.
  */
 enum cnab_status cnab_err_set(struct cnab_err *err, enum cnab_status st,
-			      const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+                              const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 /* Forgets a recorded failure. */
 void cnab_err_clear(struct cnab_err *err);

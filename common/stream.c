@@ -7,8 +7,8 @@
 #include "common/buf.h"
 
 enum cnab_status cnab_reader_slurp(struct cnab_reader *r, size_t max,
-				   const char *subject, char **out,
-				   size_t *len, struct cnab_err *err)
+                                   const char *subject, char **out, size_t *len,
+                                   struct cnab_err *err)
 {
 	struct cnab_buf b = CNAB_BUF_INIT(max);
 	enum cnab_status st;
@@ -24,14 +24,14 @@ enum cnab_status cnab_reader_slurp(struct cnab_reader *r, size_t max,
 		st = cnab_buf_add(&b, chunk, got);
 		if (st == CNAB_ERR_TOOBIG) {
 			cnab_err_set(err, st,
-				     "'%s' is larger than the limit of %zu "
-				     "bytes",
-				     subject, max);
+			             "'%s' is larger than the limit of %zu "
+			             "bytes",
+			             subject, max);
 			goto out;
 		}
 		if (st != CNAB_OK) {
 			cnab_err_set(err, st, "cannot read '%s': %s", subject,
-				     cnab_strerror(st));
+			             cnab_strerror(st));
 			goto out;
 		}
 	}
@@ -43,8 +43,8 @@ out:
 	return st;
 }
 
-static enum cnab_status verify_read(void *ctx, void *buf, size_t n,
-				    size_t *got, struct cnab_err *err)
+static enum cnab_status verify_read(void *ctx, void *buf, size_t n, size_t *got,
+                                    struct cnab_err *err)
 {
 	struct cnab_verify_reader *vr = ctx;
 	enum cnab_status st;
@@ -61,12 +61,10 @@ static enum cnab_status verify_read(void *ctx, void *buf, size_t n,
 	return cnab_verifier_finish(&vr->v, err);
 }
 
-enum cnab_status cnab_verify_reader_init(struct cnab_verify_reader *vr,
-					 struct cnab_reader inner,
-					 const struct cnab_digest *want,
-					 uint64_t want_size,
-					 const char *subject,
-					 struct cnab_err *err)
+enum cnab_status
+cnab_verify_reader_init(struct cnab_verify_reader *vr, struct cnab_reader inner,
+                        const struct cnab_digest *want, uint64_t want_size,
+                        const char *subject, struct cnab_err *err)
 {
 	vr->inner = inner;
 	vr->done = 0;
@@ -86,7 +84,7 @@ void cnab_verify_reader_release(struct cnab_verify_reader *vr)
 }
 
 static enum cnab_status fd_read(void *ctx, void *buf, size_t n, size_t *got,
-				struct cnab_err *err)
+                                struct cnab_err *err)
 {
 	int fd = *(int *)ctx;
 	ssize_t r;
@@ -97,7 +95,7 @@ static enum cnab_status fd_read(void *ctx, void *buf, size_t n, size_t *got,
 	if (r < 0) {
 		*got = 0;
 		return cnab_err_set(err, CNAB_ERR_IO, "read error: %s",
-				    strerror(errno));
+		                    strerror(errno));
 	}
 	*got = (size_t)r;
 	return CNAB_OK;
@@ -111,7 +109,7 @@ struct cnab_reader cnab_fd_reader(int *fd)
 }
 
 static enum cnab_status mem_read(void *ctx, void *buf, size_t n, size_t *got,
-				 struct cnab_err *err)
+                                 struct cnab_err *err)
 {
 	struct cnab_mem_reader *m = ctx;
 	size_t left = m->len - m->pos;

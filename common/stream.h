@@ -17,14 +17,14 @@
  */
 struct cnab_reader {
 	enum cnab_status (*read)(void *ctx, void *buf, size_t n, size_t *got,
-				 struct cnab_err *err);
+	                         struct cnab_err *err);
 	void *ctx;
 };
 
 static inline enum cnab_status cnab_reader_read(struct cnab_reader *r,
-						void *buf, size_t n,
-						size_t *got,
-						struct cnab_err *err)
+                                                void *buf, size_t n,
+                                                size_t *got,
+                                                struct cnab_err *err)
 {
 	return r->read(r->ctx, buf, n, got, err);
 }
@@ -34,8 +34,8 @@ static inline enum cnab_status cnab_reader_read(struct cnab_reader *r,
  * bytes.  The caller frees *out (NUL-terminated).
  */
 enum cnab_status cnab_reader_slurp(struct cnab_reader *r, size_t max,
-				   const char *subject, char **out,
-				   size_t *len, struct cnab_err *err);
+                                   const char *subject, char **out, size_t *len,
+                                   struct cnab_err *err);
 
 /*
  * Wraps a reader: every byte read is hashed, the size is checked as bytes
@@ -48,12 +48,10 @@ struct cnab_verify_reader {
 	int done;
 };
 
-enum cnab_status cnab_verify_reader_init(struct cnab_verify_reader *vr,
-					 struct cnab_reader inner,
-					 const struct cnab_digest *want,
-					 uint64_t want_size,
-					 const char *subject,
-					 struct cnab_err *err);
+enum cnab_status
+cnab_verify_reader_init(struct cnab_verify_reader *vr, struct cnab_reader inner,
+                        const struct cnab_digest *want, uint64_t want_size,
+                        const char *subject, struct cnab_err *err);
 /* The wrapped reader as a struct cnab_reader. */
 struct cnab_reader cnab_verify_reader_as(struct cnab_verify_reader *vr);
 void cnab_verify_reader_release(struct cnab_verify_reader *vr);

@@ -26,7 +26,7 @@ struct cnab_tar_reader {
 
 static char entry_file, entry_dir;
 #define ENTRY_FILE ((void *)&entry_file)
-#define ENTRY_DIR ((void *)&entry_dir)
+#define ENTRY_DIR  ((void *)&entry_dir)
 
 bool cnab_utf8_valid(const char *s, size_t len)
 {
@@ -68,7 +68,7 @@ bool cnab_utf8_valid(const char *s, size_t len)
 }
 
 static enum cnab_status reader_new(struct cnab_tar_reader **out,
-				   const char *subject, struct cnab_err *err)
+                                   const char *subject, struct cnab_err *err)
 {
 	struct cnab_tar_reader *r = calloc(1, sizeof(*r));
 
@@ -85,27 +85,33 @@ static enum cnab_status reader_new(struct cnab_tar_reader **out,
 }
 
 static enum cnab_status open_failed(struct cnab_tar_reader *r,
-				    struct cnab_err *err)
+                                    struct cnab_err *err)
 {
+	const char *msg = archive_error_string(r->a);
 	enum cnab_status st;
 	int e = archive_errno(r->a);
 
-	if (e != EIO && e != EISDIR && e != EBADF && e != ENXIO)
-		st = cnab_err_set(err, CNAB_ERR_CORRUPT,
-				  "cannot read archive '%s': not a tar or "
-				  "gzipped tar stream (%s)",
-				  r->subject, archive_error_string(r->a));
-	else
+	if (!msg)
+		msg = "unknown error";
+	if (e == EIO || e == EISDIR || e == EBADF || e == ENXIO)
 		st = cnab_err_set(err, CNAB_ERR_IO,
-				  "cannot read archive '%s': %s", r->subject,
-				  archive_error_string(r->a));
+		                  "cannot read archive '%s': %s", r->subject,
+		                  msg);
+	else if (strstr(msg, "Unrecognized archive format"))
+		st = cnab_err_set(err, CNAB_ERR_CORRUPT,
+		                  "cannot read archive '%s': not a tar or "
+		                  "gzipped tar archive",
+		                  r->subject);
+	else
+		st = cnab_err_set(err, CNAB_ERR_CORRUPT,
+		                  "corrupt archive '%s': %s", r->subject, msg);
 	cnab_tar_reader_free(r);
 	return st;
 }
 
 enum cnab_status cnab_tar_reader_open_fd(struct cnab_tar_reader **out, int fd,
-					 const char *subject,
-					 struct cnab_err *err)
+                                         const char *subject,
+                                         struct cnab_err *err)
 {
 	struct cnab_tar_reader *r;
 	enum cnab_status st = reader_new(&r, subject, err);
@@ -119,9 +125,9 @@ enum cnab_status cnab_tar_reader_open_fd(struct cnab_tar_reader **out, int fd,
 }
 
 enum cnab_status cnab_tar_reader_open_memory(struct cnab_tar_reader **out,
-					     const void *data, size_t len,
-					     const char *subject,
-					     struct cnab_err *err)
+                                             const void *data, size_t len,
+                                             const char *subject,
+                                             struct cnab_err *err)
 {
 	struct cnab_tar_reader *r;
 	enum cnab_status st = reader_new(&r, subject, err);
@@ -134,22 +140,21 @@ enum cnab_status cnab_tar_reader_open_memory(struct cnab_tar_reader **out,
 	return CNAB_OK;
 }
 
-static enum cnab_status corrupt(struct cnab_tar_reader *r,
-				struct cnab_err *err)
+static enum cnab_status corrupt(struct cnab_tar_reader *r, struct cnab_err *err)
 {
 	const char *msg = archive_error_string(r->a);
 
-	return cnab_err_set(err, CNAB_ERR_CORRUPT,
-			    "corrupt archive '%s': %s", r->subject,
-			    msg ? msg : "damaged or truncated stream");
+	return cnab_err_set(err, CNAB_ERR_CORRUPT, "corrupt archive '%s': %s",
+	                    r->subject,
+	                    msg ? msg : "damaged or truncated stream");
 }
 
 static enum cnab_status unsafe(struct cnab_tar_reader *r, const char *what,
-			       const char *name, struct cnab_err *err)
+                               const char *name, struct cnab_err *err)
 {
 	return cnab_err_set(err, CNAB_ERR_UNSAFE,
-			    "unsafe entry '%.300s' in archive '%s': %s", name,
-			    r->subject, what);
+	                    "unsafe entry '%.300s' in archive '%s': %s", name,
+	                    r->subject, what);
 }
 
 /*
@@ -158,7 +163,7 @@ static enum cnab_status unsafe(struct cnab_tar_reader *r, const char *what,
  * characters and malformed UTF-8.  An empty result is the root directory.
  */
 static enum cnab_status normalise(struct cnab_tar_reader *r, const char *raw,
-				  struct cnab_err *err)
+                                  struct cnab_err *err)
 {
 	const char *p = raw, *c;
 	size_t len, i;
@@ -172,8 +177,7 @@ static enum cnab_status normalise(struct cnab_tar_reader *r, const char *raw,
 		return unsafe(r, "name is not valid UTF-8", "?", err);
 	for (i = 0; i < len; i++)
 		if ((unsigned char)raw[i] < 0x20 || raw[i] == 0x7f)
-			return unsafe(r, "control character in name", "?",
-				      err);
+			return unsafe(r, "control character in name", "?", err);
 	if (p[0] == '/')
 		return unsafe(r, "absolute name", raw, err);
 	while (p[0] == '.' && p[1] == '/')
@@ -201,8 +205,8 @@ static enum cnab_status normalise(struct cnab_tar_reader *r, const char *raw,
 }
 
 enum cnab_status cnab_tar_next(struct cnab_tar_reader *r,
-			       struct cnab_tar_entry *e, bool *eof,
-			       struct cnab_err *err)
+                               struct cnab_tar_entry *e, bool *eof,
+                               struct cnab_err *err)
 {
 	struct archive_entry *ae;
 	enum cnab_status st;
@@ -221,8 +225,8 @@ again:
 		return corrupt(r, err);
 	if (++r->nentries > CNAB_TAR_MAX_ENTRIES)
 		return cnab_err_set(err, CNAB_ERR_TOOBIG,
-				    "archive '%s' has more than %d entries",
-				    r->subject, CNAB_TAR_MAX_ENTRIES);
+		                    "archive '%s' has more than %d entries",
+		                    r->subject, CNAB_TAR_MAX_ENTRIES);
 	st = normalise(r, archive_entry_pathname(ae), err);
 	if (st != CNAB_OK)
 		return st;
@@ -256,24 +260,23 @@ again:
 	if (seen == ENTRY_FILE ||
 	    (seen == ENTRY_DIR && e->type == CNAB_TAR_FILE))
 		return unsafe(r, "duplicate entry", r->name, err);
-	if (!seen && cnab_map_put(&r->names, r->name,
-				  e->type == CNAB_TAR_FILE ? ENTRY_FILE
-							   : ENTRY_DIR,
-				  NULL) != CNAB_OK)
+	if (!seen &&
+	    cnab_map_put(&r->names, r->name,
+	                 e->type == CNAB_TAR_FILE ? ENTRY_FILE : ENTRY_DIR,
+	                 NULL) != CNAB_OK)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	if (e->type == CNAB_TAR_FILE && archive_entry_size(ae) < 0)
 		return corrupt(r, err);
 	e->name = r->name;
-	e->size = e->type == CNAB_TAR_FILE ? (uint64_t)archive_entry_size(ae)
-					   : 0;
+	e->size =
+	        e->type == CNAB_TAR_FILE ? (uint64_t)archive_entry_size(ae) : 0;
 	r->offset = 0;
 	r->in_entry = e->type == CNAB_TAR_FILE;
 	return CNAB_OK;
 }
 
-enum cnab_status cnab_tar_read_block(struct cnab_tar_reader *r,
-				     const void **p, size_t *len,
-				     struct cnab_err *err)
+enum cnab_status cnab_tar_read_block(struct cnab_tar_reader *r, const void **p,
+                                     size_t *len, struct cnab_err *err)
 {
 	la_int64_t offset;
 	int rc;
@@ -296,8 +299,8 @@ enum cnab_status cnab_tar_read_block(struct cnab_tar_reader *r,
 	return CNAB_OK;
 }
 
-static enum cnab_status entry_read(void *ctx, void *buf, size_t n,
-				   size_t *got, struct cnab_err *err)
+static enum cnab_status entry_read(void *ctx, void *buf, size_t n, size_t *got,
+                                   struct cnab_err *err)
 {
 	struct cnab_tar_reader *r = ctx;
 	la_ssize_t rc;
@@ -353,8 +356,8 @@ void cnab_tar_reader_free(struct cnab_tar_reader *r)
 struct cnab_tar_writer {
 	struct archive *a;
 	int fd;
-	int level;	/* -1: plain tar */
-	int cur_level;	/* the level deflate is set to now */
+	int level;     /* -1: plain tar */
+	int cur_level; /* the level deflate is set to now */
 	int64_t mtime;
 	char *subject;
 	z_stream z;
@@ -364,7 +367,7 @@ struct cnab_tar_writer {
 	uint64_t bytes_out;
 	uint64_t entry_left;
 	struct cnab_err err; /* a failure inside the write callback */
-	bool discard;	     /* being freed: write nothing more */
+	bool discard;        /* being freed: write nothing more */
 };
 
 static enum cnab_status flush_out(struct cnab_tar_writer *w)
@@ -398,9 +401,9 @@ static enum cnab_status deflate_run(struct cnab_tar_writer *w, int flush)
 			return CNAB_OK;
 		if (rc != Z_OK && rc != Z_BUF_ERROR)
 			return cnab_err_set(&w->err, CNAB_ERR_FAIL,
-					    "cannot compress '%s': zlib error "
-					    "%d",
-					    w->subject, rc);
+			                    "cannot compress '%s': zlib error "
+			                    "%d",
+			                    w->subject, rc);
 		if (flush != Z_FINISH && w->z.avail_in == 0 &&
 		    w->z.avail_out > 0)
 			return CNAB_OK;
@@ -408,7 +411,7 @@ static enum cnab_status deflate_run(struct cnab_tar_writer *w, int flush)
 }
 
 static la_ssize_t write_cb(struct archive *a, void *ctx, const void *buf,
-			   size_t n)
+                           size_t n)
 {
 	struct cnab_tar_writer *w = ctx;
 
@@ -451,9 +454,9 @@ static enum cnab_status set_level(struct cnab_tar_writer *w, int level)
 			break;
 		if (rc != Z_BUF_ERROR)
 			return cnab_err_set(&w->err, CNAB_ERR_FAIL,
-					    "cannot compress '%s': zlib error "
-					    "%d",
-					    w->subject, rc);
+			                    "cannot compress '%s': zlib error "
+			                    "%d",
+			                    w->subject, rc);
 		if (flush_out(w) != CNAB_OK)
 			return w->err.status;
 	}
@@ -462,18 +465,17 @@ static enum cnab_status set_level(struct cnab_tar_writer *w, int level)
 }
 
 static enum cnab_status writer_failed(struct cnab_tar_writer *w,
-				      struct cnab_err *err)
+                                      struct cnab_err *err)
 {
 	if (w->err.status != CNAB_OK)
 		return cnab_err_set(err, w->err.status, "%s", w->err.msg);
 	return cnab_err_set(err, CNAB_ERR_IO, "cannot write archive '%s': %s",
-			    w->subject, archive_error_string(w->a));
+	                    w->subject, archive_error_string(w->a));
 }
 
 enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
-				      int level, int64_t mtime,
-				      const char *subject,
-				      struct cnab_err *err)
+                                      int level, int64_t mtime,
+                                      const char *subject, struct cnab_err *err)
 {
 	struct cnab_tar_writer *w = calloc(1, sizeof(*w));
 
@@ -486,7 +488,7 @@ enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
 	w->mtime = mtime;
 	if (w->level >= 0) {
 		if (deflateInit2(&w->z, w->level, Z_DEFLATED, 15 + 16, 8,
-				 Z_DEFAULT_STRATEGY) != Z_OK)
+		                 Z_DEFAULT_STRATEGY) != Z_OK)
 			goto nomem;
 		w->z_ready = true;
 	}
@@ -507,20 +509,19 @@ nomem:
 }
 
 static enum cnab_status add_entry(struct cnab_tar_writer *w, const char *name,
-				  bool dir, uint64_t size,
-				  struct cnab_err *err)
+                                  bool dir, uint64_t size, struct cnab_err *err)
 {
 	struct archive_entry *e;
 	int rc;
 
 	if (w->entry_left)
 		return cnab_err_set(err, CNAB_ERR_FAIL,
-				    "cannot write archive '%s': previous "
-				    "entry is short of %" PRIu64 " bytes",
-				    w->subject, w->entry_left);
+		                    "cannot write archive '%s': previous "
+		                    "entry is short of %" PRIu64 " bytes",
+		                    w->subject, w->entry_left);
 	if (size > INT64_MAX)
 		return cnab_err_set(err, CNAB_ERR_TOOBIG,
-				    "entry '%s' is too large", name);
+		                    "entry '%s' is too large", name);
 	e = archive_entry_new();
 	if (!e)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
@@ -540,14 +541,14 @@ static enum cnab_status add_entry(struct cnab_tar_writer *w, const char *name,
 }
 
 enum cnab_status cnab_tar_writer_dir(struct cnab_tar_writer *w,
-				     const char *name, struct cnab_err *err)
+                                     const char *name, struct cnab_err *err)
 {
 	return add_entry(w, name, true, 0, err);
 }
 
 enum cnab_status cnab_tar_writer_file(struct cnab_tar_writer *w,
-				      const char *name, uint64_t size,
-				      bool compressible, struct cnab_err *err)
+                                      const char *name, uint64_t size,
+                                      bool compressible, struct cnab_err *err)
 {
 	enum cnab_status st = add_entry(w, name, false, size, err);
 
@@ -559,16 +560,16 @@ enum cnab_status cnab_tar_writer_file(struct cnab_tar_writer *w,
 }
 
 enum cnab_status cnab_tar_writer_write(struct cnab_tar_writer *w,
-				       const void *data, size_t n,
-				       struct cnab_err *err)
+                                       const void *data, size_t n,
+                                       struct cnab_err *err)
 {
 	la_ssize_t rc;
 
 	if (n > w->entry_left)
 		return cnab_err_set(err, CNAB_ERR_FAIL,
-				    "cannot write archive '%s': more data "
-				    "than the entry's size",
-				    w->subject);
+		                    "cannot write archive '%s': more data "
+		                    "than the entry's size",
+		                    w->subject);
 	while (n) {
 		rc = archive_write_data(w->a, data, n);
 		if (rc <= 0)
@@ -581,13 +582,13 @@ enum cnab_status cnab_tar_writer_write(struct cnab_tar_writer *w,
 }
 
 enum cnab_status cnab_tar_writer_close(struct cnab_tar_writer *w,
-				       struct cnab_err *err)
+                                       struct cnab_err *err)
 {
 	if (w->entry_left)
 		return cnab_err_set(err, CNAB_ERR_FAIL,
-				    "cannot write archive '%s': last entry "
-				    "is short of %" PRIu64 " bytes",
-				    w->subject, w->entry_left);
+		                    "cannot write archive '%s': last entry "
+		                    "is short of %" PRIu64 " bytes",
+		                    w->subject, w->entry_left);
 	if (set_level(w, w->level) != CNAB_OK)
 		return writer_failed(w, err);
 	if (archive_write_close(w->a) != ARCHIVE_OK)

@@ -22,7 +22,7 @@
 #include "common/stream.h"
 
 #define CNAB_TAR_MAX_ENTRIES 65536
-#define CNAB_TAR_MAX_NAME 4096
+#define CNAB_TAR_MAX_NAME    4096
 
 enum cnab_tar_type {
 	CNAB_TAR_FILE,
@@ -42,14 +42,14 @@ struct cnab_tar_reader;
  * the reader).  subject names the archive in messages.
  */
 enum cnab_status cnab_tar_reader_open_fd(struct cnab_tar_reader **out, int fd,
-					 const char *subject,
-					 struct cnab_err *err);
+                                         const char *subject,
+                                         struct cnab_err *err);
 
 /* The same, over a buffer the caller keeps alive while reading. */
 enum cnab_status cnab_tar_reader_open_memory(struct cnab_tar_reader **out,
-					     const void *data, size_t len,
-					     const char *subject,
-					     struct cnab_err *err);
+                                             const void *data, size_t len,
+                                             const char *subject,
+                                             struct cnab_err *err);
 
 /*
  * Moves to the next entry.  At the end of the archive *eof is set and e is
@@ -57,17 +57,16 @@ enum cnab_status cnab_tar_reader_open_memory(struct cnab_tar_reader **out,
  * stream: CNAB_ERR_CORRUPT; too many entries: CNAB_ERR_TOOBIG.
  */
 enum cnab_status cnab_tar_next(struct cnab_tar_reader *r,
-			       struct cnab_tar_entry *e, bool *eof,
-			       struct cnab_err *err);
+                               struct cnab_tar_entry *e, bool *eof,
+                               struct cnab_err *err);
 
 /*
  * Reads the current entry's data: a pointer to the next block (owned by the
  * reader, valid until the next call) and its length; *len == 0 at the end of
  * the entry.
  */
-enum cnab_status cnab_tar_read_block(struct cnab_tar_reader *r,
-				     const void **p, size_t *len,
-				     struct cnab_err *err);
+enum cnab_status cnab_tar_read_block(struct cnab_tar_reader *r, const void **p,
+                                     size_t *len, struct cnab_err *err);
 
 /* The current entry's data as a struct cnab_reader (copying). */
 struct cnab_reader cnab_tar_entry_reader(struct cnab_tar_reader *r);
@@ -87,13 +86,13 @@ struct cnab_tar_writer;
  * a plain tar, 0-9 for gzip.  mtime is the time of every entry.
  */
 enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
-				      int level, int64_t mtime,
-				      const char *subject,
-				      struct cnab_err *err);
+                                      int level, int64_t mtime,
+                                      const char *subject,
+                                      struct cnab_err *err);
 
 /* Adds a directory entry (mode 0755). */
 enum cnab_status cnab_tar_writer_dir(struct cnab_tar_writer *w,
-				     const char *name, struct cnab_err *err);
+                                     const char *name, struct cnab_err *err);
 
 /*
  * Starts a file entry (mode 0644) of exactly size bytes, to be given with
@@ -101,16 +100,16 @@ enum cnab_status cnab_tar_writer_dir(struct cnab_tar_writer *w,
  * to compress it (for layers that are compressed already).
  */
 enum cnab_status cnab_tar_writer_file(struct cnab_tar_writer *w,
-				      const char *name, uint64_t size,
-				      bool compressible, struct cnab_err *err);
+                                      const char *name, uint64_t size,
+                                      bool compressible, struct cnab_err *err);
 
 enum cnab_status cnab_tar_writer_write(struct cnab_tar_writer *w,
-				       const void *data, size_t n,
-				       struct cnab_err *err);
+                                       const void *data, size_t n,
+                                       struct cnab_err *err);
 
 /* Ends the archive (and the gzip stream) and flushes everything to fd. */
 enum cnab_status cnab_tar_writer_close(struct cnab_tar_writer *w,
-				       struct cnab_err *err);
+                                       struct cnab_err *err);
 
 /* Bytes written to fd so far. */
 uint64_t cnab_tar_writer_bytes_out(const struct cnab_tar_writer *w);

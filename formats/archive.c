@@ -8,14 +8,15 @@
 #include "common/reference.h"
 
 enum cnab_status cnab_thick_open(struct cnab_thick *t, int fd,
-				 const char *subject, bool verify,
-				 struct cnab_err *err)
+                                 const char *subject, bool verify,
+                                 struct cnab_err *err)
 {
 	memset(t, 0, sizeof(*t));
 	cnab_buf_init(&t->capture, CNAB_MAX_DOCUMENT);
 	t->verify = verify;
 	t->subject = strdup(subject);
-	if (!t->subject)
+	t->label = cnab_strfmt("archive '%s'", subject);
+	if (!t->subject || !t->label)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	return cnab_tar_reader_open_fd(&t->tar, fd, subject, err);
 }
@@ -33,6 +34,7 @@ void cnab_thick_release(struct cnab_thick *t)
 {
 	cnab_tar_reader_free(t->tar);
 	free(t->subject);
+	free(t->label);
 	free(t->bundle_data);
 	cnab_bundle_release(&t->bundle);
 	cnab_relocation_release(&t->mapping);
@@ -41,6 +43,7 @@ void cnab_thick_release(struct cnab_thick *t)
 	if (t->v_ready)
 		cnab_verifier_release(&t->v);
 	cnab_buf_release(&t->capture);
+	free(t->cur_subject);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -62,15 +65,12 @@ static enum cnab_status corrupt(enum cnab_status st, struct cnab_err *err)
 /* The name of an entry inside the archive, for messages. */
 static char *entry_subject(const struct cnab_thick *t, const char *name)
 {
-	struct cnab_buf b = CNAB_BUF_INIT(8192);
-
-	cnab_buf_addf(&b, "%s:%s", t->subject, name);
-	return cnab_buf_detach(&b, NULL);
+	return cnab_strfmt("%s:%s", t->subject, name);
 }
 
 static enum cnab_status read_entry(struct cnab_thick *t, const char *name,
-				   char **data, size_t *len,
-				   struct cnab_err *err)
+                                   char **data, size_t *len,
+                                   struct cnab_err *err)
 {
 	struct cnab_reader r = cnab_tar_entry_reader(t->tar);
 	char *subject = entry_subject(t, name);
@@ -84,8 +84,8 @@ static enum cnab_status read_entry(struct cnab_thick *t, const char *name,
 }
 
 static enum cnab_status read_metadata(struct cnab_thick *t,
-				      struct cnab_thick_item *item,
-				      struct cnab_err *err)
+                                      struct cnab_thick_item *item,
+                                      struct cnab_err *err)
 {
 	char *data = NULL, *subject = NULL;
 	enum cnab_status st;
@@ -110,7 +110,7 @@ static enum cnab_status read_metadata(struct cnab_thick *t,
 		break;
 	case CNAB_THICK_MAPPING:
 		st = cnab_relocation_parse(&t->mapping, data, len, subject,
-					   err);
+		                           err);
 		break;
 	case CNAB_THICK_MARKER:
 		st = cnab_layout_check_marker(data, len, subject, err);
@@ -118,13 +118,13 @@ static enum cnab_status read_metadata(struct cnab_thick *t,
 		break;
 	case CNAB_THICK_INDEX:
 		st = cnab_manifest_parse(&t->index, data, len,
-					 CNAB_MT_OCI_INDEX, subject, err);
+		                         CNAB_MT_OCI_INDEX, subject, err);
 		if (st == CNAB_OK && !t->index.is_index) {
 			cnab_manifest_release(&t->index);
 			st = cnab_err_set(err, CNAB_ERR_CORRUPT,
-					  "corrupt archive '%s': index.json "
-					  "is not an image index",
-					  t->subject);
+			                  "corrupt archive '%s': index.json "
+			                  "is not an image index",
+			                  t->subject);
 		}
 		break;
 	default:
@@ -138,7 +138,7 @@ out:
 
 /* Parses "artifacts/layout/blobs/ALG/HEX" into a digest. */
 static enum cnab_status blob_name(struct cnab_thick *t, const char *name,
-				  struct cnab_digest *d, struct cnab_err *err)
+                                  struct cnab_digest *d, struct cnab_err *err)
 {
 	const char *rest = name + strlen(CNAB_ARCHIVE_BLOBS "/");
 	const char *slash = strchr(rest, '/');
@@ -154,14 +154,14 @@ static enum cnab_status blob_name(struct cnab_thick *t, const char *name,
 			return CNAB_OK;
 	}
 	return cnab_err_set(err, CNAB_ERR_CORRUPT,
-			    "corrupt archive '%s': blob name '%.200s' is not "
-			    "a digest",
-			    t->subject, name);
+	                    "corrupt archive '%s': blob name '%.200s' is not "
+	                    "a digest",
+	                    t->subject, name);
 }
 
 static enum cnab_status classify(struct cnab_thick *t,
-				 struct cnab_thick_item *item,
-				 struct cnab_err *err)
+                                 struct cnab_thick_item *item,
+                                 struct cnab_err *err)
 {
 	const char *n = item->name;
 
@@ -174,7 +174,7 @@ static enum cnab_status classify(struct cnab_thick *t,
 	else if (!strcmp(n, CNAB_ARCHIVE_INDEX))
 		item->kind = CNAB_THICK_INDEX;
 	else if (!strncmp(n, CNAB_ARCHIVE_BLOBS "/",
-			  strlen(CNAB_ARCHIVE_BLOBS "/"))) {
+	                  strlen(CNAB_ARCHIVE_BLOBS "/"))) {
 		item->kind = CNAB_THICK_BLOB;
 		return blob_name(t, n, &item->digest, err);
 	} else
@@ -183,8 +183,8 @@ static enum cnab_status classify(struct cnab_thick *t,
 }
 
 static enum cnab_status start_blob(struct cnab_thick *t,
-				   struct cnab_thick_item *item,
-				   struct cnab_err *err)
+                                   struct cnab_thick_item *item,
+                                   struct cnab_err *err)
 {
 	struct cnab_thick_blob *b = calloc(1, sizeof(*b));
 	enum cnab_status st;
@@ -198,8 +198,12 @@ static enum cnab_status start_blob(struct cnab_thick *t,
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	}
 	t->cur = b;
+	free(t->cur_subject);
+	t->cur_subject = entry_subject(t, item->name);
+	if (!t->cur_subject)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	st = cnab_verifier_init(&t->v, &item->digest, item->size,
-				t->cur_digest, err);
+	                        t->cur_subject, err);
 	if (st != CNAB_OK)
 		return st;
 	t->v_ready = true;
@@ -211,7 +215,7 @@ static enum cnab_status start_blob(struct cnab_thick *t,
 
 /* Keeps a verified small blob if it is a manifest or an index. */
 static enum cnab_status keep_manifest(struct cnab_thick *t,
-				      struct cnab_err *err)
+                                      struct cnab_err *err)
 {
 	struct cnab_manifest m = CNAB_MANIFEST_INIT;
 	struct cnab_err ignored = CNAB_ERR_INIT;
@@ -219,15 +223,15 @@ static enum cnab_status keep_manifest(struct cnab_thick *t,
 	if (!t->capture.len || t->capture.data[0] != '{')
 		return CNAB_OK;
 	if (cnab_manifest_parse(&m, t->capture.data, t->capture.len, NULL,
-				t->cur_digest, &ignored) != CNAB_OK)
+	                        t->cur_digest, &ignored) != CNAB_OK)
 		return CNAB_OK; /* a config or other JSON blob */
 	cnab_manifest_release(&m);
 	if (!cnab_size_add(t->kept, t->capture.len, &t->kept) ||
 	    t->kept > CNAB_ARCHIVE_MAX_MANIFESTS)
 		return cnab_err_set(err, CNAB_ERR_TOOBIG,
-				    "archive '%s' holds more than %zu bytes "
-				    "of manifests",
-				    t->subject, CNAB_ARCHIVE_MAX_MANIFESTS);
+		                    "archive '%s' holds more than %zu bytes "
+		                    "of manifests",
+		                    t->subject, CNAB_ARCHIVE_MAX_MANIFESTS);
 	t->cur->data = cnab_buf_detach(&t->capture, &t->cur->len);
 	if (!t->cur->data)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
@@ -235,7 +239,7 @@ static enum cnab_status keep_manifest(struct cnab_thick *t,
 }
 
 enum cnab_status cnab_thick_blob_read(struct cnab_thick *t, const void **p,
-				      size_t *len, struct cnab_err *err)
+                                      size_t *len, struct cnab_err *err)
 {
 	enum cnab_status st;
 
@@ -288,8 +292,8 @@ static enum cnab_status end_blob(struct cnab_thick *t, struct cnab_err *err)
 }
 
 enum cnab_status cnab_thick_next(struct cnab_thick *t,
-				 struct cnab_thick_item *item, bool *eof,
-				 struct cnab_err *err)
+                                 struct cnab_thick_item *item, bool *eof,
+                                 struct cnab_err *err)
 {
 	struct cnab_tar_entry e;
 	enum cnab_status st;
@@ -362,7 +366,7 @@ static bool same_ref(const char *annotation, const char *want)
 }
 
 static const struct cnab_descriptor *by_ref(const struct cnab_thick *t,
-					    const char *ref)
+                                            const char *ref)
 {
 	size_t i;
 
@@ -370,17 +374,17 @@ static const struct cnab_descriptor *by_ref(const struct cnab_thick *t,
 		const struct cnab_descriptor *d = &t->index.manifests[i];
 
 		if (same_ref(cnab_descriptor_annotation(
-				     d, CNAB_ANNOTATION_REF_NAME),
-			     ref))
+		                     d, CNAB_ANNOTATION_REF_NAME),
+		             ref))
 			return d;
 	}
 	return NULL;
 }
 
 enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
-				       const struct cnab_bundle_image *img,
-				       struct cnab_descriptor *out,
-				       struct cnab_err *err)
+                                       const struct cnab_bundle_image *img,
+                                       struct cnab_descriptor *out,
+                                       struct cnab_err *err)
 {
 	const struct cnab_descriptor *d;
 	struct cnab_thick_blob *blob;
@@ -389,8 +393,7 @@ enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
 	d = by_ref(t, img->image);
 	if (!d)
 		d = by_ref(t, cnab_relocation_get(&t->mapping, img->image));
-	for (i = 0; !d && img->content_digest && i < t->index.nmanifests;
-	     i++) {
+	for (i = 0; !d && img->content_digest && i < t->index.nmanifests; i++) {
 		char digest[CNAB_DIGEST_STR_MAX];
 
 		cnab_digest_format(&t->index.manifests[i].digest, digest);
@@ -400,19 +403,19 @@ enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
 	if (d) {
 		if (cnab_descriptor_copy(out, d) != CNAB_OK)
 			return cnab_err_set(err, CNAB_ERR_NOMEM,
-					    "out of memory");
+			                    "out of memory");
 		return CNAB_OK;
 	}
 	/* not in index.json: a manifest blob named by contentDigest */
 	blob = img->content_digest
-		       ? cnab_map_get(&t->blobs, img->content_digest)
-		       : NULL;
+	               ? cnab_map_get(&t->blobs, img->content_digest)
+	               : NULL;
 	if (blob && blob->data) {
 		struct cnab_manifest m = CNAB_MANIFEST_INIT;
 
 		memset(out, 0, sizeof(*out));
 		if (cnab_manifest_parse(&m, blob->data, blob->len, NULL,
-					img->content_digest, err) != CNAB_OK)
+		                        img->content_digest, err) != CNAB_OK)
 			return corrupt(CNAB_ERR_INVALID, err);
 		cnab_digest_parse(&out->digest, img->content_digest, NULL);
 		out->size = blob->len;
@@ -422,13 +425,13 @@ enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
 		return CNAB_OK;
 	}
 	return cnab_err_set(err, CNAB_ERR_CORRUPT,
-			    "image '%s' is missing from archive '%s'",
-			    img->image, t->subject);
+	                    "image '%s' is missing from archive '%s'",
+	                    img->image, t->subject);
 }
 
 static enum cnab_status get_manifest(void *ctx, const struct cnab_descriptor *d,
-				     char **data, size_t *len,
-				     struct cnab_err *err)
+                                     char **data, size_t *len,
+                                     struct cnab_err *err)
 {
 	struct cnab_thick *t = ctx;
 	char digest[CNAB_DIGEST_STR_MAX];
@@ -437,15 +440,15 @@ static enum cnab_status get_manifest(void *ctx, const struct cnab_descriptor *d,
 	cnab_digest_format(&d->digest, digest);
 	b = cnab_map_get(&t->blobs, digest);
 	if (!b || !b->data)
-		return cnab_err_set(err, CNAB_ERR_CORRUPT,
-				    "manifest %s is missing from archive '%s'",
-				    digest, t->subject);
+		return cnab_err_set(err, CNAB_ERR_NOTFOUND,
+		                    "manifest %s is missing from archive '%s'",
+		                    digest, t->subject);
 	if (b->len != d->size)
 		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
-				    "size mismatch for '%s': archived %zu "
-				    "bytes, descriptor says %llu",
-				    digest, b->len,
-				    (unsigned long long)d->size);
+		                    "size mismatch for '%s': archived %zu "
+		                    "bytes, descriptor says %llu",
+		                    digest, b->len,
+		                    (unsigned long long)d->size);
 	*data = malloc(b->len + 1);
 	if (!*data)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
@@ -456,7 +459,7 @@ static enum cnab_status get_manifest(void *ctx, const struct cnab_descriptor *d,
 }
 
 static enum cnab_status has_blob(void *ctx, const struct cnab_descriptor *d,
-				 bool *has, struct cnab_err *err)
+                                 bool *has, struct cnab_err *err)
 {
 	struct cnab_thick *t = ctx;
 	char digest[CNAB_DIGEST_STR_MAX];
@@ -467,16 +470,16 @@ static enum cnab_status has_blob(void *ctx, const struct cnab_descriptor *d,
 	*has = b && (b->verified || !t->verify);
 	if (b && b->size != d->size)
 		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
-				    "size mismatch for '%s': archived %llu "
-				    "bytes, descriptor says %llu",
-				    digest, (unsigned long long)b->size,
-				    (unsigned long long)d->size);
+		                    "size mismatch for '%s': archived %llu "
+		                    "bytes, descriptor says %llu",
+		                    digest, (unsigned long long)b->size,
+		                    (unsigned long long)d->size);
 	return CNAB_OK;
 }
 
 struct cnab_blob_source cnab_thick_source(struct cnab_thick *t)
 {
-	struct cnab_blob_source s = {get_manifest, has_blob, t};
+	struct cnab_blob_source s = {get_manifest, has_blob, t, t->label};
 
 	return s;
 }

@@ -20,12 +20,12 @@
 #include "formats/bundle.h"
 #include "formats/relocation.h"
 
-#define CNAB_ARCHIVE_BUNDLE "bundle.json"
+#define CNAB_ARCHIVE_BUNDLE  "bundle.json"
 #define CNAB_ARCHIVE_MAPPING "relocation-mapping.json"
-#define CNAB_ARCHIVE_LAYOUT "artifacts/layout"
-#define CNAB_ARCHIVE_MARKER "artifacts/layout/oci-layout"
-#define CNAB_ARCHIVE_INDEX "artifacts/layout/index.json"
-#define CNAB_ARCHIVE_BLOBS "artifacts/layout/blobs"
+#define CNAB_ARCHIVE_LAYOUT  "artifacts/layout"
+#define CNAB_ARCHIVE_MARKER  "artifacts/layout/oci-layout"
+#define CNAB_ARCHIVE_INDEX   "artifacts/layout/index.json"
+#define CNAB_ARCHIVE_BLOBS   "artifacts/layout/blobs"
 
 /* The most manifest bytes kept in memory while reading an archive. */
 #define CNAB_ARCHIVE_MAX_MANIFESTS ((size_t)64 << 20)
@@ -49,17 +49,18 @@ struct cnab_thick_item {
 struct cnab_thick {
 	struct cnab_tar_reader *tar;
 	char *subject;
-	bool verify;	      /* verify blobs that are skipped, too */
-	size_t nfiles;	      /* file entries so far */
-	bool bundle_first;    /* bundle.json was the first file */
-	char *bundle_data;    /* bundle.json's bytes, as archived */
+	char *label;       /* "archive 'SUBJECT'" */
+	bool verify;       /* verify blobs that are skipped, too */
+	size_t nfiles;     /* file entries so far */
+	bool bundle_first; /* bundle.json was the first file */
+	char *bundle_data; /* bundle.json's bytes, as archived */
 	size_t bundle_len;
-	struct cnab_bundle bundle;   /* valid when bundle_data */
+	struct cnab_bundle bundle;      /* valid when bundle_data */
 	struct cnab_relocation mapping; /* .map NULL when absent */
 	bool has_marker;
 	struct cnab_manifest index; /* .root NULL when absent */
-	struct cnab_map blobs;	    /* digest -> struct cnab_thick_blob */
-	size_t kept;		    /* manifest bytes kept */
+	struct cnab_map blobs;      /* digest -> struct cnab_thick_blob */
+	size_t kept;                /* manifest bytes kept */
 	/* the blob being read */
 	struct cnab_thick_blob *cur;
 	struct cnab_verifier v;
@@ -67,6 +68,7 @@ struct cnab_thick {
 	struct cnab_buf capture;
 	bool capturing;
 	char cur_digest[CNAB_DIGEST_STR_MAX];
+	char *cur_subject; /* "ARCHIVE:ENTRY", for messages */
 };
 
 /* What the reader knows of a blob it has seen. */
@@ -82,8 +84,8 @@ struct cnab_thick_blob {
  * blobs the caller skips.
  */
 enum cnab_status cnab_thick_open(struct cnab_thick *t, int fd,
-				 const char *subject, bool verify,
-				 struct cnab_err *err);
+                                 const char *subject, bool verify,
+                                 struct cnab_err *err);
 void cnab_thick_release(struct cnab_thick *t);
 
 /*
@@ -93,8 +95,8 @@ void cnab_thick_release(struct cnab_thick *t);
  * CNAB_ERR_CORRUPT; unsafe entries CNAB_ERR_UNSAFE.
  */
 enum cnab_status cnab_thick_next(struct cnab_thick *t,
-				 struct cnab_thick_item *item, bool *eof,
-				 struct cnab_err *err);
+                                 struct cnab_thick_item *item, bool *eof,
+                                 struct cnab_err *err);
 
 /*
  * Reads the current blob: the next block (owned by the reader) and its
@@ -102,7 +104,7 @@ enum cnab_status cnab_thick_next(struct cnab_thick *t,
  * matched its name (else CNAB_ERR_INTEGRITY).
  */
 enum cnab_status cnab_thick_blob_read(struct cnab_thick *t, const void **p,
-				      size_t *len, struct cnab_err *err);
+                                      size_t *len, struct cnab_err *err);
 
 /* Reads (and with verify, checks) every remaining entry. */
 enum cnab_status cnab_thick_finish(struct cnab_thick *t, struct cnab_err *err);
@@ -118,9 +120,9 @@ uint64_t cnab_thick_bytes_in(const struct cnab_thick *t);
  * lacking an image its bundle names is damaged).
  */
 enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
-				       const struct cnab_bundle_image *img,
-				       struct cnab_descriptor *out,
-				       struct cnab_err *err);
+                                       const struct cnab_bundle_image *img,
+                                       struct cnab_descriptor *out,
+                                       struct cnab_err *err);
 
 /*
  * The archive's layout as a blob source: manifests kept while reading,

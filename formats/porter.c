@@ -10,7 +10,7 @@
 
 /* A mapping node's value for key, or NULL. */
 static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map,
-			    const char *key)
+                            const char *key)
 {
 	yaml_node_pair_t *p;
 
@@ -28,34 +28,33 @@ static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map,
 }
 
 /* A scalar's text; CNAB_ERR_INVALID if the node is not a scalar. */
-static enum cnab_status scalar(yaml_node_t *n, const char *field,
-			       bool required, const char **out,
-			       const char *subject, struct cnab_err *err)
+static enum cnab_status scalar(yaml_node_t *n, const char *field, bool required,
+                               const char **out, const char *subject,
+                               struct cnab_err *err)
 {
 	*out = NULL;
 	if (!n) {
 		if (required)
 			return cnab_err_set(err, CNAB_ERR_INVALID,
-					    "invalid '%s': missing required "
-					    "field '%s'",
-					    subject, field);
+			                    "invalid '%s': missing field '%s'",
+			                    subject, field);
 		return CNAB_OK;
 	}
 	if (n->type != YAML_SCALAR_NODE)
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "invalid '%s': field '%s' must be a "
-				    "string",
-				    subject, field);
+		                    "invalid '%s': field '%s' must be a "
+		                    "string",
+		                    subject, field);
 	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "invalid '%s': field '%s' holds a NUL",
-				    subject, field);
+		                    "invalid '%s': field '%s' holds a NUL",
+		                    subject, field);
 	*out = (const char *)n->data.scalar.value;
 	return CNAB_OK;
 }
 
 enum cnab_status cnab_porter_installer_ref(const char *tag, char **out,
-					   struct cnab_err *err)
+                                           struct cnab_err *err)
 {
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_buf b = CNAB_BUF_INIT(8192);
@@ -68,9 +67,9 @@ enum cnab_status cnab_porter_installer_ref(const char *tag, char **out,
 		return st;
 	if (ref.digest) {
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
-				  "invalid tag '%s': a bundle tag cannot hold "
-				  "a digest",
-				  tag);
+		                  "invalid tag '%s': a bundle tag cannot hold "
+		                  "a digest",
+		                  tag);
 		goto out;
 	}
 	/* keep the repository as the user wrote it */
@@ -79,9 +78,9 @@ enum cnab_status cnab_porter_installer_ref(const char *tag, char **out,
 	repo_len = colon ? (size_t)(colon - tag) : strlen(tag);
 	if (cnab_buf_add(&b, tag, repo_len) != CNAB_OK ||
 	    cnab_buf_addf(&b, "-installer:%s", ref.tag ? ref.tag : "latest") !=
-		    CNAB_OK) {
-		st = cnab_err_set(err, CNAB_ERR_INVALID, "tag too long '%.100s'",
-				  tag);
+	            CNAB_OK) {
+		st = cnab_err_set(err, CNAB_ERR_INVALID,
+		                  "tag too long '%.100s'", tag);
 		goto out;
 	}
 	*out = cnab_buf_detach(&b, NULL);
@@ -93,22 +92,22 @@ out:
 	return st;
 }
 
-static enum cnab_status set_str(json_t *obj, const char *key,
-				const char *value, struct cnab_err *err)
+static enum cnab_status set_str(json_t *obj, const char *key, const char *value,
+                                struct cnab_err *err)
 {
 	if (!value)
 		return CNAB_OK;
 	if (json_object_set_new(obj, key, json_string(value)))
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "cannot store field '%s': not valid UTF-8",
-				    key);
+		                    "cannot store field '%s': not valid UTF-8",
+		                    key);
 	return CNAB_OK;
 }
 
 /* One entry of "images:" into a bundle image object. */
 static enum cnab_status convert_image(yaml_document_t *doc, yaml_node_t *n,
-				      const char *name, const char *subject,
-				      json_t *images, struct cnab_err *err)
+                                      const char *name, const char *subject,
+                                      json_t *images, struct cnab_err *err)
 {
 	const char *repo, *digest, *tag, *desc, *type;
 	struct cnab_ref ref = CNAB_REF_INIT;
@@ -120,31 +119,31 @@ static enum cnab_status convert_image(yaml_document_t *doc, yaml_node_t *n,
 
 	if (n->type != YAML_MAPPING_NODE)
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "invalid '%s': image '%s' must be a "
-				    "mapping",
-				    subject, name);
+		                    "invalid '%s': image '%s' must be a "
+		                    "mapping",
+		                    subject, name);
 	snprintf(field, sizeof(field), "images.%s.repository", name);
 	st = scalar(map_get(doc, n, "repository"), field, true, &repo, subject,
-		    err);
+	            err);
 	if (st == CNAB_OK)
-		st = scalar(map_get(doc, n, "digest"), "digest", false,
-			    &digest, subject, err);
+		st = scalar(map_get(doc, n, "digest"), "digest", false, &digest,
+		            subject, err);
 	if (st == CNAB_OK)
-		st = scalar(map_get(doc, n, "tag"), "tag", false, &tag,
-			    subject, err);
+		st = scalar(map_get(doc, n, "tag"), "tag", false, &tag, subject,
+		            err);
 	if (st == CNAB_OK)
 		st = scalar(map_get(doc, n, "description"), "description",
-			    false, &desc, subject, err);
+		            false, &desc, subject, err);
 	if (st == CNAB_OK)
 		st = scalar(map_get(doc, n, "imageType"), "imageType", false,
-			    &type, subject, err);
+		            &type, subject, err);
 	if (st != CNAB_OK)
 		return st;
 	if (!digest && !tag)
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "invalid '%s': image '%s' needs a digest "
-				    "or a tag",
-				    subject, name);
+		                    "invalid '%s': image '%s' needs a digest "
+		                    "or a tag",
+		                    subject, name);
 	cnab_buf_addstr(&image, repo);
 	if (tag)
 		cnab_buf_addf(&image, ":%s", tag);
@@ -152,15 +151,15 @@ static enum cnab_status convert_image(yaml_document_t *doc, yaml_node_t *n,
 		cnab_buf_addf(&image, "@%s", digest);
 	if (cnab_ref_parse(&ref, cnab_buf_str(&image), &rerr) != CNAB_OK) {
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
-				  "invalid '%s': image '%s': %s", subject,
-				  name, rerr.msg);
+		                  "invalid '%s': image '%s': %s", subject, name,
+		                  rerr.msg);
 		goto out;
 	}
 	obj = json_object();
 	if (!obj || json_object_set_new(images, name, obj)) {
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
-				  "invalid '%s': bad image name '%.100s'",
-				  subject, name);
+		                  "invalid '%s': bad image name '%.100s'",
+		                  subject, name);
 		goto out;
 	}
 	st = set_str(obj, "imageType", type ? type : "oci", err);
@@ -177,8 +176,7 @@ out:
 }
 
 static enum cnab_status convert(yaml_document_t *doc, const char *subject,
-				json_t *b, char **tag_out,
-				struct cnab_err *err)
+                                json_t *b, char **tag_out, struct cnab_err *err)
 {
 	yaml_node_t *root = yaml_document_get_root_node(doc), *imgs;
 	const char *name, *version, *desc, *tag, *inv;
@@ -189,21 +187,22 @@ static enum cnab_status convert(yaml_document_t *doc, const char *subject,
 
 	if (!root || root->type != YAML_MAPPING_NODE)
 		return cnab_err_set(err, CNAB_ERR_INVALID,
-				    "invalid '%s': not a YAML mapping", subject);
+		                    "invalid '%s': not a YAML mapping",
+		                    subject);
 	st = scalar(map_get(doc, root, "name"), "name", true, &name, subject,
-		    err);
+	            err);
 	if (st == CNAB_OK)
 		st = scalar(map_get(doc, root, "version"), "version", true,
-			    &version, subject, err);
+		            &version, subject, err);
 	if (st == CNAB_OK)
 		st = scalar(map_get(doc, root, "description"), "description",
-			    false, &desc, subject, err);
+		            false, &desc, subject, err);
 	if (st == CNAB_OK)
 		st = scalar(map_get(doc, root, "tag"), "tag", true, &tag,
-			    subject, err);
+		            subject, err);
 	if (st == CNAB_OK)
 		st = scalar(map_get(doc, root, "invocationImage"),
-			    "invocationImage", false, &inv, subject, err);
+		            "invocationImage", false, &inv, subject, err);
 	if (st != CNAB_OK)
 		return st;
 	st = cnab_porter_installer_ref(tag, &derived, err);
@@ -243,9 +242,9 @@ static enum cnab_status convert(yaml_document_t *doc, const char *subject,
 	if (imgs) {
 		if (imgs->type != YAML_MAPPING_NODE) {
 			st = cnab_err_set(err, CNAB_ERR_INVALID,
-					  "invalid '%s': 'images' must be a "
-					  "mapping",
-					  subject);
+			                  "invalid '%s': 'images' must be a "
+			                  "mapping",
+			                  subject);
 			goto out;
 		}
 		images = json_object();
@@ -264,9 +263,9 @@ static enum cnab_status convert(yaml_document_t *doc, const char *subject,
 				break;
 			if (json_object_get(images, iname)) {
 				st = cnab_err_set(err, CNAB_ERR_INVALID,
-						  "invalid '%s': image '%s' "
-						  "defined twice",
-						  subject, iname);
+				                  "invalid '%s': image '%s' "
+				                  "defined twice",
+				                  subject, iname);
 				break;
 			}
 			st = convert_image(doc, v, iname, subject, images, err);
@@ -285,8 +284,8 @@ out:
 }
 
 enum cnab_status cnab_porter_to_bundle(const void *data, size_t len,
-				       const char *subject, json_t **bundle,
-				       char **tag, struct cnab_err *err)
+                                       const char *subject, json_t **bundle,
+                                       char **tag, struct cnab_err *err)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -295,19 +294,19 @@ enum cnab_status cnab_porter_to_bundle(const void *data, size_t len,
 
 	if (len > CNAB_MAX_DOCUMENT)
 		return cnab_err_set(err, CNAB_ERR_TOOBIG,
-				    "'%s' is larger than the limit of %zu "
-				    "bytes",
-				    subject, CNAB_MAX_DOCUMENT);
+		                    "'%s' is larger than the limit of %zu "
+		                    "bytes",
+		                    subject, CNAB_MAX_DOCUMENT);
 	if (!yaml_parser_initialize(&parser))
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	yaml_parser_set_input_string(&parser, data, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
-				  "cannot parse '%s': line %zu column %zu: %s",
-				  subject, parser.problem_mark.line + 1,
-				  parser.problem_mark.column + 1,
-				  parser.problem ? parser.problem
-						 : "malformed YAML");
+		                  "cannot parse '%s': line %zu column %zu: %s",
+		                  subject, parser.problem_mark.line + 1,
+		                  parser.problem_mark.column + 1,
+		                  parser.problem ? parser.problem
+		                                 : "malformed YAML");
 		yaml_parser_delete(&parser);
 		return st;
 	}

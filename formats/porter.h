@@ -23,8 +23,8 @@
  * ignored.  Malformed or invalid: CNAB_ERR_INVALID naming subject.
  */
 enum cnab_status cnab_porter_to_bundle(const void *data, size_t len,
-				       const char *subject, json_t **bundle,
-				       char **tag, struct cnab_err *err);
+                                       const char *subject, json_t **bundle,
+                                       char **tag, struct cnab_err *err);
 
 /*
  * The invocation image Porter derives from a bundle tag:
@@ -32,6 +32,6 @@ enum cnab_status cnab_porter_to_bundle(const void *data, size_t len,
  * (no tag: ":latest").  The caller frees the result.
  */
 enum cnab_status cnab_porter_installer_ref(const char *tag, char **out,
-					   struct cnab_err *err);
+                                           struct cnab_err *err);
 
 #endif

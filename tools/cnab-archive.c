@@ -5,9 +5,9 @@
 #include "tools/fe.h"
 
 static const char usage[] =
-	"usage: cnab-archive [options] (-f FILE | -r REF) ARCHIVE\n"
-	"\n"
-	"Not implemented yet.\n";
+        "usage: cnab-archive [options] (-f FILE | -r REF) ARCHIVE\n"
+        "\n"
+        "Not implemented yet.\n";
 
 int main(int argc, char **argv)
 {

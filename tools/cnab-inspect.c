@@ -19,19 +19,19 @@
 #include "tools/output.h"
 
 static const char usage[] =
-	"usage: cnab-inspect [options] (-f FILE | -a ARCHIVE)\n"
-	"\n"
-	"Shows a bundle: its name, version, and the images it names.\n"
-	"\n"
-	"  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)\n"
-	"  -a, --archive FILE    a thick bundle archive (.tgz or .tar; - for "
-	"stdin)\n"
-	"  -o, --output FORMAT   table (default), json or yaml\n"
-	"      --raw             print bundle.json itself, canonical JSON\n"
-	"      --verify          check every blob of the archive against its\n"
-	"                        digest and every image against the layout\n"
-	"      --relocation-mapping FILE\n"
-	"                        show images as relocated by FILE\n";
+        "usage: cnab-inspect [options] (-f FILE | -a ARCHIVE)\n"
+        "\n"
+        "Shows a bundle: its name, version, and the images it names.\n"
+        "\n"
+        "  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)\n"
+        "  -a, --archive FILE    a thick bundle archive (.tgz or .tar; - for "
+        "stdin)\n"
+        "  -o, --output FORMAT   table (default), json or yaml\n"
+        "      --raw             print bundle.json itself, canonical JSON\n"
+        "      --verify          check every blob of the archive against its\n"
+        "                        digest and every image against the layout\n"
+        "      --relocation-mapping FILE\n"
+        "                        show images as relocated by FILE\n";
 
 enum {
 	OPT_RAW = CNAB_FE_OPT_FIRST_TOOL,
@@ -54,18 +54,18 @@ struct inspect_opts {
 struct view {
 	struct cnab_bundle *bundle;
 	const struct cnab_relocation *maps[2]; /* looked up in this order */
-	char **digests; /* per image, or NULL */
+	char **digests;                        /* per image, or NULL */
 };
 
 static const char *relocated(const struct view *v,
-			     const struct cnab_bundle_image *img)
+                             const struct cnab_bundle_image *img)
 {
 	const char *r;
 	size_t i;
 
 	for (i = 0; i < 2; i++)
-		if (v->maps[i] && (r = cnab_relocation_get(v->maps[i],
-							   img->image)))
+		if (v->maps[i] &&
+		    (r = cnab_relocation_get(v->maps[i], img->image)))
 			return r;
 	return img->image;
 }
@@ -82,13 +82,12 @@ static const char *digest_of(const struct view *v, size_t i)
 static json_t *view_json(const struct view *v)
 {
 	const struct cnab_bundle *b = v->bundle;
-	json_t *root = json_object(), *inv = json_array(),
-	       *imgs = json_array();
+	json_t *root = json_object(), *inv = json_array(), *imgs = json_array();
 	size_t i;
 
 	json_object_set_new(root, "name", json_string(b->name));
 	json_object_set_new(root, "description",
-			    json_string(b->description ? b->description : ""));
+	                    json_string(b->description ? b->description : ""));
 	json_object_set_new(root, "version", json_string(b->version));
 	json_object_set_new(root, "invocationImages", inv);
 	json_object_set_new(root, "images", imgs);
@@ -103,17 +102,16 @@ static json_t *view_json(const struct view *v)
 			json_array_append_new(inv, o);
 		}
 		json_object_set_new(o, "imageType",
-				    json_string(img->image_type));
-		json_object_set_new(o, "image",
-				    json_string(relocated(v, img)));
+		                    json_string(img->image_type));
+		json_object_set_new(o, "image", json_string(relocated(v, img)));
 		json_object_set_new(o, "digest", json_string(digest_of(v, i)));
 		json_object_set_new(o, "originalImage",
-				    json_string(img->image));
+		                    json_string(img->image));
 		if (img->name)
 			json_object_set_new(
-				o, "description",
-				json_string(img->description ? img->description
-							     : ""));
+			        o, "description",
+			        json_string(img->description ? img->description
+			                                     : ""));
 	}
 	return root;
 }
@@ -121,9 +119,9 @@ static json_t *view_json(const struct view *v)
 static int print_table(const struct view *v)
 {
 	static const char *const inv_head[] = {"Image", "Type", "Digest",
-					       "Original Image"};
+	                                       "Original Image"};
 	static const char *const img_head[] = {"Name", "Type", "Image",
-					       "Digest", "Original Image"};
+	                                       "Digest", "Original Image"};
 	const struct cnab_bundle *b = v->bundle;
 	struct cnab_table inv, imgs;
 	size_t i;
@@ -137,13 +135,13 @@ static int print_table(const struct view *v)
 
 		if (img->name) {
 			const char *row[] = {img->name, img->image_type,
-					     relocated(v, img), digest_of(v, i),
-					     img->image};
+			                     relocated(v, img), digest_of(v, i),
+			                     img->image};
 
 			rc = cnab_table_add(&imgs, row);
 		} else {
 			const char *row[] = {relocated(v, img), img->image_type,
-					     digest_of(v, i), img->image};
+			                     digest_of(v, i), img->image};
 
 			rc = cnab_table_add(&inv, row);
 		}
@@ -186,7 +184,7 @@ static int show(const struct inspect_opts *o, const struct view *v)
 	} else {
 		doc = view_json(v);
 		rc = o->output == CNAB_OUT_JSON ? cnab_out_json(doc, stdout)
-						: cnab_out_yaml(doc, stdout);
+		                                : cnab_out_yaml(doc, stdout);
 		json_decref(doc);
 	}
 	if (rc) {
@@ -198,8 +196,8 @@ static int show(const struct inspect_opts *o, const struct view *v)
 
 /* Reads --relocation-mapping FILE when given. */
 static enum cnab_status load_mapping(const struct inspect_opts *o,
-				     struct cnab_relocation *r,
-				     struct cnab_err *err)
+                                     struct cnab_relocation *r,
+                                     struct cnab_err *err)
 {
 	enum cnab_status st;
 	char *data;
@@ -236,7 +234,7 @@ static int inspect_file(const struct inspect_opts *o)
 	int rc;
 
 	if (cnab_file_read(o->file, CNAB_MAX_DOCUMENT, &data, &len, &err) !=
-		    CNAB_OK ||
+	            CNAB_OK ||
 	    load_mapping(o, &user, &err) != CNAB_OK)
 		goto fail;
 	if (is_json(data)) {
@@ -244,7 +242,7 @@ static int inspect_file(const struct inspect_opts *o)
 			goto fail;
 	} else {
 		if (cnab_porter_to_bundle(data, len, subject, &doc, NULL,
-					  &err) != CNAB_OK ||
+		                          &err) != CNAB_OK ||
 		    cnab_bundle_from_json(&b, doc, subject, &err) != CNAB_OK)
 			goto fail;
 	}
@@ -266,8 +264,8 @@ out:
  * learns the digests the bundle lacks.
  */
 static enum cnab_status verify_images(struct cnab_thick *t, char **digests,
-				      bool check, size_t *nblobs,
-				      struct cnab_err *err)
+                                      bool check, size_t *nblobs,
+                                      struct cnab_err *err)
 {
 	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
 	struct cnab_blob_source src = cnab_thick_source(t);
@@ -293,13 +291,13 @@ static enum cnab_status verify_images(struct cnab_thick *t, char **digests,
 		if (check && img->content_digest &&
 		    strcmp(img->content_digest, digest))
 			st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
-					  "image '%s': contentDigest %.150s "
-					  "does not match the archived %s",
-					  img->image, img->content_digest,
-					  digest);
+			                  "image '%s': contentDigest %.150s "
+			                  "does not match the archived %s",
+			                  img->image, img->content_digest,
+			                  digest);
 		if (check && st == CNAB_OK) {
 			st = cnab_image_tree_add(&tree, &src, &d, img->image,
-						 err);
+			                         err);
 			if (st == CNAB_ERR_NOTFOUND || st == CNAB_ERR_INVALID) {
 				cnab_err_restatus(err, CNAB_ERR_CORRUPT);
 				st = CNAB_ERR_CORRUPT;
@@ -332,7 +330,7 @@ static int inspect_archive(const struct inspect_opts *o)
 		fd = open(o->archive, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			cnab_err_set(&err, CNAB_ERR_NOTFOUND,
-				     "cannot open '%s': %m", o->archive);
+			             "cannot open '%s': %m", o->archive);
 			goto fail;
 		}
 	}
@@ -341,16 +339,15 @@ static int inspect_archive(const struct inspect_opts *o)
 	while (!eof) {
 		if (cnab_thick_next(&t, &item, &eof, &err) != CNAB_OK)
 			goto fail;
-		/* bundle.json first: the rest is needed only to verify, or
-		 * for the relocation mapping when it comes right after */
+		/* bundle.json first: the blobs are needed only to verify;
+		 * the metadata after it (mapping, index.json) is read */
 		if (!o->verify && t.bundle_first &&
-		    item.kind != CNAB_THICK_BUNDLE &&
-		    item.kind != CNAB_THICK_OTHER)
+		    item.kind == CNAB_THICK_BLOB)
 			break;
 	}
 	if (!t.bundle_data) {
 		cnab_err_set(&err, CNAB_ERR_CORRUPT,
-			     "corrupt archive '%s': no bundle.json", subject);
+		             "corrupt archive '%s': no bundle.json", subject);
 		goto fail;
 	}
 	digests = calloc(t.bundle.nimages, sizeof(*digests));
@@ -358,14 +355,11 @@ static int inspect_archive(const struct inspect_opts *o)
 		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	if (eof && verify_images(&t, digests, o->verify, &nblobs, &err) !=
-			   CNAB_OK)
+	if (verify_images(&t, digests, o->verify, &nblobs, &err) != CNAB_OK)
 		goto fail;
 	if (o->verify && !o->common.quiet)
-		fprintf(stderr,
-			"%s: verified '%s': %zu images, %zu objects\n",
-			cnab_fe_progname(), subject, t.bundle.nimages,
-			nblobs);
+		fprintf(stderr, "%s: verified '%s': %zu images, %zu objects\n",
+		        cnab_fe_progname(), subject, t.bundle.nimages, nblobs);
 	v.bundle = &t.bundle;
 	v.maps[0] = &user;
 	v.maps[1] = &t.mapping;
@@ -389,14 +383,14 @@ int main(int argc, char **argv)
 {
 	static const struct cnab_fe_tool tool = {"cnab-inspect", usage};
 	static const struct option longopts[] = {
-		CNAB_FE_LONG_OPTIONS,
-		{"file", required_argument, NULL, 'f'},
-		{"archive", required_argument, NULL, 'a'},
-		{"output", required_argument, NULL, 'o'},
-		{"raw", no_argument, NULL, OPT_RAW},
-		{"verify", no_argument, NULL, OPT_VERIFY},
-		{"relocation-mapping", required_argument, NULL, OPT_MAPPING},
-		{NULL, 0, NULL, 0},
+	        CNAB_FE_LONG_OPTIONS,
+	        {"file", required_argument, NULL, 'f'},
+	        {"archive", required_argument, NULL, 'a'},
+	        {"output", required_argument, NULL, 'o'},
+	        {"raw", no_argument, NULL, OPT_RAW},
+	        {"verify", no_argument, NULL, OPT_VERIFY},
+	        {"relocation-mapping", required_argument, NULL, OPT_MAPPING},
+	        {NULL, 0, NULL, 0},
 	};
 	struct inspect_opts o = {0};
 	int c, rc = 0, sources;
@@ -404,7 +398,7 @@ int main(int argc, char **argv)
 	cnab_fe_init(&tool);
 	o.output = CNAB_OUT_TABLE;
 	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:a:o:",
-				longopts, NULL)) != -1) {
+	                        longopts, NULL)) != -1) {
 		switch (cnab_fe_common_option(&o.common, c, optarg, &rc)) {
 		case 1:
 			if (c == 'h' || c == CNAB_FE_OPT_VERSION)
@@ -421,15 +415,15 @@ int main(int argc, char **argv)
 			o.archive = optarg;
 			break;
 		case 'o':
-			o.output = cnab_out_parse(
-				optarg, 1u << CNAB_OUT_TABLE |
-						1u << CNAB_OUT_JSON |
-						1u << CNAB_OUT_YAML);
+			o.output = cnab_out_parse(optarg,
+			                          1u << CNAB_OUT_TABLE |
+			                                  1u << CNAB_OUT_JSON |
+			                                  1u << CNAB_OUT_YAML);
 			if (o.output < 0) {
 				rc = cnab_fe_usage_error(
-					"invalid output format '%s': use "
-					"table, json or yaml",
-					optarg);
+				        "invalid output format '%s': use "
+				        "table, json or yaml",
+				        optarg);
 				goto out;
 			}
 			break;
@@ -447,12 +441,12 @@ int main(int argc, char **argv)
 	sources = !!o.file + !!o.archive;
 	if (optind < argc)
 		rc = cnab_fe_usage_error("unexpected argument '%s'",
-					 argv[optind]);
+		                         argv[optind]);
 	else if (sources != 1)
 		rc = cnab_fe_usage_error("give one of -f FILE or -a ARCHIVE");
 	else if (o.verify && o.file)
 		rc = cnab_fe_usage_error("--verify needs -a ARCHIVE: a bundle "
-					 "file holds no content to verify");
+		                         "file holds no content to verify");
 	else if (o.file)
 		rc = inspect_file(&o);
 	else

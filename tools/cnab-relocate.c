@@ -4,10 +4,9 @@
  */
 #include "tools/fe.h"
 
-static const char usage[] =
-	"usage: cnab-relocate [options] SOURCE DEST\n"
-	"\n"
-	"Not implemented yet.\n";
+static const char usage[] = "usage: cnab-relocate [options] SOURCE DEST\n"
+                            "\n"
+                            "Not implemented yet.\n";
 
 int main(int argc, char **argv)
 {

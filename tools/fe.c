@@ -70,8 +70,8 @@ int cnab_fe_fail(const struct cnab_err *err)
 {
 	if (err->status == CNAB_OK)
 		return 0;
-	cnab_fe_error("%s", err->msg[0] ? err->msg
-					 : cnab_strerror(err->status));
+	cnab_fe_error("%s",
+	              err->msg[0] ? err->msg : cnab_strerror(err->status));
 	return cnab_status_exit(err->status);
 }
 
@@ -83,12 +83,12 @@ int cnab_fe_usage_error(const char *fmt, ...)
 	vmessage("", fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "Try '%s --help' for more information.\n",
-		cnab_fe_progname());
+	        cnab_fe_progname());
 	return CNAB_EXIT_USAGE;
 }
 
 int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
-			  int *exit_code)
+                          int *exit_code)
 {
 	const char **list;
 
@@ -118,11 +118,11 @@ int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
 	case CNAB_FE_OPT_INSECURE:
 		if (!*arg) {
 			*exit_code = cnab_fe_usage_error(
-				"--insecure-registry needs a HOST[:PORT]");
+			        "--insecure-registry needs a HOST[:PORT]");
 			return -1;
 		}
 		list = realloc(o->insecure,
-			       (o->ninsecure + 2) * sizeof(*o->insecure));
+		               (o->ninsecure + 2) * sizeof(*o->insecure));
 		if (!list) {
 			cnab_fe_error("out of memory");
 			*exit_code = CNAB_EXIT_FAIL;
@@ -136,7 +136,7 @@ int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
 	case ':':
 		/* getopt printed the problem */
 		fprintf(stderr, "Try '%s --help' for more information.\n",
-			cnab_fe_progname());
+		        cnab_fe_progname());
 		*exit_code = CNAB_EXIT_USAGE;
 		return -1;
 	}
@@ -151,23 +151,23 @@ void cnab_fe_common_release(struct cnab_fe_common *o)
 }
 
 static const char common_help[] =
-	"\n"
-	"Common options:\n"
-	"  -h, --help                  show this help and exit\n"
-	"      --version               show versions and exit\n"
-	"  -q, --quiet                 print only errors\n"
-	"  -v, --verbose               say more (repeat for more)\n"
-	"      --insecure-registry HOST[:PORT]\n"
-	"                              plain HTTP or unverified TLS for HOST\n"
-	"      --authfile FILE         registry credentials (default:\n"
-	"                              $REGISTRY_AUTH_FILE, "
-	"$DOCKER_CONFIG/config.json,\n"
-	"                              ~/.docker/config.json)\n"
-	"      --cert-dir DIR          CA and client certificates for TLS\n"
-	"\n"
-	"Exit codes: 0 success, 1 failure, 2 usage error, 3 integrity "
-	"failure,\n"
-	"4 not found.\n";
+        "\n"
+        "Common options:\n"
+        "  -h, --help                  show this help and exit\n"
+        "      --version               show versions and exit\n"
+        "  -q, --quiet                 print only errors\n"
+        "  -v, --verbose               say more (repeat for more)\n"
+        "      --insecure-registry HOST[:PORT]\n"
+        "                              plain HTTP or unverified TLS for HOST\n"
+        "      --authfile FILE         registry credentials (default:\n"
+        "                              $REGISTRY_AUTH_FILE, "
+        "$DOCKER_CONFIG/config.json,\n"
+        "                              ~/.docker/config.json)\n"
+        "      --cert-dir DIR          CA and client certificates for TLS\n"
+        "\n"
+        "Exit codes: 0 success, 1 failure, 2 usage error, 3 integrity "
+        "failure,\n"
+        "4 not found.\n";
 
 void cnab_fe_help(void)
 {
@@ -190,7 +190,7 @@ int cnab_fe_flush_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: cannot write to standard output: %s\n",
-			cnab_fe_progname(), strerror(errno));
+		        cnab_fe_progname(), strerror(errno));
 		return CNAB_EXIT_FAIL;
 	}
 	return 0;

@@ -22,15 +22,17 @@ enum {
 };
 
 /* The common options, to splice into a tool's struct option table. */
-#define CNAB_FE_LONG_OPTIONS                                              \
-	{"help", no_argument, NULL, 'h'},                                 \
-		{"version", no_argument, NULL, CNAB_FE_OPT_VERSION},      \
-		{"quiet", no_argument, NULL, 'q'},                        \
-		{"verbose", no_argument, NULL, 'v'},                      \
-		{"insecure-registry", required_argument, NULL,            \
-		 CNAB_FE_OPT_INSECURE},                                   \
-		{"authfile", required_argument, NULL, CNAB_FE_OPT_AUTHFILE}, \
-		{"cert-dir", required_argument, NULL, CNAB_FE_OPT_CERTDIR}
+#define CNAB_FE_LONG_OPTIONS                                                   \
+	{"help", no_argument, NULL, 'h'},                                      \
+	        {"version", no_argument, NULL, CNAB_FE_OPT_VERSION},           \
+	        {"quiet", no_argument, NULL, 'q'},                             \
+	        {"verbose", no_argument, NULL, 'v'},                           \
+	        {"insecure-registry", required_argument, NULL,                 \
+	         CNAB_FE_OPT_INSECURE},                                        \
+	        {"authfile", required_argument, NULL, CNAB_FE_OPT_AUTHFILE},   \
+	{                                                                      \
+		"cert-dir", required_argument, NULL, CNAB_FE_OPT_CERTDIR       \
+	}
 /* Their short letters, for a tool's optstring. */
 #define CNAB_FE_SHORT_OPTIONS "hqv"
 
@@ -62,7 +64,7 @@ void cnab_fe_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cnab_fe_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A verbose note on stderr: printed when verbose >= level. */
 void cnab_fe_info(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 /* Prints the error's message and returns the exit code for its status. */
 int cnab_fe_fail(const struct cnab_err *err);
@@ -72,7 +74,7 @@ int cnab_fe_fail(const struct cnab_err *err);
  * code (2).
  */
 int cnab_fe_usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+        __attribute__((format(printf, 1, 2)));
 
 /*
  * Handles a common option.  Returns 1 when c was one (for -h and --version
@@ -80,7 +82,7 @@ int cnab_fe_usage_error(const char *fmt, ...)
  * tool's own, -1 on an error (message printed, *exit_code set).
  */
 int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
-			  int *exit_code);
+                          int *exit_code);
 
 /* Frees what cnab_fe_common_option allocated. */
 void cnab_fe_common_release(struct cnab_fe_common *o);

@@ -14,10 +14,10 @@ int cnab_out_parse(const char *s, unsigned allowed)
 		const char *name;
 		enum cnab_out_format f;
 	} names[] = {
-		{"table", CNAB_OUT_TABLE},
-		{"plain", CNAB_OUT_PLAIN},
-		{"json", CNAB_OUT_JSON},
-		{"yaml", CNAB_OUT_YAML},
+	        {"table", CNAB_OUT_TABLE},
+	        {"plain", CNAB_OUT_PLAIN},
+	        {"json", CNAB_OUT_JSON},
+	        {"yaml", CNAB_OUT_YAML},
 	};
 	size_t i;
 
@@ -28,7 +28,7 @@ int cnab_out_parse(const char *s, unsigned allowed)
 }
 
 int cnab_table_init(struct cnab_table *t, size_t ncols,
-		    const char *const *header)
+                    const char *const *header)
 {
 	t->ncols = ncols;
 	t->nrows = 0;
@@ -112,12 +112,12 @@ static int yaml_write(void *data, unsigned char *buf, size_t size)
 }
 
 static int emit_scalar(yaml_emitter_t *e, const char *s, size_t len,
-		       yaml_scalar_style_t style)
+                       yaml_scalar_style_t style)
 {
 	yaml_event_t ev;
 
 	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
-					  (int)len, 1, 1, style))
+	                                  (int)len, 1, 1, style))
 		return 0;
 	return yaml_emitter_emit(e, &ev);
 }
@@ -127,7 +127,8 @@ static int emit_scalar(yaml_emitter_t *e, const char *s, size_t len,
 static bool needs_quotes(const char *s, size_t len)
 {
 	static const char *const words[] = {
-		"null", "~", "true", "false", "yes", "no", "on", "off", "y", "n",
+	        "null", "~",  "true", "false", "yes",
+	        "no",   "on", "off",  "y",     "n",
 	};
 	char *end;
 	size_t i;
@@ -149,8 +150,9 @@ static bool needs_quotes(const char *s, size_t len)
 static int emit_str(yaml_emitter_t *e, const char *s, size_t len)
 {
 	return emit_scalar(e, s, len,
-			   needs_quotes(s, len) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-						: YAML_ANY_SCALAR_STYLE);
+	                   needs_quotes(s, len)
+	                           ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+	                           : YAML_ANY_SCALAR_STYLE);
 }
 
 /* Emits a JSON value as YAML; strings are quoted when YAML would read them
@@ -166,37 +168,37 @@ static int emit(yaml_emitter_t *e, json_t *v)
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		if (!yaml_mapping_start_event_initialize(
-			    &ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE) ||
+		            &ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE) ||
 		    !yaml_emitter_emit(e, &ev))
 			return 0;
-		json_object_foreach(v, key, item) {
-			if (!emit_str(e, key, strlen(key)) ||
-			    !emit(e, item))
+		json_object_foreach(v, key, item)
+		{
+			if (!emit_str(e, key, strlen(key)) || !emit(e, item))
 				return 0;
 		}
 		return yaml_mapping_end_event_initialize(&ev) &&
 		       yaml_emitter_emit(e, &ev);
 	case JSON_ARRAY:
 		if (!yaml_sequence_start_event_initialize(
-			    &ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE) ||
+		            &ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE) ||
 		    !yaml_emitter_emit(e, &ev))
 			return 0;
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			if (!emit(e, item))
 				return 0;
 		}
 		return yaml_sequence_end_event_initialize(&ev) &&
 		       yaml_emitter_emit(e, &ev);
 	case JSON_STRING:
-		return emit_str(e, json_string_value(v),
-				json_string_length(v));
+		return emit_str(e, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER:
 	case JSON_REAL:
 		if (!cnab_json_format_number(json_number_value(v), num,
-					     sizeof(num)))
+		                             sizeof(num)))
 			return 0;
 		return emit_scalar(e, num, strlen(num),
-				   YAML_PLAIN_SCALAR_STYLE);
+		                   YAML_PLAIN_SCALAR_STYLE);
 	case JSON_TRUE:
 		return emit_scalar(e, "true", 4, YAML_PLAIN_SCALAR_STYLE);
 	case JSON_FALSE:

@@ -36,7 +36,7 @@ struct cnab_table {
 
 /* Starts a table with the given header cells (ncols of them). */
 int cnab_table_init(struct cnab_table *t, size_t ncols,
-		    const char *const *header);
+                    const char *const *header);
 /* Appends a row of ncols cells (NULL is an empty cell); copies them. */
 int cnab_table_add(struct cnab_table *t, const char *const *cells);
 void cnab_table_print(const struct cnab_table *t, FILE *f);

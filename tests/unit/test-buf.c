@@ -63,9 +63,9 @@ static void test_err_keeps_first(void **state)
 
 	(void)state;
 	assert_int_equal(cnab_err_set(&err, CNAB_ERR_IO, "first '%s'", "a"),
-			 CNAB_ERR_IO);
+	                 CNAB_ERR_IO);
 	assert_int_equal(cnab_err_set(&err, CNAB_ERR_NET, "second"),
-			 CNAB_ERR_NET);
+	                 CNAB_ERR_NET);
 	assert_int_equal(err.status, CNAB_ERR_IO);
 	assert_string_equal(err.msg, "first 'a'");
 	cnab_err_restatus(&err, CNAB_ERR_CORRUPT);
@@ -82,10 +82,10 @@ static void test_err_keeps_first(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_and_ceiling),
-		cmocka_unit_test(test_detach),
-		cmocka_unit_test(test_overflow),
-		cmocka_unit_test(test_err_keeps_first),
+	        cmocka_unit_test(test_add_and_ceiling),
+	        cmocka_unit_test(test_detach),
+	        cmocka_unit_test(test_overflow),
+	        cmocka_unit_test(test_err_keeps_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

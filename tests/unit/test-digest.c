@@ -3,30 +3,43 @@
 #include "common/digest.h"
 #include "common/stream.h"
 
-#define EMPTY256                                                          \
-	"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define ABC256                                                            \
-	"sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-#define ABC512                                                            \
-	"sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a" \
+#define EMPTY256                                                               \
+	"sha256:"                                                              \
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define ABC256                                                                 \
+	"sha256:"                                                              \
+	"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define ABC512                                                                 \
+	"sha512:"                                                              \
+	"ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"     \
 	"2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
 
 static void test_parse_format(void **state)
 {
 	static const char *bad[] = {
-		"",
-		"sha256",
-		"sha256:",
-		"sha256:abc",
-		/* upper case hex is not canonical */
-		"sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
-		/* one digit short, one too many */
-		"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85",
-		"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8555",
-		"sha384:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-		"md5:d41d8cd98f00b204e9800998ecf8427e",
-		"sha256:g3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-		"sha256:aaaaaaaaaaaa...",
+	        "",
+	        "sha256",
+	        "sha256:",
+	        "sha256:abc",
+	        /* upper case hex is not canonical */
+	        "sha256:"
+	        "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B8"
+	        "55",
+	        /* one digit short, one too many */
+	        "sha256:"
+	        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8"
+	        "5",
+	        "sha256:"
+	        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8"
+	        "555",
+	        "sha384:"
+	        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8"
+	        "55",
+	        "md5:d41d8cd98f00b204e9800998ecf8427e",
+	        "sha256:"
+	        "g3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8"
+	        "55",
+	        "sha256:aaaaaaaaaaaa...",
 	};
 	struct cnab_digest d;
 	char s[CNAB_DIGEST_STR_MAX];
@@ -45,7 +58,7 @@ static void test_parse_format(void **state)
 
 		assert_false(cnab_digest_valid(bad[i]));
 		assert_int_equal(cnab_digest_parse(&d, bad[i], &err),
-				 CNAB_ERR_INVALID);
+		                 CNAB_ERR_INVALID);
 		assert_non_null(strstr(err.msg, "invalid digest"));
 	}
 }
@@ -58,7 +71,7 @@ static void test_hash(void **state)
 
 	(void)state;
 	assert_int_equal(cnab_digest_of(CNAB_DIGEST_SHA256, "", 0, &d),
-			 CNAB_OK);
+	                 CNAB_OK);
 	cnab_digest_format(&d, s);
 	assert_string_equal(s, EMPTY256);
 	/* streaming in pieces gives the one-shot result */
@@ -89,7 +102,7 @@ static void test_verifier(void **state)
 	cnab_digest_parse(&want, ABC256, NULL);
 	/* right content */
 	assert_int_equal(cnab_verifier_init(&v, &want, 3, "blob", &err),
-			 CNAB_OK);
+	                 CNAB_OK);
 	assert_int_equal(cnab_verifier_update(&v, "ab", 2, &err), CNAB_OK);
 	assert_int_equal(cnab_verifier_update(&v, "c", 1, &err), CNAB_OK);
 	assert_int_equal(cnab_verifier_finish(&v, &err), CNAB_OK);
@@ -97,7 +110,7 @@ static void test_verifier(void **state)
 	/* too long: fails as soon as the size is passed */
 	cnab_verifier_init(&v, &want, 3, "blob", &err);
 	assert_int_equal(cnab_verifier_update(&v, "abcd", 4, &err),
-			 CNAB_ERR_INTEGRITY);
+	                 CNAB_ERR_INTEGRITY);
 	assert_non_null(strstr(err.msg, "size mismatch for 'blob'"));
 	cnab_verifier_release(&v);
 	/* too short */
@@ -129,11 +142,11 @@ static void test_verify_reader(void **state)
 	(void)state;
 	cnab_digest_parse(&want, ABC256, NULL);
 	assert_int_equal(cnab_verify_reader_init(&vr, cnab_mem_reader_as(&m),
-						 &want, 3, "x", &err),
-			 CNAB_OK);
+	                                         &want, 3, "x", &err),
+	                 CNAB_OK);
 	r = cnab_verify_reader_as(&vr);
 	assert_int_equal(cnab_reader_slurp(&r, 100, "x", &data, &len, &err),
-			 CNAB_OK);
+	                 CNAB_OK);
 	assert_int_equal(len, 3);
 	free(data);
 	cnab_verify_reader_release(&vr);
@@ -142,10 +155,10 @@ static void test_verify_reader(void **state)
 	m.data = (const unsigned char *)"abx";
 	m.pos = 0;
 	cnab_verify_reader_init(&vr, cnab_mem_reader_as(&m), &want, 3, "x",
-				&err);
+	                        &err);
 	r = cnab_verify_reader_as(&vr);
 	assert_int_equal(cnab_reader_slurp(&r, 100, "x", &data, &len, &err),
-			 CNAB_ERR_INTEGRITY);
+	                 CNAB_ERR_INTEGRITY);
 	cnab_verify_reader_release(&vr);
 
 	/* slurp's cap: exactly max is fine, one more is not */
@@ -153,21 +166,21 @@ static void test_verify_reader(void **state)
 	m.pos = 0;
 	r = cnab_mem_reader_as(&m);
 	assert_int_equal(cnab_reader_slurp(&r, 3, "x", &data, &len, &err),
-			 CNAB_OK);
+	                 CNAB_OK);
 	free(data);
 	m.pos = 0;
 	assert_int_equal(cnab_reader_slurp(&r, 2, "x", &data, &len, &err),
-			 CNAB_ERR_TOOBIG);
+	                 CNAB_ERR_TOOBIG);
 	assert_non_null(strstr(err.msg, "larger than the limit"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_format),
-		cmocka_unit_test(test_hash),
-		cmocka_unit_test(test_verifier),
-		cmocka_unit_test(test_verify_reader),
+	        cmocka_unit_test(test_parse_format),
+	        cmocka_unit_test(test_hash),
+	        cmocka_unit_test(test_verifier),
+	        cmocka_unit_test(test_verify_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

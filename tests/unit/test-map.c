@@ -14,8 +14,8 @@ static void test_put_get(void **state)
 	for (i = 0; i < 1000; i++) {
 		snprintf(key, sizeof(key), "key-%d", i);
 		assert_int_equal(
-			cnab_map_put(&m, key, (void *)(intptr_t)(i + 1), &old),
-			CNAB_OK);
+		        cnab_map_put(&m, key, (void *)(intptr_t)(i + 1), &old),
+		        CNAB_OK);
 		assert_null(old);
 	}
 	assert_int_equal(m.len, 1000);
@@ -45,8 +45,8 @@ static void test_free_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_put_get),
-		cmocka_unit_test(test_free_values),
+	        cmocka_unit_test(test_put_get),
+	        cmocka_unit_test(test_free_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,7 @@ struct raw_entry {
 /* Builds a tar (gzipped when gz) in memory with libarchive directly, so
  * that hostile entries can be made. */
 static void *make_tar(const struct raw_entry *ents, size_t n, bool gz,
-		      size_t *len)
+                      size_t *len)
 {
 	size_t cap = 1 << 20, used = 0;
 	void *buf = malloc(cap);
@@ -57,7 +57,7 @@ static void *make_tar(const struct raw_entry *ents, size_t n, bool gz,
 /* Reads every entry; returns the first failure, with names and data of
  * files appended to out as "name=data;". */
 static enum cnab_status read_all(const void *data, size_t len,
-				 struct cnab_buf *out, struct cnab_err *err)
+                                 struct cnab_buf *out, struct cnab_err *err)
 {
 	struct cnab_tar_reader *r;
 	struct cnab_tar_entry e;
@@ -76,7 +76,7 @@ static enum cnab_status read_all(const void *data, size_t len,
 			break;
 		if (out)
 			cnab_buf_addf(out, "%s%s=", e.name,
-				      e.type == CNAB_TAR_DIR ? "/" : "");
+			              e.type == CNAB_TAR_DIR ? "/" : "");
 		do {
 			st = cnab_tar_read_block(r, &p, &n, err);
 			if (st == CNAB_OK && out)
@@ -94,11 +94,11 @@ static enum cnab_status read_all(const void *data, size_t len,
 static void test_read_normalises(void **state)
 {
 	const struct raw_entry ents[] = {
-		{"./", AE_IFDIR, NULL, NULL},
-		{"./bundle.json", AE_IFREG, "{}", NULL},
-		{"./artifacts/", AE_IFDIR, NULL, NULL},
-		{"artifacts/layout/oci-layout", AE_IFREG, "x", NULL},
-		{"empty", AE_IFREG, "", NULL},
+	        {"./", AE_IFDIR, NULL, NULL},
+	        {"./bundle.json", AE_IFREG, "{}", NULL},
+	        {"./artifacts/", AE_IFDIR, NULL, NULL},
+	        {"artifacts/layout/oci-layout", AE_IFREG, "x", NULL},
+	        {"empty", AE_IFREG, "", NULL},
 	};
 	struct cnab_buf out = CNAB_BUF_INIT(1 << 20);
 	struct cnab_err err = CNAB_ERR_INIT;
@@ -112,8 +112,8 @@ static void test_read_normalises(void **state)
 		cnab_buf_reset(&out);
 		assert_int_equal(read_all(tar, len, &out, &err), CNAB_OK);
 		assert_string_equal(cnab_buf_str(&out),
-				    "bundle.json={};artifacts/=;"
-				    "artifacts/layout/oci-layout=x;empty=;");
+		                    "bundle.json={};artifacts/=;"
+		                    "artifacts/layout/oci-layout=x;empty=;");
 		free(tar);
 	}
 	cnab_buf_release(&out);
@@ -129,54 +129,54 @@ struct hostile {
 static void test_hostile_entries(void **state)
 {
 	const struct hostile cases[] = {
-		{{{"../x", AE_IFREG, "a", NULL}}, 1, CNAB_ERR_UNSAFE, "'..'"},
-		{{{"a/../../x", AE_IFREG, "a", NULL}},
-		 1,
-		 CNAB_ERR_UNSAFE,
-		 "'..'"},
-		{{{"/etc/x", AE_IFREG, "a", NULL}},
-		 1,
-		 CNAB_ERR_UNSAFE,
-		 "absolute"},
-		{{{"a//b", AE_IFREG, "a", NULL}},
-		 1,
-		 CNAB_ERR_UNSAFE,
-		 "not normal"},
-		{{{"a/./b", AE_IFREG, "a", NULL}},
-		 1,
-		 CNAB_ERR_UNSAFE,
-		 "not normal"},
-		{{{"link", AE_IFLNK, NULL, "/etc/passwd"}},
-		 1,
-		 CNAB_ERR_UNSAFE,
-		 "symbolic link"},
-		{{{"a", AE_IFREG, "x", NULL}, {"b", AE_IFREG, NULL, "a"}},
-		 2,
-		 CNAB_ERR_UNSAFE,
-		 "hard link"},
-		{{{"dev", AE_IFCHR, NULL, NULL}}, 1, CNAB_ERR_UNSAFE, "device"},
-		{{{"blk", AE_IFBLK, NULL, NULL}}, 1, CNAB_ERR_UNSAFE, "device"},
-		{{{"fifo", AE_IFIFO, NULL, NULL}}, 1, CNAB_ERR_UNSAFE, "FIFO"},
-		{{{"a", AE_IFREG, "x", NULL}, {"./a", AE_IFREG, "y", NULL}},
-		 2,
-		 CNAB_ERR_UNSAFE,
-		 "duplicate"},
-		{{{"a", AE_IFDIR, NULL, NULL}, {"a", AE_IFREG, "y", NULL}},
-		 2,
-		 CNAB_ERR_UNSAFE,
-		 "duplicate"},
-		{{{"bad\xff\xfename", AE_IFREG, "x", NULL}},
-		 1,
-		 CNAB_ERR_UNSAFE,
-		 "UTF-8"},
-		{{{"over\xc0\xafname", AE_IFREG, "x", NULL}},
-		 1,
-		 CNAB_ERR_UNSAFE,
-		 "UTF-8"},
-		{{{"new\nline", AE_IFREG, "x", NULL}},
-		 1,
-		 CNAB_ERR_UNSAFE,
-		 "control"},
+	        {{{"../x", AE_IFREG, "a", NULL}}, 1, CNAB_ERR_UNSAFE, "'..'"},
+	        {{{"a/../../x", AE_IFREG, "a", NULL}},
+	         1,
+	         CNAB_ERR_UNSAFE,
+	         "'..'"},
+	        {{{"/etc/x", AE_IFREG, "a", NULL}},
+	         1,
+	         CNAB_ERR_UNSAFE,
+	         "absolute"},
+	        {{{"a//b", AE_IFREG, "a", NULL}},
+	         1,
+	         CNAB_ERR_UNSAFE,
+	         "not normal"},
+	        {{{"a/./b", AE_IFREG, "a", NULL}},
+	         1,
+	         CNAB_ERR_UNSAFE,
+	         "not normal"},
+	        {{{"link", AE_IFLNK, NULL, "/etc/passwd"}},
+	         1,
+	         CNAB_ERR_UNSAFE,
+	         "symbolic link"},
+	        {{{"a", AE_IFREG, "x", NULL}, {"b", AE_IFREG, NULL, "a"}},
+	         2,
+	         CNAB_ERR_UNSAFE,
+	         "hard link"},
+	        {{{"dev", AE_IFCHR, NULL, NULL}}, 1, CNAB_ERR_UNSAFE, "device"},
+	        {{{"blk", AE_IFBLK, NULL, NULL}}, 1, CNAB_ERR_UNSAFE, "device"},
+	        {{{"fifo", AE_IFIFO, NULL, NULL}}, 1, CNAB_ERR_UNSAFE, "FIFO"},
+	        {{{"a", AE_IFREG, "x", NULL}, {"./a", AE_IFREG, "y", NULL}},
+	         2,
+	         CNAB_ERR_UNSAFE,
+	         "duplicate"},
+	        {{{"a", AE_IFDIR, NULL, NULL}, {"a", AE_IFREG, "y", NULL}},
+	         2,
+	         CNAB_ERR_UNSAFE,
+	         "duplicate"},
+	        {{{"bad\xff\xfename", AE_IFREG, "x", NULL}},
+	         1,
+	         CNAB_ERR_UNSAFE,
+	         "UTF-8"},
+	        {{{"over\xc0\xafname", AE_IFREG, "x", NULL}},
+	         1,
+	         CNAB_ERR_UNSAFE,
+	         "UTF-8"},
+	        {{{"new\nline", AE_IFREG, "x", NULL}},
+	         1,
+	         CNAB_ERR_UNSAFE,
+	         "control"},
 	};
 	size_t i, len;
 
@@ -185,11 +185,10 @@ static void test_hostile_entries(void **state)
 		struct cnab_err err = CNAB_ERR_INIT;
 		void *tar = make_tar(cases[i].e, cases[i].n, true, &len);
 
-		assert_int_equal(read_all(tar, len, NULL, &err),
-				 cases[i].want);
+		assert_int_equal(read_all(tar, len, NULL, &err), cases[i].want);
 		if (!strstr(err.msg, cases[i].msg))
 			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg,
-				 cases[i].msg);
+			         cases[i].msg);
 		free(tar);
 	}
 }
@@ -197,9 +196,10 @@ static void test_hostile_entries(void **state)
 static void test_corrupt_streams(void **state)
 {
 	const struct raw_entry ents[] = {
-		{"a", AE_IFREG, "some data that is long enough to matter "
-				"some data that is long enough to matter",
-		 NULL},
+	        {"a", AE_IFREG,
+	         "some data that is long enough to matter "
+	         "some data that is long enough to matter",
+	         NULL},
 	};
 	struct cnab_err err = CNAB_ERR_INIT;
 	size_t len;
@@ -211,7 +211,7 @@ static void test_corrupt_streams(void **state)
 	/* not an archive at all */
 	cnab_err_clear(&err);
 	assert_int_equal(read_all("hello, world", 12, NULL, &err),
-			 CNAB_ERR_CORRUPT);
+	                 CNAB_ERR_CORRUPT);
 	assert_non_null(strstr(err.msg, "not a tar"));
 	/* empty input */
 	cnab_err_clear(&err);
@@ -235,27 +235,26 @@ static char *write_sample(int level, int64_t mtime, size_t *len)
 		random[i] = (char)((i * 2654435761u >> 13) | 1);
 	assert_true(fd >= 0);
 	assert_int_equal(cnab_tar_writer_open(&w, fd, level, mtime, "s", &err),
-			 CNAB_OK);
+	                 CNAB_OK);
 	assert_int_equal(cnab_tar_writer_file(w, "bundle.json", 2, true, &err),
-			 CNAB_OK);
+	                 CNAB_OK);
 	assert_int_equal(cnab_tar_writer_write(w, "{}", 2, &err), CNAB_OK);
 	assert_int_equal(cnab_tar_writer_dir(w, "artifacts", &err), CNAB_OK);
 	assert_int_equal(cnab_tar_writer_file(w, "artifacts/layer",
-					      sizeof(random), false, &err),
-			 CNAB_OK);
+	                                      sizeof(random), false, &err),
+	                 CNAB_OK);
 	/* a short entry is refused */
 	assert_int_equal(cnab_tar_writer_write(w, random, 10, &err), CNAB_OK);
 	assert_int_equal(cnab_tar_writer_dir(w, "x", &err), CNAB_ERR_FAIL);
 	cnab_err_clear(&err);
 	assert_int_equal(cnab_tar_writer_write(w, random + 10,
-					       sizeof(random) - 10, &err),
-			 CNAB_OK);
+	                                       sizeof(random) - 10, &err),
+	                 CNAB_OK);
 	/* as is too much data */
-	assert_int_equal(cnab_tar_writer_write(w, "x", 1, &err),
-			 CNAB_ERR_FAIL);
+	assert_int_equal(cnab_tar_writer_write(w, "x", 1, &err), CNAB_ERR_FAIL);
 	cnab_err_clear(&err);
 	assert_int_equal(cnab_tar_writer_file(w, "last", 3, true, &err),
-			 CNAB_OK);
+	                 CNAB_OK);
 	assert_int_equal(cnab_tar_writer_write(w, "end", 3, &err), CNAB_OK);
 	assert_int_equal(cnab_tar_writer_close(w, &err), CNAB_OK);
 	cnab_tar_writer_free(w);
@@ -303,10 +302,10 @@ static void test_writer_deterministic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read_normalises),
-		cmocka_unit_test(test_hostile_entries),
-		cmocka_unit_test(test_corrupt_streams),
-		cmocka_unit_test(test_writer_deterministic),
+	        cmocka_unit_test(test_read_normalises),
+	        cmocka_unit_test(test_hostile_entries),
+	        cmocka_unit_test(test_corrupt_streams),
+	        cmocka_unit_test(test_writer_deterministic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

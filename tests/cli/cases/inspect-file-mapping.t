@@ -1,0 +1,16 @@
+# --relocation-mapping shows relocated images
+$ cnab-inspect -f f/bundle.json --relocation-mapping f/mapping.json
+? 0
+--- stdout
+Name: fixture
+Description: A bundle for the CLI tests
+Version: 1.0.0
+
+Invocation Images:
+Image                                                                                                       Type     Digest                                                                    Original Image
+registry.example.com/acme/fixture@sha256:10c46e89e9133e941632d941789bd6db1387b284ada4be11765bff2a8775992b   docker   sha256:10c46e89e9133e941632d941789bd6db1387b284ada4be11765bff2a8775992b   example.com/fixture/installer:1.0.0
+
+Images:
+Name   Type   Image                                                                                                       Digest                                                                    Original Image
+db     oci    registry.example.com/acme/fixture@sha256:e978b00e109ff52917d0bf00da26da3919b2f3c6346203621c06b66372dc6433   sha256:e978b00e109ff52917d0bf00da26da3919b2f3c6346203621c06b66372dc6433   docker.io/library/postgres@sha256:e978b00e109ff52917d0bf00da26da3919b2f3c6346203621c06b66372dc6433
+web    oci    registry.example.com/acme/fixture@sha256:00cb69773cbb6556b24309e9bba8eba8e1472a7856dd1f4979e0475278127c97   sha256:00cb69773cbb6556b24309e9bba8eba8e1472a7856dd1f4979e0475278127c97   example.com/fixture/web:2.1

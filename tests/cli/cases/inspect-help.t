@@ -1,0 +1,31 @@
+# --help prints the usage on stdout
+$ cnab-inspect --help
+? 0
+--- stdout
+usage: cnab-inspect [options] (-f FILE | -a ARCHIVE)
+
+Shows a bundle: its name, version, and the images it names.
+
+  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)
+  -a, --archive FILE    a thick bundle archive (.tgz or .tar; - for stdin)
+  -o, --output FORMAT   table (default), json or yaml
+      --raw             print bundle.json itself, canonical JSON
+      --verify          check every blob of the archive against its
+                        digest and every image against the layout
+      --relocation-mapping FILE
+                        show images as relocated by FILE
+
+Common options:
+  -h, --help                  show this help and exit
+      --version               show versions and exit
+  -q, --quiet                 print only errors
+  -v, --verbose               say more (repeat for more)
+      --insecure-registry HOST[:PORT]
+                              plain HTTP or unverified TLS for HOST
+      --authfile FILE         registry credentials (default:
+                              $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json,
+                              ~/.docker/config.json)
+      --cert-dir DIR          CA and client certificates for TLS
+
+Exit codes: 0 success, 1 failure, 2 usage error, 3 integrity failure,
+4 not found.

@@ -1,0 +1,6 @@
+# an unknown option is a usage error
+$ cnab-inspect --frobnicate
+? 2
+--- stderr
+cnab-inspect: unrecognized option '--frobnicate'
+Try 'cnab-inspect --help' for more information.

@@ -1,0 +1,6 @@
+# two sources is a usage error
+$ cnab-inspect -f f/bundle.json -a f/cnab.tgz
+? 2
+--- stderr
+cnab-inspect: give one of -f FILE or -a ARCHIVE
+Try 'cnab-inspect --help' for more information.
