@@ -56,15 +56,18 @@ endif
 LIB = libcnab.a
 
 LIB_OBJS =
+LIB_OBJS += common/auth.o
 LIB_OBJS += common/buf.o
 LIB_OBJS += common/digest.o
 LIB_OBJS += common/fsutil.o
+LIB_OBJS += common/http.o
 LIB_OBJS += common/image.o
 LIB_OBJS += common/json.o
 LIB_OBJS += common/layout.o
 LIB_OBJS += common/map.o
 LIB_OBJS += common/oci.o
 LIB_OBJS += common/reference.o
+LIB_OBJS += common/registry.o
 LIB_OBJS += common/status.o
 LIB_OBJS += common/stream.o
 LIB_OBJS += common/tar.o
@@ -85,6 +88,7 @@ TOOLS += cnab-relocate
 
 UNIT_TESTS =
 UNIT_TESTS += tests/unit/test-archive
+UNIT_TESTS += tests/unit/test-auth
 UNIT_TESTS += tests/unit/test-buf
 UNIT_TESTS += tests/unit/test-bundle
 UNIT_TESTS += tests/unit/test-digest

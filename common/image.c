@@ -77,8 +77,8 @@ static enum cnab_status add_blob(struct cnab_image_tree *t,
 
 static enum cnab_status add(struct cnab_image_tree *t,
                             const struct cnab_blob_source *src,
-                            const struct cnab_descriptor *d,
-                            const char *subject, int depth,
+                            const struct cnab_descriptor *d, const char *have,
+                            size_t have_len, const char *subject, int depth,
                             struct cnab_err *err)
 {
 	struct cnab_manifest m = CNAB_MANIFEST_INIT;
@@ -100,7 +100,18 @@ static enum cnab_status add(struct cnab_image_tree *t,
 		return cnab_err_set(err, CNAB_ERR_INVALID,
 		                    "image '%s': indexes nested too deeply",
 		                    subject);
-	st = src->get_manifest(src->ctx, d, &data, &len, &gerr);
+	if (have) {
+		data = malloc(have_len + 1);
+		if (!data)
+			return cnab_err_set(err, CNAB_ERR_NOMEM,
+			                    "out of memory");
+		memcpy(data, have, have_len);
+		data[have_len] = '\0';
+		len = have_len;
+		st = CNAB_OK;
+	} else {
+		st = src->get_manifest(src->ctx, d, &data, &len, &gerr);
+	}
 	if (st == CNAB_ERR_NOTFOUND)
 		return cnab_err_set(err, st,
 		                    "manifest %s of image '%s' is missing "
@@ -113,8 +124,8 @@ static enum cnab_status add(struct cnab_image_tree *t,
 		goto out;
 	if (m.is_index) {
 		for (i = 0; i < m.nmanifests && st == CNAB_OK; i++)
-			st = add(t, src, &m.manifests[i], subject, depth + 1,
-			         err);
+			st = add(t, src, &m.manifests[i], NULL, 0, subject,
+			         depth + 1, err);
 	} else {
 		st = add_blob(t, src, &m.config, subject, err);
 		for (i = 0; i < m.nlayers && st == CNAB_OK; i++)
@@ -135,7 +146,17 @@ enum cnab_status cnab_image_tree_add(struct cnab_image_tree *t,
                                      const struct cnab_descriptor *root,
                                      const char *subject, struct cnab_err *err)
 {
-	return add(t, src, root, subject, 0, err);
+	return add(t, src, root, NULL, 0, subject, 0, err);
+}
+
+enum cnab_status cnab_image_tree_add_root(struct cnab_image_tree *t,
+                                          const struct cnab_blob_source *src,
+                                          const struct cnab_descriptor *root,
+                                          const char *data, size_t len,
+                                          const char *subject,
+                                          struct cnab_err *err)
+{
+	return add(t, src, root, data, len, subject, 0, err);
 }
 
 const struct cnab_image_node *

@@ -70,6 +70,17 @@ enum cnab_status cnab_image_tree_add(struct cnab_image_tree *t,
                                      const struct cnab_descriptor *root,
                                      const char *subject, struct cnab_err *err);
 
+/*
+ * The same, when the root's bytes are at hand already (verified against
+ * root by the caller), so that they are not fetched again.
+ */
+enum cnab_status cnab_image_tree_add_root(struct cnab_image_tree *t,
+                                          const struct cnab_blob_source *src,
+                                          const struct cnab_descriptor *root,
+                                          const char *data, size_t len,
+                                          const char *subject,
+                                          struct cnab_err *err);
+
 /* The node of a digest ("sha256:..."), or NULL. */
 const struct cnab_image_node *
 cnab_image_tree_find(const struct cnab_image_tree *t, const char *digest);

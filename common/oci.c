@@ -182,8 +182,9 @@ enum cnab_status cnab_manifest_parse(struct cnab_manifest *m, const void *data,
 	json_t *ann;
 
 	memset(m, 0, sizeof(*m));
-	st = cnab_json_parse(data, len, CNAB_MAX_DOCUMENT, 0, subject, &m->root,
-	                     err);
+	/* numbers as reals: unknown fields may hold any number */
+	st = cnab_json_parse(data, len, CNAB_MAX_DOCUMENT,
+	                     CNAB_JSON_NUMBERS_AS_REAL, subject, &m->root, err);
 	if (st != CNAB_OK)
 		return st;
 	if (!json_is_object(m->root)) {

@@ -761,3 +761,24 @@ bool cnab_ref_is_loopback(const struct cnab_ref *ref)
 		       (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
 	return false;
 }
+
+bool cnab_ref_same(const char *a, const char *b)
+{
+	struct cnab_ref ra = CNAB_REF_INIT, rb = CNAB_REF_INIT;
+	char *sa = NULL, *sb = NULL;
+	bool same;
+
+	if (!a || !b)
+		return false;
+	if (!strcmp(a, b))
+		return true;
+	same = cnab_ref_parse(&ra, a, NULL) == CNAB_OK &&
+	       cnab_ref_parse(&rb, b, NULL) == CNAB_OK &&
+	       (sa = cnab_ref_string(&ra)) && (sb = cnab_ref_string(&rb)) &&
+	       !strcmp(sa, sb);
+	free(sa);
+	free(sb);
+	cnab_ref_release(&ra);
+	cnab_ref_release(&rb);
+	return same;
+}

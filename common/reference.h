@@ -143,4 +143,11 @@ const char *cnab_ref_api_host(const struct cnab_ref *ref);
  */
 bool cnab_ref_is_loopback(const struct cnab_ref *ref);
 
+/*
+ * True when two references name the same thing once normalised
+ * ("nginx:1" and "docker.io/library/nginx:1"); false if either is invalid
+ * (unless the strings are equal).
+ */
+bool cnab_ref_same(const char *a, const char *b);
+
 #endif

@@ -22,6 +22,7 @@ struct cnab_tar_reader {
 	char name[CNAB_TAR_MAX_NAME + 1];
 	int64_t offset; /* expected offset of the next data block */
 	bool in_entry;
+	bool eof; /* the end was reached: it stays the end */
 };
 
 static char entry_file, entry_dir;
@@ -213,12 +214,14 @@ enum cnab_status cnab_tar_next(struct cnab_tar_reader *r,
 	void *seen;
 	int rc;
 
-	*eof = false;
+	*eof = r->eof;
+	if (r->eof)
+		return CNAB_OK;
 again:
 	r->in_entry = false;
 	rc = archive_read_next_header(r->a, &ae);
 	if (rc == ARCHIVE_EOF) {
-		*eof = true;
+		*eof = r->eof = true;
 		return CNAB_OK;
 	}
 	if (rc < ARCHIVE_WARN)
@@ -352,6 +355,7 @@ void cnab_tar_reader_free(struct cnab_tar_reader *r)
 /* The writer. */
 
 #define OUT_BUF (256 << 10)
+#define IN_BUF  (256 << 10)
 
 struct cnab_tar_writer {
 	struct archive *a;
@@ -364,6 +368,8 @@ struct cnab_tar_writer {
 	bool z_ready;
 	unsigned char *out;
 	size_t outlen;
+	unsigned char *in; /* input not yet given to deflate */
+	size_t inlen;
 	uint64_t bytes_out;
 	uint64_t entry_left;
 	struct cnab_err err; /* a failure inside the write callback */
@@ -410,31 +416,55 @@ static enum cnab_status deflate_run(struct cnab_tar_writer *w, int flush)
 	}
 }
 
+/*
+ * Compresses what is buffered.  Input reaches deflate only in whole
+ * IN_BUF blocks (or at a level switch, or the end), whatever the sizes of
+ * the writes: zlib's output depends on how its input is cut, and the
+ * archive must not depend on how the network cut the blobs.
+ */
+static enum cnab_status feed(struct cnab_tar_writer *w)
+{
+	enum cnab_status st;
+
+	if (!w->inlen)
+		return CNAB_OK;
+	if (w->level < 0) {
+		/* a plain tar: the buffer just saves system calls */
+		st = cnab_write_all(w->fd, w->in, w->inlen, w->subject,
+		                    &w->err);
+		if (st == CNAB_OK)
+			w->bytes_out += w->inlen;
+	} else {
+		w->z.next_in = w->in;
+		w->z.avail_in = (uInt)w->inlen;
+		st = deflate_run(w, Z_NO_FLUSH);
+	}
+	w->inlen = 0;
+	return st;
+}
+
 static la_ssize_t write_cb(struct archive *a, void *ctx, const void *buf,
                            size_t n)
 {
 	struct cnab_tar_writer *w = ctx;
+	const unsigned char *p = buf;
+	size_t left = n;
 
 	(void)a;
 	if (w->discard)
 		return (la_ssize_t)n;
-	if (w->level < 0) {
-		if (cnab_write_all(w->fd, buf, n, w->subject, &w->err) !=
-		    CNAB_OK)
-			return -1;
-		w->bytes_out += n;
-		return (la_ssize_t)n;
-	}
-	w->z.next_in = (Bytef *)(uintptr_t)buf;
-	while (n) {
-		size_t chunk = n > (1u << 30) ? (1u << 30) : n;
+	while (left) {
+		size_t take =
+		        IN_BUF - w->inlen < left ? IN_BUF - w->inlen : left;
 
-		w->z.avail_in = (uInt)chunk;
-		if (deflate_run(w, Z_NO_FLUSH) != CNAB_OK)
+		memcpy(w->in + w->inlen, p, take);
+		w->inlen += take;
+		p += take;
+		left -= take;
+		if (w->inlen == IN_BUF && feed(w) != CNAB_OK)
 			return -1;
-		n -= chunk;
 	}
-	return (la_ssize_t)((const char *)w->z.next_in - (const char *)buf);
+	return (la_ssize_t)n;
 }
 
 static enum cnab_status set_level(struct cnab_tar_writer *w, int level)
@@ -443,6 +473,8 @@ static enum cnab_status set_level(struct cnab_tar_writer *w, int level)
 
 	if (w->level < 0 || level == w->cur_level)
 		return CNAB_OK;
+	if (feed(w) != CNAB_OK)
+		return w->err.status;
 	for (;;) {
 		if (w->outlen == OUT_BUF && flush_out(w) != CNAB_OK)
 			return w->err.status;
@@ -480,7 +512,8 @@ enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
 	struct cnab_tar_writer *w = calloc(1, sizeof(*w));
 
 	if (!w || !(w->subject = strdup(subject)) ||
-	    !(w->out = malloc(OUT_BUF)) || !(w->a = archive_write_new()))
+	    !(w->out = malloc(OUT_BUF)) || !(w->in = malloc(IN_BUF)) ||
+	    !(w->a = archive_write_new()))
 		goto nomem;
 	w->fd = fd;
 	w->level = level > 9 ? 9 : level;
@@ -591,7 +624,7 @@ enum cnab_status cnab_tar_writer_close(struct cnab_tar_writer *w,
 		                    w->subject, w->entry_left);
 	if (set_level(w, w->level) != CNAB_OK)
 		return writer_failed(w, err);
-	if (archive_write_close(w->a) != ARCHIVE_OK)
+	if (archive_write_close(w->a) != ARCHIVE_OK || feed(w) != CNAB_OK)
 		return writer_failed(w, err);
 	if (w->level >= 0) {
 		w->z.next_in = NULL;
@@ -619,6 +652,7 @@ void cnab_tar_writer_free(struct cnab_tar_writer *w)
 	if (w->z_ready)
 		deflateEnd(&w->z);
 	free(w->out);
+	free(w->in);
 	free(w->subject);
 	free(w);
 }

@@ -219,8 +219,11 @@ static enum cnab_status keep_manifest(struct cnab_thick *t,
 {
 	struct cnab_manifest m = CNAB_MANIFEST_INIT;
 	struct cnab_err ignored = CNAB_ERR_INIT;
+	size_t i = 0;
 
-	if (!t->capture.len || t->capture.data[0] != '{')
+	while (i < t->capture.len && strchr(" \t\r\n", t->capture.data[i]))
+		i++;
+	if (i == t->capture.len || t->capture.data[i] != '{')
 		return CNAB_OK;
 	if (cnab_manifest_parse(&m, t->capture.data, t->capture.len, NULL,
 	                        t->cur_digest, &ignored) != CNAB_OK)
@@ -343,28 +346,6 @@ enum cnab_status cnab_thick_finish(struct cnab_thick *t, struct cnab_err *err)
 	return st;
 }
 
-/* True when a ref-name annotation names the reference want. */
-static bool same_ref(const char *annotation, const char *want)
-{
-	struct cnab_ref a = CNAB_REF_INIT, b = CNAB_REF_INIT;
-	char *sa = NULL, *sb = NULL;
-	bool same;
-
-	if (!annotation || !want)
-		return false;
-	if (!strcmp(annotation, want))
-		return true;
-	same = cnab_ref_parse(&a, annotation, NULL) == CNAB_OK &&
-	       cnab_ref_parse(&b, want, NULL) == CNAB_OK &&
-	       (sa = cnab_ref_string(&a)) && (sb = cnab_ref_string(&b)) &&
-	       !strcmp(sa, sb);
-	free(sa);
-	free(sb);
-	cnab_ref_release(&a);
-	cnab_ref_release(&b);
-	return same;
-}
-
 static const struct cnab_descriptor *by_ref(const struct cnab_thick *t,
                                             const char *ref)
 {
@@ -373,9 +354,9 @@ static const struct cnab_descriptor *by_ref(const struct cnab_thick *t,
 	for (i = 0; ref && i < t->index.nmanifests; i++) {
 		const struct cnab_descriptor *d = &t->index.manifests[i];
 
-		if (same_ref(cnab_descriptor_annotation(
-		                     d, CNAB_ANNOTATION_REF_NAME),
-		             ref))
+		if (cnab_ref_same(cnab_descriptor_annotation(
+		                          d, CNAB_ANNOTATION_REF_NAME),
+		                  ref))
 			return d;
 	}
 	return NULL;
@@ -482,4 +463,138 @@ struct cnab_blob_source cnab_thick_source(struct cnab_thick *t)
 	struct cnab_blob_source s = {get_manifest, has_blob, t, t->label};
 
 	return s;
+}
+
+enum cnab_status cnab_thick_writer_open(struct cnab_thick_writer *w, int fd,
+                                        int level, int64_t mtime,
+                                        const char *subject,
+                                        struct cnab_err *err)
+{
+	return cnab_tar_writer_open(&w->tar, fd, level, mtime, subject, err);
+}
+
+static enum cnab_status write_file(struct cnab_thick_writer *w,
+                                   const char *name, const void *data,
+                                   size_t len, struct cnab_err *err)
+{
+	enum cnab_status st;
+
+	st = cnab_tar_writer_file(w->tar, name, len, true, err);
+	if (st == CNAB_OK)
+		st = cnab_tar_writer_write(w->tar, data, len, err);
+	return st;
+}
+
+enum cnab_status cnab_thick_writer_head(struct cnab_thick_writer *w,
+                                        const void *bundle, size_t bundle_len,
+                                        const void *mapping, size_t mapping_len,
+                                        const void *index, size_t index_len,
+                                        struct cnab_err *err)
+{
+	static const char marker[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	static const char *const dirs[] = {"artifacts", CNAB_ARCHIVE_LAYOUT,
+	                                   CNAB_ARCHIVE_BLOBS,
+	                                   CNAB_ARCHIVE_BLOBS "/sha256"};
+	enum cnab_status st;
+	size_t i;
+
+	st = write_file(w, CNAB_ARCHIVE_BUNDLE, bundle, bundle_len, err);
+	if (st == CNAB_OK)
+		st = write_file(w, CNAB_ARCHIVE_MAPPING, mapping, mapping_len,
+		                err);
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && st == CNAB_OK; i++)
+		st = cnab_tar_writer_dir(w->tar, dirs[i], err);
+	if (st == CNAB_OK)
+		st = write_file(w, CNAB_ARCHIVE_MARKER, marker,
+		                sizeof(marker) - 1, err);
+	if (st == CNAB_OK)
+		st = write_file(w, CNAB_ARCHIVE_INDEX, index, index_len, err);
+	return st;
+}
+
+enum cnab_status cnab_thick_writer_blob(struct cnab_thick_writer *w,
+                                        const struct cnab_descriptor *d,
+                                        bool compressible, struct cnab_err *err)
+{
+	char hex[2 * CNAB_DIGEST_RAW_MAX + 1];
+	char *name;
+	enum cnab_status st;
+
+	cnab_digest_hex(&d->digest, hex);
+	name = cnab_strfmt(CNAB_ARCHIVE_BLOBS "/%s/%s",
+	                   cnab_digest_alg_name(d->digest.alg), hex);
+	if (!name)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	st = cnab_tar_writer_file(w->tar, name, d->size, compressible, err);
+	free(name);
+	return st;
+}
+
+enum cnab_status cnab_thick_writer_blob_write(struct cnab_thick_writer *w,
+                                              const void *p, size_t n,
+                                              struct cnab_err *err)
+{
+	return cnab_tar_writer_write(w->tar, p, n, err);
+}
+
+enum cnab_status cnab_thick_writer_close(struct cnab_thick_writer *w,
+                                         struct cnab_err *err)
+{
+	return cnab_tar_writer_close(w->tar, err);
+}
+
+void cnab_thick_writer_free(struct cnab_thick_writer *w)
+{
+	cnab_tar_writer_free(w->tar);
+	w->tar = NULL;
+}
+
+json_t *cnab_descriptor_json(const struct cnab_descriptor *d)
+{
+	char digest[CNAB_DIGEST_STR_MAX];
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	cnab_digest_format(&d->digest, digest);
+	/* the order of Go's ocispec.Descriptor fields */
+	if (json_object_set_new(o, "mediaType", json_string(d->media_type)) ||
+	    json_object_set_new(o, "digest", json_string(digest)) ||
+	    json_object_set_new(o, "size", json_integer((json_int_t)d->size)) ||
+	    (d->annotations &&
+	     json_object_set_new(o, "annotations",
+	                         json_deep_copy(d->annotations))) ||
+	    (d->platform &&
+	     json_object_set_new(o, "platform", json_deep_copy(d->platform)))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+enum cnab_status cnab_thick_index_add(json_t *index,
+                                      const struct cnab_descriptor *d,
+                                      const char *ref_name,
+                                      struct cnab_err *err)
+{
+	json_t *list = json_object_get(index, "manifests"), *o = NULL;
+	struct cnab_descriptor tmp = *d;
+
+	tmp.annotations =
+	        json_pack("{s:s}", CNAB_ANNOTATION_REF_NAME, ref_name);
+	if (!tmp.annotations)
+		goto nomem;
+	if (!list) {
+		list = json_array();
+		if (json_object_set_new(index, "manifests", list))
+			goto nomem;
+	}
+	o = cnab_descriptor_json(&tmp);
+	if (!o || json_array_append_new(list, o))
+		goto nomem;
+	json_decref(tmp.annotations);
+	return CNAB_OK;
+nomem:
+	json_decref(tmp.annotations);
+	return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 }

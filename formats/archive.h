@@ -130,4 +130,50 @@ enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
  */
 struct cnab_blob_source cnab_thick_source(struct cnab_thick *t);
 
+/*
+ * Writing a thick bundle archive the way cnab-archive does (DESIGN 3.4):
+ * bundle.json first, relocation-mapping.json, the layout's directories,
+ * oci-layout and index.json, then blobs; deterministic headers.
+ */
+struct cnab_thick_writer {
+	struct cnab_tar_writer *tar;
+};
+
+/* level: 0-9 gzip level for compressible data; mtime of every entry. */
+enum cnab_status cnab_thick_writer_open(struct cnab_thick_writer *w, int fd,
+                                        int level, int64_t mtime,
+                                        const char *subject,
+                                        struct cnab_err *err);
+
+/* Writes everything before the blobs. */
+enum cnab_status cnab_thick_writer_head(struct cnab_thick_writer *w,
+                                        const void *bundle, size_t bundle_len,
+                                        const void *mapping, size_t mapping_len,
+                                        const void *index, size_t index_len,
+                                        struct cnab_err *err);
+
+/* Starts the entry of blob d (its bytes follow with _blob_write). */
+enum cnab_status cnab_thick_writer_blob(struct cnab_thick_writer *w,
+                                        const struct cnab_descriptor *d,
+                                        bool compressible,
+                                        struct cnab_err *err);
+enum cnab_status cnab_thick_writer_blob_write(struct cnab_thick_writer *w,
+                                              const void *p, size_t n,
+                                              struct cnab_err *err);
+enum cnab_status cnab_thick_writer_close(struct cnab_thick_writer *w,
+                                         struct cnab_err *err);
+void cnab_thick_writer_free(struct cnab_thick_writer *w);
+
+/*
+ * Adds an image's root descriptor to a layout's index.json object,
+ * annotated with ref_name.
+ */
+enum cnab_status cnab_thick_index_add(json_t *index,
+                                      const struct cnab_descriptor *d,
+                                      const char *ref_name,
+                                      struct cnab_err *err);
+
+/* Appends a descriptor as Go writes OCI descriptors to a JSON value. */
+json_t *cnab_descriptor_json(const struct cnab_descriptor *d);
+
 #endif

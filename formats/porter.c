@@ -7,6 +7,7 @@
 
 #include "common/buf.h"
 #include "common/reference.h"
+#include "formats/bundle.h"
 
 /* A mapping node's value for key, or NULL. */
 static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map,
@@ -323,4 +324,24 @@ enum cnab_status cnab_porter_to_bundle(const void *data, size_t len,
 	}
 	*bundle = b;
 	return CNAB_OK;
+}
+
+enum cnab_status cnab_bundle_parse_any(struct cnab_bundle *b, const void *data,
+                                       size_t len, const char *subject,
+                                       struct cnab_err *err)
+{
+	const char *p = data, *end = p + len;
+	enum cnab_status st;
+	json_t *doc;
+
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	if (p < end && *p == '{')
+		return cnab_bundle_parse(b, data, len, subject, err);
+	st = cnab_porter_to_bundle(data, len, subject, &doc, NULL, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_bundle_from_json(b, doc, subject, err);
+	json_decref(doc);
+	return st;
 }

@@ -34,4 +34,13 @@ enum cnab_status cnab_porter_to_bundle(const void *data, size_t len,
 enum cnab_status cnab_porter_installer_ref(const char *tag, char **out,
                                            struct cnab_err *err);
 
+/*
+ * Parses a bundle file that is either bundle.json or porter.yaml (told
+ * apart by its first character), into b.  subject names it in messages.
+ */
+struct cnab_bundle;
+enum cnab_status cnab_bundle_parse_any(struct cnab_bundle *b, const void *data,
+                                       size_t len, const char *subject,
+                                       struct cnab_err *err);
+
 #endif

@@ -1,18 +1,567 @@
 /*
  * cnab-archive: turn a bundle and every image it names into one
- * deterministic thick bundle archive.  Not implemented yet (issue 3).
+ * deterministic thick bundle archive (DESIGN 3.4).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/fsutil.h"
+#include "common/image.h"
+#include "common/json.h"
+#include "common/layout.h"
+#include "common/reference.h"
+#include "common/registry.h"
+#include "formats/archive.h"
+#include "formats/bundle.h"
+#include "formats/porter.h"
+#include "formats/relocation.h"
 #include "tools/fe.h"
 
 static const char usage[] =
-        "usage: cnab-archive [options] (-f FILE | -r REF) ARCHIVE\n"
+        "usage: cnab-archive [options] -f FILE ARCHIVE\n"
         "\n"
-        "Not implemented yet.\n";
+        "Writes a bundle and every image it names into one deterministic\n"
+        "thick bundle archive (a .tgz; - for stdout).\n"
+        "\n"
+        "  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)\n"
+        "      --layout DIR      also take images from this OCI image layout\n"
+        "                        (repeatable; tried before registries)\n"
+        "      --compression LEVEL\n"
+        "                        gzip level 0-9 for what compresses "
+        "(default 6)\n";
+
+enum {
+	OPT_LAYOUT = CNAB_FE_OPT_FIRST_TOOL,
+	OPT_COMPRESSION,
+};
+
+struct archive_opts {
+	struct cnab_fe_common common;
+	const char *file;
+	const char *output;
+	const char **layouts;
+	size_t nlayouts;
+	int level;
+};
+
+/* Where one image of the bundle comes from. */
+struct source {
+	struct cnab_bundle_image *img;
+	struct cnab_ref ref;
+	struct cnab_descriptor root;
+	struct cnab_layout *layout; /* or a registry repository: */
+	struct cnab_reg_repo repo;
+	bool has_repo;
+	char *root_data; /* the root manifest, when fetched to resolve */
+	size_t root_len;
+};
+
+/* Everything one run holds. */
+struct run {
+	const struct archive_opts *o;
+	struct cnab_bundle bundle;
+	struct cnab_layout *layouts;
+	size_t nlayouts;
+	struct cnab_registry_pool pool;
+	struct source *sources;
+	size_t nsources;
+	struct cnab_image_tree tree;
+	struct source **origin; /* per tree node: where its bytes are */
+	struct cnab_fe_progress progress;
+};
+
+static enum cnab_status find_in_layouts(struct run *run, struct source *s,
+                                        struct cnab_err *err)
+{
+	const struct cnab_bundle_image *img = s->img;
+	size_t i, j;
+
+	for (i = 0; i < run->nlayouts; i++) {
+		struct cnab_layout *l = &run->layouts[i];
+
+		for (j = 0; j < l->index.nmanifests; j++) {
+			const struct cnab_descriptor *d =
+			        &l->index.manifests[j];
+			char digest[CNAB_DIGEST_STR_MAX];
+
+			cnab_digest_format(&d->digest, digest);
+			if (!cnab_ref_same(cnab_descriptor_annotation(
+			                           d, CNAB_ANNOTATION_REF_NAME),
+			                   img->image) &&
+			    !(s->ref.digest &&
+			      !strcmp(s->ref.digest, digest)) &&
+			    !(img->content_digest &&
+			      !strcmp(img->content_digest, digest)))
+				continue;
+			if (cnab_descriptor_copy(&s->root, d) != CNAB_OK)
+				return cnab_err_set(err, CNAB_ERR_NOMEM,
+				                    "out of memory");
+			s->layout = l;
+			return CNAB_OK;
+		}
+	}
+	return CNAB_ERR_NOTFOUND;
+}
+
+/* Resolves an image in its registry: tag to digest, the root manifest. */
+static enum cnab_status find_in_registry(struct run *run, struct source *s,
+                                         struct cnab_err *err)
+{
+	struct cnab_registry *reg;
+	struct cnab_reg_manifest m;
+	struct cnab_manifest parsed = CNAB_MANIFEST_INIT;
+	const char *want = s->ref.digest ? s->ref.digest
+	                   : s->ref.tag  ? s->ref.tag
+	                                 : "latest";
+	enum cnab_status st;
+
+	st = cnab_registry_pool_get(&run->pool, s->ref.domain, &reg, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_reg_repo_init(&s->repo, reg, s->ref.path, err);
+	if (st != CNAB_OK)
+		return st;
+	s->has_repo = true;
+	st = cnab_reg_get_manifest(reg, s->ref.path, want, &m, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_manifest_parse(&parsed, m.data, m.len, m.media_type,
+	                         s->img->image, err);
+	if (st != CNAB_OK) {
+		cnab_err_restatus(err, CNAB_ERR_CORRUPT);
+		st = CNAB_ERR_CORRUPT;
+		goto out;
+	}
+	s->root.digest = m.digest;
+	s->root.size = m.len;
+	s->root.media_type = parsed.media_type;
+	parsed.media_type = NULL;
+	s->root_data = m.data;
+	s->root_len = m.len;
+	m.data = NULL;
+out:
+	cnab_manifest_release(&parsed);
+	cnab_reg_manifest_release(&m);
+	return st;
+}
+
+static enum cnab_status resolve(struct run *run, struct source *s,
+                                struct cnab_err *err)
+{
+	struct cnab_blob_source src;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+	size_t before = run->tree.n, i;
+	struct source **grown;
+
+	st = cnab_ref_parse(&s->ref, s->img->image, err);
+	if (st != CNAB_OK)
+		return st;
+	st = find_in_layouts(run, s, err);
+	if (st == CNAB_ERR_NOTFOUND)
+		st = find_in_registry(run, s, err);
+	if (st != CNAB_OK)
+		return st;
+	cnab_digest_format(&s->root.digest, digest);
+	st = cnab_bundle_fill_image(&run->bundle, s->img, digest, s->root.size,
+	                            s->root.media_type, err);
+	if (st != CNAB_OK)
+		return st;
+	src = s->layout ? cnab_layout_source(s->layout)
+	                : cnab_reg_repo_source(&s->repo);
+	st = cnab_image_tree_add_root(&run->tree, &src, &s->root, s->root_data,
+	                              s->root_len, s->img->image, err);
+	if (st != CNAB_OK)
+		return st;
+	grown = realloc(run->origin, run->tree.n * sizeof(*run->origin));
+	if (!grown && run->tree.n)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	run->origin = grown;
+	for (i = before; i < run->tree.n; i++)
+		run->origin[i] = s;
+	cnab_fe_info(1, "resolved '%s' to %s (%zu objects)", s->img->image,
+	             digest, run->tree.n - before);
+	return CNAB_OK;
+}
+
+/* Where an image is once archived: its repository at its digest. */
+static char *pinned(const struct source *s)
+{
+	struct cnab_ref r = CNAB_REF_INIT;
+	char digest[CNAB_DIGEST_STR_MAX], *out = NULL;
+
+	cnab_digest_format(&s->root.digest, digest);
+	if (cnab_ref_copy(&r, &s->ref) == CNAB_OK &&
+	    cnab_ref_set_tag(&r, NULL, NULL) == CNAB_OK &&
+	    cnab_ref_set_digest(&r, digest, NULL) == CNAB_OK)
+		out = cnab_ref_familiar(&r);
+	cnab_ref_release(&r);
+	return out;
+}
+
+/* bundle.json, relocation-mapping.json and index.json, in memory. */
+static enum cnab_status documents(struct run *run, struct cnab_buf *bundle,
+                                  struct cnab_buf *mapping,
+                                  struct cnab_buf *index, struct cnab_err *err)
+{
+	struct cnab_relocation map = CNAB_RELOCATION_INIT;
+	json_t *idx = json_pack("{s:i,s:s}", "schemaVersion", 2, "mediaType",
+	                        CNAB_MT_OCI_INDEX);
+	enum cnab_status st;
+	size_t i;
+
+	if (!idx)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	st = cnab_relocation_init(&map, err);
+	for (i = 0; i < run->nsources && st == CNAB_OK; i++) {
+		struct source *s = &run->sources[i];
+		char *pin = pinned(s);
+
+		if (!pin) {
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+			break;
+		}
+		st = cnab_relocation_set(&map, s->img->image, pin, err);
+		if (st == CNAB_OK)
+			st = cnab_thick_index_add(idx, &s->root, s->img->image,
+			                          err);
+		if (st == CNAB_OK && strcmp(pin, s->img->image))
+			st = cnab_thick_index_add(idx, &s->root, pin, err);
+		free(pin);
+	}
+	if (st == CNAB_OK)
+		st = cnab_bundle_canonical(&run->bundle, bundle, err);
+	if (st == CNAB_OK)
+		st = cnab_relocation_write(&map, mapping, err);
+	if (st == CNAB_OK && cnab_json_go(idx, index) != CNAB_OK)
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	cnab_relocation_release(&map);
+	json_decref(idx);
+	return st;
+}
+
+struct blob_write {
+	struct cnab_thick_writer *w;
+	struct cnab_fe_progress *progress;
+};
+
+static enum cnab_status to_archive(void *ctx, const void *p, size_t n,
+                                   struct cnab_err *err)
+{
+	struct blob_write *bw = ctx;
+
+	return cnab_thick_writer_blob_write(bw->w, p, n, err);
+}
+
+/* Copies a blob of a layout into the archive, verifying it. */
+static enum cnab_status copy_from_layout(struct cnab_layout *l,
+                                         const struct cnab_descriptor *d,
+                                         struct blob_write *bw,
+                                         struct cnab_err *err)
+{
+	char *path = cnab_layout_blob_path(l, &d->digest);
+	struct cnab_verify_reader vr;
+	struct cnab_reader r;
+	enum cnab_status st;
+	static char buf[1 << 18];
+	size_t got;
+	int fd;
+
+	if (!path)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		st = cnab_err_set(
+		        err, errno == ENOENT ? CNAB_ERR_NOTFOUND : CNAB_ERR_IO,
+		        "cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		return st;
+	}
+	st = cnab_verify_reader_init(&vr, cnab_fd_reader(&fd), &d->digest,
+	                             d->size, path, err);
+	r = cnab_verify_reader_as(&vr);
+	while (st == CNAB_OK) {
+		st = cnab_reader_read(&r, buf, sizeof(buf), &got, err);
+		if (st != CNAB_OK || !got)
+			break;
+		st = cnab_thick_writer_blob_write(bw->w, buf, got, err);
+		cnab_fe_progress_add(bw->progress, got);
+	}
+	cnab_verify_reader_release(&vr);
+	close(fd);
+	free(path);
+	return st;
+}
+
+static int by_digest(const void *a, const void *b)
+{
+	const struct cnab_image_node *x = *(struct cnab_image_node *const *)a;
+	const struct cnab_image_node *y = *(struct cnab_image_node *const *)b;
+	char dx[CNAB_DIGEST_STR_MAX], dy[CNAB_DIGEST_STR_MAX];
+
+	cnab_digest_format(&x->desc.digest, dx);
+	cnab_digest_format(&y->desc.digest, dy);
+	return strcmp(dx, dy);
+}
+
+static enum cnab_status write_archive(struct run *run, int fd,
+                                      struct cnab_err *err)
+{
+	struct cnab_buf bundle = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
+	struct cnab_buf mapping = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
+	struct cnab_buf index = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
+	struct cnab_thick_writer w = {NULL};
+	struct blob_write bw = {&w, &run->progress};
+	const struct cnab_image_node **order = NULL;
+	const char *epoch = getenv("SOURCE_DATE_EPOCH");
+	int64_t mtime = 0;
+	uint64_t total = 0;
+	enum cnab_status st;
+	size_t i;
+
+	if (epoch && *epoch) {
+		char *end;
+
+		mtime = strtoll(epoch, &end, 10);
+		if (*end || mtime < 0)
+			return cnab_err_set(err, CNAB_ERR_USAGE,
+			                    "invalid SOURCE_DATE_EPOCH '%s'",
+			                    epoch);
+	}
+	st = documents(run, &bundle, &mapping, &index, err);
+	if (st != CNAB_OK)
+		goto out;
+	order = calloc(run->tree.n ? run->tree.n : 1, sizeof(*order));
+	if (!order) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < run->tree.n; i++) {
+		order[i] = &run->tree.nodes[i];
+		total += run->tree.nodes[i].desc.size;
+	}
+	qsort(order, run->tree.n, sizeof(*order), by_digest);
+	st = cnab_thick_writer_open(&w, fd, run->o->level, mtime,
+	                            run->o->output, err);
+	if (st == CNAB_OK)
+		st = cnab_thick_writer_head(&w, bundle.data, bundle.len,
+		                            mapping.data, mapping.len,
+		                            index.data, index.len, err);
+	cnab_fe_progress_start(&run->progress, "archiving", total);
+	for (i = 0; i < run->tree.n && st == CNAB_OK; i++) {
+		const struct cnab_image_node *node = order[i];
+		struct source *s = run->origin[node - run->tree.nodes];
+		bool compressible =
+		        !cnab_mt_is_compressed(node->desc.media_type);
+
+		st = cnab_thick_writer_blob(&w, &node->desc, compressible, err);
+		if (st != CNAB_OK)
+			break;
+		if (node->is_manifest) {
+			st = cnab_thick_writer_blob_write(&w, node->data,
+			                                  node->len, err);
+			cnab_fe_progress_add(&run->progress, node->len);
+		} else if (s->layout) {
+			st = copy_from_layout(s->layout, &node->desc, &bw, err);
+		} else {
+			st = cnab_reg_get_blob(s->repo.reg, s->repo.repo,
+			                       &node->desc, to_archive, &bw,
+			                       err);
+		}
+	}
+	if (st == CNAB_OK)
+		st = cnab_thick_writer_close(&w, err);
+	cnab_fe_progress_end(&run->progress);
+out:
+	cnab_thick_writer_free(&w);
+	free(order);
+	cnab_buf_release(&bundle);
+	cnab_buf_release(&mapping);
+	cnab_buf_release(&index);
+	return st;
+}
+
+static enum cnab_status load(struct run *run, struct cnab_err *err)
+{
+	const struct archive_opts *o = run->o;
+	const char *subject = strcmp(o->file, "-") ? o->file : "<stdin>";
+	enum cnab_status st;
+	char *data = NULL;
+	size_t len, i;
+
+	st = cnab_file_read(o->file, CNAB_MAX_DOCUMENT, &data, &len, err);
+	if (st == CNAB_OK)
+		st = cnab_bundle_parse_any(&run->bundle, data, len, subject,
+		                           err);
+	free(data);
+	if (st != CNAB_OK)
+		return st;
+	run->layouts = calloc(o->nlayouts + 1, sizeof(*run->layouts));
+	run->sources = calloc(run->bundle.nimages + 1, sizeof(*run->sources));
+	if (!run->layouts || !run->sources)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	for (i = 0; i < o->nlayouts; i++) {
+		st = cnab_layout_open(&run->layouts[i], o->layouts[i], err);
+		if (st != CNAB_OK)
+			return st;
+		run->nlayouts++;
+	}
+	return CNAB_OK;
+}
+
+static int archive(const struct archive_opts *o)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	struct cnab_outfile out = CNAB_OUTFILE_INIT;
+	struct cnab_registry_opts ropts;
+	struct run run;
+	size_t i;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	run.o = o;
+	cnab_fe_registry_opts(&o->common, &ropts);
+	ropts.progress = cnab_fe_progress_cb;
+	ropts.progress_ctx = &run.progress;
+	cnab_registry_pool_init(&run.pool, &ropts);
+	if (load(&run, &err) != CNAB_OK)
+		goto fail;
+	for (i = 0; i < run.bundle.nimages; i++) {
+		struct cnab_bundle_image *img = &run.bundle.images[i];
+		char label[300];
+
+		if (!cnab_bundle_image_is_oci(img)) {
+			cnab_bundle_image_label(img, label, sizeof(label));
+			cnab_err_set(&err, CNAB_ERR_INVALID,
+			             "cannot archive %s '%s': image type "
+			             "'%s' is not held in registries",
+			             label, img->image, img->image_type);
+			goto fail;
+		}
+		run.sources[run.nsources].img = img;
+		if (resolve(&run, &run.sources[run.nsources++], &err) !=
+		    CNAB_OK)
+			goto fail;
+	}
+	if (cnab_outfile_open(&out, o->output, &err) != CNAB_OK)
+		goto fail;
+	if (write_archive(&run, out.fd, &err) != CNAB_OK) {
+		cnab_outfile_abort(&out);
+		goto fail;
+	}
+	if (cnab_outfile_commit(&out, &err) != CNAB_OK)
+		goto fail;
+	if (!o->common.quiet && strcmp(o->output, "-"))
+		fprintf(stderr,
+		        "%s: archived %zu images (%zu objects) to "
+		        "'%s'\n",
+		        cnab_fe_progname(), run.nsources, run.tree.n,
+		        o->output);
+	rc = 0;
+	goto out;
+fail:
+	rc = cnab_fe_fail(&err);
+out:
+	for (i = 0; i < run.nsources; i++) {
+		cnab_ref_release(&run.sources[i].ref);
+		cnab_descriptor_release(&run.sources[i].root);
+		free(run.sources[i].root_data);
+		if (run.sources[i].has_repo)
+			cnab_reg_repo_release(&run.sources[i].repo);
+	}
+	for (i = 0; i < run.nlayouts; i++)
+		cnab_layout_release(&run.layouts[i]);
+	free(run.layouts);
+	free(run.sources);
+	free(run.origin);
+	cnab_image_tree_release(&run.tree);
+	cnab_bundle_release(&run.bundle);
+	cnab_registry_pool_release(&run.pool);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
 	static const struct cnab_fe_tool tool = {"cnab-archive", usage};
+	static const struct option longopts[] = {
+	        CNAB_FE_LONG_OPTIONS,
+	        {"file", required_argument, NULL, 'f'},
+	        {"layout", required_argument, NULL, OPT_LAYOUT},
+	        {"compression", required_argument, NULL, OPT_COMPRESSION},
+	        {NULL, 0, NULL, 0},
+	};
+	struct archive_opts o = {0};
+	const char **grown;
+	char *end;
+	int c, rc = 0;
 
 	cnab_fe_init(&tool);
-	return cnab_fe_not_implemented(argc, argv);
+	o.level = 6;
+	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:",
+	                        longopts, NULL)) != -1) {
+		switch (cnab_fe_common_option(&o.common, c, optarg, &rc)) {
+		case 1:
+			if (c == 'h' || c == CNAB_FE_OPT_VERSION)
+				goto out;
+			continue;
+		case -1:
+			goto out;
+		}
+		switch (c) {
+		case 'f':
+			o.file = optarg;
+			break;
+		case OPT_LAYOUT:
+			grown = realloc(o.layouts,
+			                (o.nlayouts + 1) * sizeof(*o.layouts));
+			if (!grown) {
+				cnab_fe_error("out of memory");
+				rc = CNAB_EXIT_FAIL;
+				goto out;
+			}
+			o.layouts = grown;
+			o.layouts[o.nlayouts++] = optarg;
+			break;
+		case OPT_COMPRESSION:
+			o.level = (int)strtol(optarg, &end, 10);
+			if (*end || end == optarg || o.level < 0 ||
+			    o.level > 9) {
+				rc = cnab_fe_usage_error(
+				        "invalid compression level '%s': use "
+				        "0 to 9",
+				        optarg);
+				goto out;
+			}
+			break;
+		}
+	}
+	if (!o.file)
+		rc = cnab_fe_usage_error("give the bundle with -f FILE");
+	else if (optind + 1 != argc)
+		rc = cnab_fe_usage_error(optind == argc
+		                                 ? "give the ARCHIVE to write "
+		                                   "(- for stdout)"
+		                                 : "unexpected argument '%s'",
+		                         argv[optind + 1]);
+	else if (!strcmp(o.file, "-") && !strcmp(argv[optind], "-") &&
+	         isatty(STDOUT_FILENO))
+		rc = cnab_fe_usage_error("refusing to write an archive to a "
+		                         "terminal");
+	else {
+		o.output = argv[optind];
+		if (!strcmp(o.output, "-") && isatty(STDOUT_FILENO))
+			rc = cnab_fe_usage_error("refusing to write an "
+			                         "archive to a terminal");
+		else
+			rc = archive(&o);
+	}
+out:
+	free(o.layouts);
+	cnab_fe_common_release(&o.common);
+	return rc;
 }

@@ -213,14 +213,6 @@ static enum cnab_status load_mapping(const struct inspect_opts *o,
 	return st;
 }
 
-/* True when text looks like JSON rather than YAML. */
-static bool is_json(const char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	return *s == '{';
-}
-
 static int inspect_file(const struct inspect_opts *o)
 {
 	struct cnab_err err = CNAB_ERR_INIT;
@@ -228,7 +220,6 @@ static int inspect_file(const struct inspect_opts *o)
 	struct cnab_relocation user = CNAB_RELOCATION_INIT;
 	const char *subject = strcmp(o->file, "-") ? o->file : "<stdin>";
 	struct view v = {&b, {NULL, NULL}, NULL};
-	json_t *doc = NULL;
 	char *data = NULL;
 	size_t len;
 	int rc;
@@ -237,22 +228,14 @@ static int inspect_file(const struct inspect_opts *o)
 	            CNAB_OK ||
 	    load_mapping(o, &user, &err) != CNAB_OK)
 		goto fail;
-	if (is_json(data)) {
-		if (cnab_bundle_parse(&b, data, len, subject, &err) != CNAB_OK)
-			goto fail;
-	} else {
-		if (cnab_porter_to_bundle(data, len, subject, &doc, NULL,
-		                          &err) != CNAB_OK ||
-		    cnab_bundle_from_json(&b, doc, subject, &err) != CNAB_OK)
-			goto fail;
-	}
+	if (cnab_bundle_parse_any(&b, data, len, subject, &err) != CNAB_OK)
+		goto fail;
 	v.maps[0] = &user;
 	rc = show(o, &v);
 	goto out;
 fail:
 	rc = cnab_fe_fail(&err);
 out:
-	json_decref(doc);
 	free(data);
 	cnab_bundle_release(&b);
 	cnab_relocation_release(&user);

@@ -1,10 +1,14 @@
 #include "tools/fe.h"
 
+#include "common/registry.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <curl/curl.h>
@@ -27,8 +31,11 @@ const char *cnab_fe_progname(void)
 	return tool ? tool->name : "cnab";
 }
 
+static void progress_clear(void);
+
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
+	progress_clear();
 	fflush(stdout);
 	fprintf(stderr, "%s: %s", cnab_fe_progname(), prefix);
 	vfprintf(stderr, fmt, ap);
@@ -212,4 +219,112 @@ int cnab_fe_not_implemented(int argc, char **argv)
 	}
 	cnab_fe_error("not implemented yet");
 	return CNAB_EXIT_FAIL;
+}
+
+static struct cnab_fe_progress *shown; /* the progress line on screen */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cnab_fe_bytes(uint64_t n, char *buf, size_t size)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+	double v = (double)n;
+	int u = -1;
+
+	if (n < 1024) {
+		snprintf(buf, size, "%llu B", (unsigned long long)n);
+		return;
+	}
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, "%.1f %s", v, units[u]);
+}
+
+static void progress_clear(void)
+{
+	if (shown) {
+		fputs("\r\033[K", stderr);
+		shown = NULL;
+	}
+}
+
+void cnab_fe_progress_start(struct cnab_fe_progress *p, const char *label,
+                            uint64_t total)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = !cnab_fe_quiet && isatty(STDERR_FILENO);
+	p->label = label;
+	p->total = total;
+	p->start = p->last = now_s();
+}
+
+void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n)
+{
+	char done[32], total[32], rate[32], eta[32] = "";
+	double t, secs, bps;
+
+	p->done += n;
+	if (!p->on)
+		return;
+	t = now_s();
+	if (t - p->last < 0.1 && p->done < p->total)
+		return;
+	p->last = t;
+	secs = t - p->start;
+	bps = secs > 0 ? (double)p->done / secs : 0;
+	cnab_fe_bytes(p->done, done, sizeof(done));
+	cnab_fe_bytes(p->total, total, sizeof(total));
+	cnab_fe_bytes((uint64_t)bps, rate, sizeof(rate));
+	if (bps > 0 && p->total > p->done) {
+		long left = (long)((double)(p->total - p->done) / bps);
+
+		snprintf(eta, sizeof(eta), ", %ld:%02ld left", left / 60,
+		         left % 60);
+	}
+	fprintf(stderr, "\r\033[K%s: %s / %s (%d%%), %s/s%s", p->label, done,
+	        total,
+	        p->total ? (int)(100.0 * (double)p->done / (double)p->total)
+	                 : 100,
+	        rate, eta);
+	fflush(stderr);
+	shown = p;
+}
+
+void cnab_fe_progress_end(struct cnab_fe_progress *p)
+{
+	if (shown == p)
+		progress_clear();
+	p->on = false;
+}
+
+void cnab_fe_progress_cb(void *ctx, uint64_t n)
+{
+	cnab_fe_progress_add(ctx, n);
+}
+
+void cnab_fe_log_cb(void *ctx, const char *line)
+{
+	(void)ctx;
+	if (cnab_fe_verbose < 1)
+		return;
+	progress_clear();
+	fprintf(stderr, "%s: %s\n", cnab_fe_progname(), line);
+}
+
+void cnab_fe_registry_opts(const struct cnab_fe_common *o,
+                           struct cnab_registry_opts *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->authfile = o->authfile;
+	out->certdir = o->certdir;
+	out->insecure = o->insecure;
+	out->log = cnab_fe_log_cb;
 }

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/status.h"
 
@@ -84,6 +85,11 @@ int cnab_fe_usage_error(const char *fmt, ...)
 int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
                           int *exit_code);
 
+/* Registry options from the common options (log lines at -v). */
+struct cnab_registry_opts;
+void cnab_fe_registry_opts(const struct cnab_fe_common *o,
+                           struct cnab_registry_opts *out);
+
 /* Frees what cnab_fe_common_option allocated. */
 void cnab_fe_common_release(struct cnab_fe_common *o);
 
@@ -101,6 +107,30 @@ int cnab_fe_flush_stdout(void);
  * otherwise says it is not implemented (exit 1).
  */
 int cnab_fe_not_implemented(int argc, char **argv);
+
+/*
+ * Progress on stderr, one updating line, only when stderr is a terminal
+ * and not -q: bytes done of a total, the rate and the time left.
+ */
+struct cnab_fe_progress {
+	bool on;
+	const char *label;
+	uint64_t total, done;
+	double start, last; /* seconds */
+};
+void cnab_fe_progress_start(struct cnab_fe_progress *p, const char *label,
+                            uint64_t total);
+void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n);
+/* Clears the line. */
+void cnab_fe_progress_end(struct cnab_fe_progress *p);
+/* A progress callback for the library (ctx is the progress). */
+void cnab_fe_progress_cb(void *ctx, uint64_t n);
+
+/* A log callback for the library: prints the line at -v. */
+void cnab_fe_log_cb(void *ctx, const char *line);
+
+/* Formats a byte count for people: "512 B", "1.5 MiB". */
+void cnab_fe_bytes(uint64_t n, char *buf, size_t size);
 
 /* Verbosity for the library's callbacks and the tools' notes. */
 extern int cnab_fe_verbose;

@@ -1,0 +1,569 @@
+#include "common/http.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+/* Bodies of error answers kept in memory, at most. */
+#define ERROR_BODY_MAX (64 << 10)
+
+struct cnab_http {
+	CURL *curl;
+	struct cnab_http_config config;
+	char *ca_blob;
+	char *client_cert;
+	char *client_key;
+	bool tls_failed;
+	bool verify_failed;
+};
+
+/* State of one exchange, shared with curl's callbacks. */
+struct exchange {
+	const struct cnab_http_request *req;
+	struct cnab_http_response *resp;
+	struct cnab_err *err; /* a sink's or reader's failure */
+	enum cnab_status cb_status;
+	size_t body_pos; /* memory body: bytes sent */
+	size_t body_max;
+};
+
+static bool curl_ready;
+
+enum cnab_status cnab_http_new(struct cnab_http **out,
+                               const struct cnab_http_config *config,
+                               struct cnab_err *err)
+{
+	struct cnab_http *h;
+
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return cnab_err_set(err, CNAB_ERR_FAIL,
+			                    "cannot initialise libcurl");
+		curl_ready = true;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	h->config = *config;
+	if (config->ca_blob) {
+		h->ca_blob = malloc(config->ca_blob_len + 1);
+		if (h->ca_blob) {
+			memcpy(h->ca_blob, config->ca_blob,
+			       config->ca_blob_len);
+			h->ca_blob[config->ca_blob_len] = '\0';
+		}
+	}
+	if (config->client_cert)
+		h->client_cert = strdup(config->client_cert);
+	if (config->client_key)
+		h->client_key = strdup(config->client_key);
+	h->curl = curl_easy_init();
+	if (!h->curl || (config->ca_blob && !h->ca_blob) ||
+	    (config->client_cert && !h->client_cert) ||
+	    (config->client_key && !h->client_key)) {
+		cnab_http_free(h);
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	}
+	*out = h;
+	return CNAB_OK;
+}
+
+void cnab_http_free(struct cnab_http *h)
+{
+	if (!h)
+		return;
+	if (h->curl)
+		curl_easy_cleanup(h->curl);
+	free(h->ca_blob);
+	free(h->client_cert);
+	free(h->client_key);
+	free(h);
+}
+
+bool cnab_http_tls_failed(const struct cnab_http *h)
+{
+	return h->tls_failed;
+}
+
+bool cnab_http_verify_failed(const struct cnab_http *h)
+{
+	return h->verify_failed;
+}
+
+void cnab_http_response_release(struct cnab_http_response *r)
+{
+	free(r->url);
+	free(r->location);
+	free(r->content_type);
+	free(r->docker_digest);
+	free(r->www_authenticate);
+	free(r->range);
+	free(r->retry_after);
+	free(r->chunk_min);
+	cnab_buf_release(&r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+static void response_reset(struct cnab_http_response *r)
+{
+	size_t max = r->body.max;
+
+	cnab_http_response_release(r);
+	cnab_buf_init(&r->body, max);
+}
+
+/* Stores a header's value (trimmed) in *slot, replacing an earlier one. */
+static void keep(char **slot, const char *v, size_t n)
+{
+	char *copy;
+
+	while (n && (*v == ' ' || *v == '\t')) {
+		v++;
+		n--;
+	}
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' ||
+	             v[n - 1] == '\n'))
+		n--;
+	copy = malloc(n + 1);
+	if (!copy)
+		return;
+	memcpy(copy, v, n);
+	copy[n] = '\0';
+	free(*slot);
+	*slot = copy;
+}
+
+static size_t header_cb(char *line, size_t size, size_t nitems, void *ctx)
+{
+	struct exchange *x = ctx;
+	struct cnab_http_response *r = x->resp;
+	size_t n = size * nitems, name_len;
+	const char *colon;
+	static const struct {
+		const char *name;
+		size_t off;
+	} fields[] = {
+	        {"location", offsetof(struct cnab_http_response, location)},
+	        {"content-type",
+	         offsetof(struct cnab_http_response, content_type)},
+	        {"docker-content-digest",
+	         offsetof(struct cnab_http_response, docker_digest)},
+	        {"www-authenticate",
+	         offsetof(struct cnab_http_response, www_authenticate)},
+	        {"range", offsetof(struct cnab_http_response, range)},
+	        {"retry-after",
+	         offsetof(struct cnab_http_response, retry_after)},
+	        {"oci-chunk-min-length",
+	         offsetof(struct cnab_http_response, chunk_min)},
+	};
+	size_t i;
+
+	if (n >= 5 && !strncmp(line, "HTTP/", 5)) {
+		/* a new answer (after "100 Continue"): forget the last */
+		char *sp = memchr(line, ' ', n);
+
+		response_reset(r);
+		r->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+		return n;
+	}
+	colon = memchr(line, ':', n);
+	if (!colon)
+		return n;
+	name_len = (size_t)(colon - line);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strlen(fields[i].name) == name_len &&
+		    !strncasecmp(line, fields[i].name, name_len)) {
+			keep((char **)((char *)r + fields[i].off), colon + 1,
+			     n - name_len - 1);
+			return n;
+		}
+	}
+	if (name_len == 14 && !strncasecmp(line, "content-length", 14)) {
+		char buf[32];
+		size_t vlen =
+		        n - 15 < sizeof(buf) - 1 ? n - 15 : sizeof(buf) - 1;
+		char *end;
+
+		memcpy(buf, colon + 1, vlen);
+		buf[vlen] = '\0';
+		errno = 0;
+		r->content_length = strtoull(buf, &end, 10);
+		r->has_length = errno == 0 && end != buf;
+	}
+	return n;
+}
+
+static size_t write_cb(char *p, size_t size, size_t nitems, void *ctx)
+{
+	struct exchange *x = ctx;
+	struct cnab_http_response *r = x->resp;
+	size_t n = size * nitems;
+	bool ok = r->status >= 200 && r->status < 300;
+
+	if (x->req->sink && ok) {
+		x->cb_status = x->req->sink(x->req->sink_ctx, p, n, x->err);
+		if (x->cb_status != CNAB_OK)
+			return 0;
+		r->sunk += n;
+		return n;
+	}
+	if (cnab_buf_add(&r->body, p, n) != CNAB_OK)
+		r->truncated = true; /* keep what fits; the status tells */
+	return n;
+}
+
+static size_t read_cb(char *buf, size_t size, size_t nitems, void *ctx)
+{
+	struct exchange *x = ctx;
+	const struct cnab_http_request *req = x->req;
+	size_t n = size * nitems, got = 0;
+
+	if (req->body_reader) {
+		x->cb_status = cnab_reader_read(req->body_reader, buf, n, &got,
+		                                x->err);
+		if (x->cb_status != CNAB_OK)
+			return CURL_READFUNC_ABORT;
+		return got;
+	}
+	if (n > req->body_len - x->body_pos)
+		n = req->body_len - x->body_pos;
+	memcpy(buf, (const char *)req->body + x->body_pos, n);
+	x->body_pos += n;
+	return n;
+}
+
+static int seek_cb(void *ctx, curl_off_t offset, int origin)
+{
+	struct exchange *x = ctx;
+
+	/* only memory bodies can be sent again (on a rewind for auth) */
+	if (x->req->body_reader || origin != SEEK_SET || offset < 0 ||
+	    (size_t)offset > x->req->body_len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	x->body_pos = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* The URL without its query string, for log lines. */
+static void log_request(struct cnab_http *h, const char *method,
+                        const char *url, long status, long ms,
+                        const char *failure)
+{
+	struct cnab_buf line = CNAB_BUF_INIT(8192);
+	const char *q = strchr(url, '?');
+	size_t n = q ? (size_t)(q - url) : strlen(url);
+
+	if (!h->config.log)
+		return;
+	cnab_buf_addf(&line, "%s %.*s%s -> ", method, (int)n, url,
+	              q ? "?..." : "");
+	if (failure)
+		cnab_buf_addf(&line, "%s (%ld ms)", failure, ms);
+	else
+		cnab_buf_addf(&line, "%ld (%ld ms)", status, ms);
+	h->config.log(h->config.log_ctx, cnab_buf_str(&line));
+	cnab_buf_release(&line);
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 +
+	       (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* One request to one URL, no redirects followed. */
+static enum cnab_status exchange(struct cnab_http *h,
+                                 const struct cnab_http_request *req,
+                                 const char *url, bool send_auth,
+                                 struct cnab_http_response *resp,
+                                 struct cnab_err *err)
+{
+	struct curl_slist *headers = NULL, *tmp;
+	struct cnab_err cb_err = CNAB_ERR_INIT;
+	struct exchange x = {req, resp, &cb_err, CNAB_OK, 0, 0};
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct cnab_buf auth = CNAB_BUF_INIT(CNAB_MAX_TOKEN + 64);
+	struct timespec t0;
+	const char *const *hp;
+	CURL *c = h->curl;
+	enum cnab_status st = CNAB_OK;
+	CURLcode rc;
+
+	h->tls_failed = false;
+	h->verify_failed = false;
+	curl_easy_reset(c);
+	response_reset(resp);
+	for (hp = req->headers; hp && *hp; hp++) {
+		tmp = curl_slist_append(headers, *hp);
+		if (!tmp)
+			goto nomem;
+		headers = tmp;
+	}
+	if (send_auth && req->authorization) {
+		if (cnab_buf_addf(&auth, "Authorization: %s",
+		                  req->authorization) != CNAB_OK)
+			goto nomem;
+		tmp = curl_slist_append(headers, cnab_buf_str(&auth));
+		if (!tmp)
+			goto nomem;
+		headers = tmp;
+	}
+	/* no "Expect: 100-continue" round trip before bodies */
+	tmp = curl_slist_append(headers, "Expect:");
+	if (!tmp)
+		goto nomem;
+	headers = tmp;
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "cnab-tools/" CNAB_VERSION);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+	                 h->config.connect_timeout ? h->config.connect_timeout
+	                                           : 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+	                 h->config.stall_timeout ? h->config.stall_timeout
+	                                         : 60L);
+	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
+	curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER,
+	                 h->config.verify_tls ? 1L : 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST,
+	                 h->config.verify_tls ? 2L : 0L);
+	if (h->ca_blob) {
+		struct curl_blob blob = {h->ca_blob, h->config.ca_blob_len,
+		                         CURL_BLOB_NOCOPY};
+
+		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	if (h->client_cert)
+		curl_easy_setopt(c, CURLOPT_SSLCERT, h->client_cert);
+	if (h->client_key)
+		curl_easy_setopt(c, CURLOPT_SSLKEY, h->client_key);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+	if (!strcmp(req->method, "HEAD")) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (req->has_body) {
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+		curl_easy_setopt(c, CURLOPT_READDATA, &x);
+		curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_cb);
+		curl_easy_setopt(c, CURLOPT_SEEKDATA, &x);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+		                 (curl_off_t)(req->body_reader
+		                                      ? req->body_size
+		                                      : req->body_len));
+		if (strcmp(req->method, "PUT"))
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+	} else if (!strcmp(req->method, "GET")) {
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	} else {
+		/* POST, PUT, PATCH, DELETE without a body */
+		if (!strcmp(req->method, "POST") ||
+		    !strcmp(req->method, "PUT") ||
+		    !strcmp(req->method, "PATCH")) {
+			curl_easy_setopt(c, CURLOPT_POST, 1L);
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+		}
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK) {
+		char *eff = NULL;
+
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+		curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
+		resp->url = strdup(eff ? eff : url);
+		log_request(h, req->method, url, resp->status, elapsed_ms(&t0),
+		            NULL);
+		goto out;
+	}
+	if (x.cb_status != CNAB_OK) {
+		/* the sink or the body's reader failed: its reason wins */
+		log_request(h, req->method, url, 0, elapsed_ms(&t0), "aborted");
+		st = cnab_err_set(err, x.cb_status, "%s", cb_err.msg);
+		goto out;
+	}
+	h->tls_failed = rc == CURLE_SSL_CONNECT_ERROR;
+	h->verify_failed = rc == CURLE_PEER_FAILED_VERIFICATION ||
+	                   rc == CURLE_SSL_CACERT_BADFILE;
+	log_request(h, req->method, url, 0, elapsed_ms(&t0),
+	            curl_easy_strerror(rc));
+	st = cnab_err_set(err, CNAB_ERR_NET, "%s",
+	                  errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	goto out;
+nomem:
+	st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+out:
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(headers);
+	if (auth.data)
+		OPENSSL_cleanse(auth.data, auth.alloc);
+	cnab_buf_release(&auth);
+	return st;
+}
+
+enum cnab_status cnab_http_do(struct cnab_http *h,
+                              const struct cnab_http_request *req,
+                              struct cnab_http_response *resp,
+                              struct cnab_err *err)
+{
+	char *url = strdup(req->url), *next;
+	enum cnab_status st;
+	int hops = 0;
+
+	if (!url)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	if (!resp->body.max)
+		cnab_buf_init(&resp->body,
+		              req->body_max ? req->body_max : ERROR_BODY_MAX);
+	for (;;) {
+		/* Authorization only to the origin the caller named */
+		bool same = cnab_http_same_origin(url, req->url);
+
+		st = exchange(h, req, url, same, resp, err);
+		if (st != CNAB_OK)
+			break;
+		if (resp->status < 300 || resp->status >= 400 ||
+		    resp->status == 304 || !resp->location ||
+		    hops >= req->max_redirects)
+			break;
+		if (req->has_body) /* a body cannot be replayed */
+			break;
+		next = cnab_http_resolve(url, resp->location);
+		if (!next) {
+			st = cnab_err_set(err, CNAB_ERR_REGISTRY,
+			                  "bad redirect to '%.200s'",
+			                  resp->location);
+			break;
+		}
+		free(url);
+		url = next;
+		hops++;
+	}
+	free(url);
+	return st;
+}
+
+char *cnab_http_resolve(const char *base, const char *ref)
+{
+	CURLU *u = curl_url();
+	char *out = NULL, *s = NULL;
+
+	if (!u)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK)
+		out = strdup(s);
+	curl_free(s);
+	curl_url_cleanup(u);
+	return out;
+}
+
+static char *url_part(CURLU *u, CURLUPart part, CURLUcode *rc)
+{
+	char *s = NULL;
+
+	*rc = curl_url_get(u, part, &s,
+	                   part == CURLUPART_PORT ? CURLU_DEFAULT_PORT : 0);
+	return s;
+}
+
+bool cnab_http_same_origin(const char *a, const char *b)
+{
+	CURLU *ua = curl_url(), *ub = curl_url();
+	static const CURLUPart parts[] = {CURLUPART_SCHEME, CURLUPART_HOST,
+	                                  CURLUPART_PORT};
+	bool same = false;
+	size_t i;
+
+	if (!ua || !ub || curl_url_set(ua, CURLUPART_URL, a, 0) ||
+	    curl_url_set(ub, CURLUPART_URL, b, 0))
+		goto out;
+	same = true;
+	for (i = 0; i < 3 && same; i++) {
+		CURLUcode ra, rb;
+		char *pa = url_part(ua, parts[i], &ra);
+		char *pb = url_part(ub, parts[i], &rb);
+
+		same = ra == CURLUE_OK && rb == CURLUE_OK &&
+		       !strcasecmp(pa, pb);
+		curl_free(pa);
+		curl_free(pb);
+	}
+out:
+	curl_url_cleanup(ua);
+	curl_url_cleanup(ub);
+	return same;
+}
+
+bool cnab_http_retryable(long status)
+{
+	return status == 408 || status == 429 || status == 500 ||
+	       status == 502 || status == 503 || status == 504;
+}
+
+long cnab_http_retry_delay(int attempt, const char *retry_after, long base_ms,
+                           long cap_ms)
+{
+	unsigned int r = 0;
+	long ms;
+
+	if (retry_after && *retry_after) {
+		char *end;
+		long secs = strtol(retry_after, &end, 10);
+
+		if (end != retry_after && !*end && secs >= 0) {
+			ms = secs > cap_ms / 1000 ? cap_ms : secs * 1000;
+			return ms;
+		} else {
+			time_t when = curl_getdate(retry_after, NULL);
+			time_t now = time(NULL);
+
+			if (when != -1) {
+				if (when <= now)
+					return 0;
+				if (when - now > cap_ms / 1000)
+					return cap_ms;
+				return (long)(when - now) * 1000;
+			}
+		}
+	}
+	ms = base_ms;
+	while (--attempt > 0 && ms < cap_ms)
+		ms *= 2;
+	if (ms > cap_ms)
+		ms = cap_ms;
+	/* full jitter on the upper half: [ms/2, ms] */
+	RAND_bytes((unsigned char *)&r, sizeof(r));
+	return ms / 2 + (long)(r % (unsigned int)(ms / 2 + 1));
+}
+
+void cnab_http_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}

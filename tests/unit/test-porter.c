@@ -1,0 +1,394 @@
+#include "tests/unit/test.h"
+
+#include "common/buf.h"
+#include "common/json.h"
+#include "formats/bundle.h"
+#include "formats/porter.h"
+
+#define SPRING_DIGEST                                                          \
+	"sha256:"                                                              \
+	"8f1133d81f1b078c865cdb11d17d1ff15f55c449d3eecca50190eed0f5e5e26f"
+
+/* Converts text; it must succeed.  *tag is set when tag is not NULL. */
+static json_t *convert_ok(const char *text, char **tag)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	json_t *b = NULL;
+
+	if (cnab_porter_to_bundle(text, strlen(text), "porter.yaml", &b, tag,
+	                          &err) != CNAB_OK)
+		fail_msg("%s", err.msg);
+	assert_non_null(b);
+	return b;
+}
+
+/* Checks v's canonical form is want. */
+static void assert_canonical(const json_t *v, const char *want)
+{
+	struct cnab_buf out = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
+
+	assert_int_equal(cnab_json_canonical(v, &out), CNAB_OK);
+	assert_string_equal(cnab_buf_str(&out), want);
+	cnab_buf_release(&out);
+}
+
+/* Checks b is a valid bundle, and returns it parsed (released by the
+ * caller). */
+static void assert_bundle(json_t *b, struct cnab_bundle *out)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+
+	if (cnab_bundle_from_json(out, b, "converted", &err) != CNAB_OK)
+		fail_msg("%s", err.msg);
+}
+
+static void test_kube_example(void **state)
+{
+	char *text = test_read_file("kube-example.porter.yaml", NULL);
+	struct cnab_bundle b = CNAB_BUNDLE_INIT;
+	char *tag = NULL;
+	json_t *doc;
+
+	(void)state;
+	doc = convert_ok(text, &tag);
+	assert_string_equal(tag, "getporter/kubernetes:v0.1.0");
+	assert_canonical(
+	        doc,
+	        "{\"description\":\"An example Porter bundle using "
+	        "Kubernetes\",\"invocationImages\":[{\"image\":"
+	        "\"getporter/kubernetes-installer:latest\",\"imageType\":"
+	        "\"docker\"}],\"name\":\"kube-example\",\"schemaVersion\":"
+	        "\"" CNAB_PORTER_SCHEMA_VERSION "\",\"version\":\"0.1.0\"}");
+	assert_bundle(doc, &b);
+	assert_int_equal(b.nimages, 1);
+	assert_string_equal(b.images[0].image,
+	                    "getporter/kubernetes-installer:latest");
+	assert_string_equal(b.images[0].image_type, "docker");
+	cnab_bundle_release(&b);
+	json_decref(doc);
+	free(tag);
+	free(text);
+}
+
+static void test_spring_music(void **state)
+{
+	char *text = test_read_file("spring-music.porter.yaml", NULL);
+	struct cnab_bundle b = CNAB_BUNDLE_INIT;
+	const struct cnab_bundle_image *img;
+	char *tag = NULL;
+	json_t *doc;
+
+	(void)state;
+	doc = convert_ok(text, &tag);
+	assert_string_equal(tag, "jeremyrickard/porter-do-bundle:v0.5.0");
+	assert_bundle(doc, &b);
+	assert_string_equal(b.name, "spring-music");
+	assert_string_equal(b.version, "0.5.0");
+	assert_string_equal(b.schema_version, CNAB_PORTER_SCHEMA_VERSION);
+	assert_string_equal(b.description, "Run the Spring Music Service on "
+	                                   "Kubernetes and Digital Ocean "
+	                                   "PostgreSQL");
+	assert_int_equal(b.nimages, 2);
+	assert_int_equal(b.ninvocation, 1);
+	assert_string_equal(b.images[0].image,
+	                    "jeremyrickard/porter-do:v0.5.0");
+	assert_string_equal(b.images[0].image_type, "docker");
+	img = &b.images[1];
+	assert_string_equal(img->name, "spring-music");
+	assert_string_equal(img->image,
+	                    "jeremyrickard/spring-music@" SPRING_DIGEST);
+	assert_string_equal(img->content_digest, SPRING_DIGEST);
+	assert_string_equal(img->image_type, "docker");
+	assert_string_equal(img->description, "Spring Music Example");
+	assert_null(img->media_type);
+	assert_false(img->has_size);
+	assert_canonical(json_object_get(doc, "images"),
+	                 "{\"spring-music\":{\"contentDigest\":\"" SPRING_DIGEST
+	                 "\",\"description\":\"Spring Music Example\","
+	                 "\"image\":\"jeremyrickard/spring-music@" SPRING_DIGEST
+	                 "\",\"imageType\":\"docker\"}}");
+	cnab_bundle_release(&b);
+	json_decref(doc);
+	free(tag);
+	free(text);
+}
+
+static void test_derived_invocation_image(void **state)
+{
+	static const struct {
+		const char *tag, *want;
+	} cases[] = {
+	        {"getporter/kubernetes:v0.1.0",
+	         "getporter/kubernetes-installer:v0.1.0"},
+	        {"getporter/kubernetes",
+	         "getporter/kubernetes-installer:latest"},
+	        {"localhost:5000/x/y:1", "localhost:5000/x/y-installer:1"},
+	        {"localhost:5000/x/y", "localhost:5000/x/y-installer:latest"},
+	        {"registry.example.com:443/a/b/c:v1.2.3-rc.1",
+	         "registry.example.com:443/a/b/c-installer:v1.2.3-rc.1"},
+	        {"docker.io/library/ubuntu:22.04",
+	         "docker.io/library/ubuntu-installer:22.04"},
+	        {"ubuntu", "ubuntu-installer:latest"},
+	        {"localhost/app:Latest_1", "localhost/app-installer:Latest_1"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cnab_err err = CNAB_ERR_INIT;
+		struct cnab_buf yaml = CNAB_BUF_INIT(4096);
+		char *out = NULL, *tag = NULL;
+		json_t *doc;
+
+		if (cnab_porter_installer_ref(cases[i].tag, &out, &err) !=
+		    CNAB_OK)
+			fail_msg("case %zu: %s", i, err.msg);
+		assert_string_equal(out, cases[i].want);
+		free(out);
+		/* and in a porter.yaml without invocationImage */
+		cnab_buf_addf(&yaml, "name: n\nversion: 1.0.0\ntag: %s\n",
+		              cases[i].tag);
+		doc = convert_ok(cnab_buf_str(&yaml), &tag);
+		assert_string_equal(tag, cases[i].tag);
+		assert_string_equal(
+		        json_string_value(json_object_get(
+		                json_array_get(json_object_get(
+		                                       doc, "invocationImages"),
+		                               0),
+		                "image")),
+		        cases[i].want);
+		json_decref(doc);
+		free(tag);
+		cnab_buf_release(&yaml);
+	}
+}
+
+static void test_installer_ref_errors(void **state)
+{
+	static const struct {
+		const char *tag, *msg;
+	} cases[] = {
+	        {"x/y@" SPRING_DIGEST, "a bundle tag cannot hold a digest"},
+	        {"x/y:1@" SPRING_DIGEST, "a bundle tag cannot hold a digest"},
+	        {"X/Y:1", "invalid reference 'X/Y:1'"},
+	        {"", "invalid reference ''"},
+	        {"x/y:", "invalid reference"},
+	        {"x y", "invalid reference"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cnab_err err = CNAB_ERR_INIT;
+		char *out = NULL;
+
+		assert_int_equal(
+		        cnab_porter_installer_ref(cases[i].tag, &out, &err),
+		        CNAB_ERR_INVALID);
+		assert_null(out);
+		if (!strstr(err.msg, cases[i].msg))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg,
+			         cases[i].msg);
+	}
+}
+
+static void test_subset(void **state)
+{
+	const char *text = "# a comment\n"
+	                   "name: app\n"
+	                   "version: 1.0\n"
+	                   "tag: example.com/app/bundle:v1\n"
+	                   "invocationImage: 'example.com/app/installer:v1'\n"
+	                   "mixins:\n"
+	                   "  - exec\n"
+	                   "  - helm3:\n"
+	                   "      clientVersion: v3.8.2\n"
+	                   "install:\n"
+	                   "  - exec:\n"
+	                   "      command: ./install.sh\n"
+	                   "credentials:\n"
+	                   "  - name: kubeconfig\n"
+	                   "    path: /root/.kube/config\n"
+	                   "images:\n"
+	                   "  web:\n"
+	                   "    repository: example.com/app/web\n"
+	                   "    tag: \"1.2\"\n"
+	                   "    digest: " SPRING_DIGEST "\n"
+	                   "    size: 12\n"
+	                   "  db:\n"
+	                   "    repository: example.com/app/db\n"
+	                   "    tag: v5\n";
+	struct cnab_bundle b = CNAB_BUNDLE_INIT;
+	json_t *doc;
+
+	(void)state;
+	/* the tag is not asked for */
+	doc = convert_ok(text, NULL);
+	assert_canonical(
+	        doc,
+	        "{\"images\":{"
+	        "\"db\":{\"image\":\"example.com/app/db:v5\","
+	        "\"imageType\":\"oci\"},"
+	        "\"web\":{\"contentDigest\":\"" SPRING_DIGEST "\","
+	        "\"image\":\"example.com/app/web:1.2@" SPRING_DIGEST "\","
+	        "\"imageType\":\"oci\"}},"
+	        "\"invocationImages\":[{\"image\":"
+	        "\"example.com/app/installer:v1\",\"imageType\":\"docker\"}],"
+	        "\"name\":\"app\",\"schemaVersion\":"
+	        "\"" CNAB_PORTER_SCHEMA_VERSION "\",\"version\":\"1.0\"}");
+	assert_bundle(doc, &b);
+	assert_int_equal(b.nimages, 3);
+	assert_string_equal(b.images[1].name, "db");
+	assert_null(b.images[1].content_digest);
+	assert_string_equal(b.images[2].name, "web");
+	cnab_bundle_release(&b);
+	json_decref(doc);
+	/* a flow-style document is YAML too */
+	doc = convert_ok("{name: a, version: '2', tag: 'x/y:3', images: "
+	                 "{i: {repository: x/i, tag: '4'}}}",
+	                 NULL);
+	assert_string_equal(
+	        json_string_value(json_object_get(
+	                json_array_get(json_object_get(doc, "invocationImages"),
+	                               0),
+	                "image")),
+	        "x/y-installer:3");
+	json_decref(doc);
+}
+
+struct bad_yaml {
+	const char *text;
+	const char *msg;
+};
+
+#define HEAD "name: n\nversion: 1\ntag: x/y:1\n"
+
+static void test_errors(void **state)
+{
+	static const struct bad_yaml cases[] = {
+	        /* malformed YAML, with the place */
+	        {"name: n\nversion: [1\n",
+	         "cannot parse 'porter.yaml': line 3"},
+	        {"name: n\n  version: 1\n",
+	         "cannot parse 'porter.yaml': line 2 column 10"},
+	        {"name: \"n\nversion: 1\n", "cannot parse 'porter.yaml': line"},
+	        {"name: n\n\tversion: 1\n",
+	         "cannot parse 'porter.yaml': line 2"},
+	        {"a: *nowhere\n", "cannot parse 'porter.yaml': line 1"},
+	        /* not a mapping at all */
+	        {"", "not a YAML mapping"},
+	        {"- name\n- version\n", "not a YAML mapping"},
+	        {"just text\n", "not a YAML mapping"},
+	        /* required fields */
+	        {"version: 1\ntag: x/y:1\n", "missing field 'name'"},
+	        {"name: n\ntag: x/y:1\n", "missing field 'version'"},
+	        {"name: n\nversion: 1\n", "missing field 'tag'"},
+	        /* non-scalar fields */
+	        {"name: [a, b]\nversion: 1\ntag: x/y:1\n",
+	         "field 'name' must be a string"},
+	        {"name: n\nversion: {major: 1}\ntag: x/y:1\n",
+	         "field 'version' must be a string"},
+	        {"name: n\nversion: 1\ntag:\n  - x/y:1\n",
+	         "field 'tag' must be a string"},
+	        {HEAD "description: [d]\n",
+	         "field 'description' must be a string"},
+	        {HEAD "invocationImage: {a: b}\n",
+	         "field 'invocationImage' must be a string"},
+	        /* the tag and the invocation image */
+	        {"name: n\nversion: 1\ntag: x/y@" SPRING_DIGEST "\n",
+	         "a bundle tag cannot hold a digest"},
+	        {"name: n\nversion: 1\ntag: Bad/Tag\n",
+	         "invalid reference 'Bad/Tag'"},
+	        {HEAD "invocationImage: not valid\n",
+	         "invalid reference 'not valid'"},
+	        /* images */
+	        {HEAD "images:\n  - web\n", "'images' must be a mapping"},
+	        {HEAD "images: web\n", "'images' must be a mapping"},
+	        {HEAD "images:\n  web: x/web:1\n",
+	         "image 'web' must be a mapping"},
+	        {HEAD "images:\n  web:\n    tag: v1\n",
+	         "missing field 'images.web.repository'"},
+	        {HEAD "images:\n  web:\n    repository: x/web\n",
+	         "image 'web' needs a digest or a tag"},
+	        {HEAD "images:\n  web:\n    repository: [x/web]\n    tag: v1\n",
+	         "must be a string"},
+	        {HEAD "images:\n  web:\n    repository: x/web\n    tag: [v1]\n",
+	         "field 'tag' must be a string"},
+	        {HEAD "images:\n  web:\n    repository: x/web\n"
+	              "    digest: {a: b}\n",
+	         "field 'digest' must be a string"},
+	        {HEAD "images:\n  web:\n    repository: x/web\n    tag: v1\n"
+	              "    imageType: [docker]\n",
+	         "field 'imageType' must be a string"},
+	        {HEAD "images:\n  web:\n    repository: X/Web\n    tag: v1\n",
+	         "image 'web': invalid reference 'X/Web:v1'"},
+	        {HEAD "images:\n  web:\n    repository: x/web\n"
+	              "    digest: sha256:abc\n",
+	         "image 'web': invalid reference"},
+	        {HEAD "images:\n  web:\n    repository: x/web\n"
+	              "    tag: 'bad tag'\n",
+	         "image 'web': invalid reference"},
+	        {HEAD "images:\n  web: {repository: x/a, tag: '1'}\n"
+	              "  web: {repository: x/b, tag: '1'}\n",
+	         "image 'web' defined twice"},
+	        {HEAD "images:\n  [a]: {repository: x/a, tag: '1'}\n",
+	         "field 'images' must be a string"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cnab_err err = CNAB_ERR_INIT;
+		json_t *doc = NULL;
+		char *tag = NULL;
+		enum cnab_status st;
+
+		st = cnab_porter_to_bundle(cases[i].text, strlen(cases[i].text),
+		                           "porter.yaml", &doc, &tag, &err);
+		if (st != CNAB_ERR_INVALID)
+			fail_msg("case %zu: status %d, want invalid", i, st);
+		if (!strstr(err.msg, cases[i].msg))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg,
+			         cases[i].msg);
+		assert_null(doc);
+		assert_null(tag);
+	}
+}
+
+static void test_too_big(void **state)
+{
+	size_t len = CNAB_MAX_DOCUMENT + 1;
+	struct cnab_err err = CNAB_ERR_INIT;
+	char *text = malloc(len);
+	json_t *doc = NULL;
+
+	(void)state;
+	assert_non_null(text);
+	memset(text, '#', len);
+	memcpy(text, HEAD, strlen(HEAD));
+	assert_int_equal(
+	        cnab_porter_to_bundle(text, len, "big.yaml", &doc, NULL, &err),
+	        CNAB_ERR_TOOBIG);
+	assert_non_null(strstr(err.msg, "'big.yaml'"));
+	assert_null(doc);
+	/* at the limit: a comment to the end */
+	assert_int_equal(cnab_porter_to_bundle(text, len - 1, "big.yaml", &doc,
+	                                       NULL, &err),
+	                 CNAB_OK);
+	json_decref(doc);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_kube_example),
+	        cmocka_unit_test(test_spring_music),
+	        cmocka_unit_test(test_derived_invocation_image),
+	        cmocka_unit_test(test_installer_ref_errors),
+	        cmocka_unit_test(test_subset),
+	        cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_too_big),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
