@@ -538,10 +538,27 @@ static enum cnab_status list_members(json_t *obj, struct json_member **out,
 }
 
 static enum cnab_status write_value(struct cnab_buf *out, const json_t *v,
-                                    enum json_style style, int depth);
+                                    enum json_style style, const char *indent,
+                                    int depth);
+
+/* For indented output (Go's MarshalIndent): a new line at a level. */
+static enum cnab_status newline(struct cnab_buf *out, const char *indent,
+                                int level)
+{
+	enum cnab_status st = CNAB_OK;
+	int i;
+
+	if (!indent)
+		return CNAB_OK;
+	st = cnab_buf_addch(out, '\n');
+	for (i = 0; i < level && st == CNAB_OK; i++)
+		st = cnab_buf_addstr(out, indent);
+	return st;
+}
 
 static enum cnab_status write_object(struct cnab_buf *out, const json_t *v,
-                                     enum json_style style, int depth)
+                                     enum json_style style, const char *indent,
+                                     int depth)
 {
 	struct json_member *m = NULL;
 	size_t n, i;
@@ -558,12 +575,17 @@ static enum cnab_status write_object(struct cnab_buf *out, const json_t *v,
 		if (i > 0)
 			st = cnab_buf_addch(out, ',');
 		if (st == CNAB_OK)
+			st = newline(out, indent, depth);
+		if (st == CNAB_OK)
 			st = write_string(out, m[i].key, m[i].len, style);
 		if (st == CNAB_OK)
-			st = cnab_buf_addch(out, ':');
+			st = cnab_buf_addstr(out, indent ? ": " : ":");
 		if (st == CNAB_OK)
-			st = write_value(out, m[i].value, style, depth);
+			st = write_value(out, m[i].value, style, indent,
+			                 depth);
 	}
+	if (st == CNAB_OK && n)
+		st = newline(out, indent, depth - 1);
 	if (st == CNAB_OK)
 		st = cnab_buf_addch(out, '}');
 out:
@@ -572,7 +594,8 @@ out:
 }
 
 static enum cnab_status write_value(struct cnab_buf *out, const json_t *v,
-                                    enum json_style style, int depth)
+                                    enum json_style style, const char *indent,
+                                    int depth)
 {
 	enum cnab_status st = CNAB_OK;
 	size_t i, n;
@@ -583,7 +606,7 @@ static enum cnab_status write_value(struct cnab_buf *out, const json_t *v,
 	case JSON_OBJECT:
 		if (depth >= CNAB_JSON_MAX_DEPTH)
 			return CNAB_ERR_INVALID;
-		return write_object(out, v, style, depth + 1);
+		return write_object(out, v, style, indent, depth + 1);
 	case JSON_ARRAY:
 		if (depth >= CNAB_JSON_MAX_DEPTH)
 			return CNAB_ERR_INVALID;
@@ -593,9 +616,13 @@ static enum cnab_status write_value(struct cnab_buf *out, const json_t *v,
 			if (i > 0)
 				st = cnab_buf_addch(out, ',');
 			if (st == CNAB_OK)
+				st = newline(out, indent, depth + 1);
+			if (st == CNAB_OK)
 				st = write_value(out, json_array_get(v, i),
-				                 style, depth + 1);
+				                 style, indent, depth + 1);
 		}
+		if (st == CNAB_OK && n)
+			st = newline(out, indent, depth);
 		if (st == CNAB_OK)
 			st = cnab_buf_addch(out, ']');
 		return st;
@@ -623,12 +650,18 @@ static enum cnab_status write_value(struct cnab_buf *out, const json_t *v,
 
 enum cnab_status cnab_json_canonical(const json_t *v, struct cnab_buf *out)
 {
-	return write_value(out, v, STYLE_JCS, 0);
+	return write_value(out, v, STYLE_JCS, NULL, 0);
 }
 
 enum cnab_status cnab_json_go(const json_t *v, struct cnab_buf *out)
 {
-	return write_value(out, v, STYLE_GO, 0);
+	return write_value(out, v, STYLE_GO, NULL, 0);
+}
+
+enum cnab_status cnab_json_go_indent(const json_t *v, const char *indent,
+                                     struct cnab_buf *out)
+{
+	return write_value(out, v, STYLE_GO, indent, 0);
 }
 
 enum cnab_status cnab_json_object_sort(json_t *obj)

@@ -72,6 +72,13 @@ enum cnab_status cnab_json_canonical(const json_t *v, struct cnab_buf *out);
 enum cnab_status cnab_json_go(const json_t *v, struct cnab_buf *out);
 
 /*
+ * The same, indented as Go's json.MarshalIndent(v, "", indent) writes it
+ * (no final newline).
+ */
+enum cnab_status cnab_json_go_indent(const json_t *v, const char *indent,
+                                     struct cnab_buf *out);
+
+/*
  * Re-orders the members of the object obj by key, comparing bytes (as Go
  * orders map keys); nested objects are left as they are.  Returns
  * CNAB_ERR_INVALID if obj is not an object, CNAB_ERR_NOMEM when memory

@@ -1,7 +1,9 @@
 #include "tests/unit/test.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -371,7 +373,8 @@ static const char *at(const char *rel)
 	static int next;
 	char *p = slots[next++ % 4];
 
-	snprintf(p, 4096, "%s/%s", top, rel);
+	if (snprintf(p, 4096, "%s/%s", top, rel) >= 4096)
+		fail_msg("path too long: %s/%s", top, rel);
 	return p;
 }
 
@@ -382,8 +385,10 @@ static void reset_env(void)
 	unsetenv("REGISTRY_AUTH_FILE");
 	unsetenv("DOCKER_CONFIG");
 	setenv("HOME", at("home"), 1);
-	snprintf(path, sizeof(path), "%s/bin:%s", top,
-	         orig_path ? orig_path : "/usr/bin:/bin");
+	if (snprintf(path, sizeof(path), "%s/bin:%s", top,
+	             orig_path ? orig_path : "/usr/bin:/bin") >=
+	    (int)sizeof(path))
+		fail_msg("PATH too long");
 	setenv("PATH", path, 1);
 }
 
@@ -745,8 +750,9 @@ static void install_helpers(void)
 
 	write_file(at("bin/docker-credential-fake"), fake_helper, 0755);
 	for (i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++) {
-		snprintf(path, sizeof(path), "bin/docker-credential-%s",
-		         helpers[i].name);
+		if (snprintf(path, sizeof(path), "bin/docker-credential-%s",
+		             helpers[i].name) >= (int)sizeof(path))
+			fail_msg("name too long");
 		write_file(at(path), helpers[i].text, 0755);
 	}
 	/* on PATH but not executable */
@@ -845,14 +851,31 @@ static const struct {
          NULL},
 };
 
+/* How many file descriptors the process has open. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 static void test_cred_helpers(void **state)
 {
 	char *input;
 	size_t i;
+	int fds;
 
 	(void)state;
 	reset_env();
 	install_helpers();
+	fds = count_fds();
 	for (i = 0; i < sizeof(helper_cases) / sizeof(helper_cases[0]); i++) {
 		struct cnab_cred c = CNAB_CRED_INIT;
 		struct cnab_err err = CNAB_ERR_INIT;
@@ -891,6 +914,10 @@ static void test_cred_helpers(void **state)
 		}
 		cnab_cred_release(&c);
 	}
+	/* no descriptor left open, no child left behind */
+	assert_int_equal(count_fds(), fds);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
 }
 
 static void test_basic_header(void **state)
