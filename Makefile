@@ -73,6 +73,7 @@ LIB_OBJS += common/stream.o
 LIB_OBJS += common/tar.o
 LIB_OBJS += formats/archive.o
 LIB_OBJS += formats/bundle.o
+LIB_OBJS += formats/cnaboci.o
 LIB_OBJS += formats/porter.o
 LIB_OBJS += formats/relocation.o
 
@@ -91,6 +92,7 @@ UNIT_TESTS += tests/unit/test-archive
 UNIT_TESTS += tests/unit/test-auth
 UNIT_TESTS += tests/unit/test-buf
 UNIT_TESTS += tests/unit/test-bundle
+UNIT_TESTS += tests/unit/test-cnaboci
 UNIT_TESTS += tests/unit/test-digest
 UNIT_TESTS += tests/unit/test-json
 UNIT_TESTS += tests/unit/test-layout

@@ -281,3 +281,26 @@ void cnab_manifest_release(struct cnab_manifest *m)
 	json_decref(m->root);
 	memset(m, 0, sizeof(*m));
 }
+
+json_t *cnab_descriptor_json(const struct cnab_descriptor *d)
+{
+	char digest[CNAB_DIGEST_STR_MAX];
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	cnab_digest_format(&d->digest, digest);
+	/* the order of Go's ocispec.Descriptor fields */
+	if (json_object_set_new(o, "mediaType", json_string(d->media_type)) ||
+	    json_object_set_new(o, "digest", json_string(digest)) ||
+	    json_object_set_new(o, "size", json_integer((json_int_t)d->size)) ||
+	    (d->annotations &&
+	     json_object_set_new(o, "annotations",
+	                         json_deep_copy(d->annotations))) ||
+	    (d->platform &&
+	     json_object_set_new(o, "platform", json_deep_copy(d->platform)))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}

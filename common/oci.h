@@ -65,6 +65,13 @@ void cnab_descriptor_release(struct cnab_descriptor *d);
 const char *cnab_descriptor_annotation(const struct cnab_descriptor *d,
                                        const char *key);
 
+/*
+ * d as a JSON object with the members in the order Go's OCI descriptor
+ * struct writes them (mediaType, digest, size, annotations, platform).
+ * NULL when memory runs out.
+ */
+json_t *cnab_descriptor_json(const struct cnab_descriptor *d);
+
 /* An image manifest or an index. */
 struct cnab_manifest {
 	bool is_index;

@@ -173,7 +173,4 @@ enum cnab_status cnab_thick_index_add(json_t *index,
                                       const char *ref_name,
                                       struct cnab_err *err);
 
-/* Appends a descriptor as Go writes OCI descriptors to a JSON value. */
-json_t *cnab_descriptor_json(const struct cnab_descriptor *d);
-
 #endif
