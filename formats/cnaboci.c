@@ -6,13 +6,11 @@
 #include "common/json.h"
 #include "common/reference.h"
 
-enum cnab_status cnab_oci_config_manifest(const struct cnab_digest *blob,
-                                          uint64_t size,
-                                          enum cnab_oci_config_form form,
-                                          struct cnab_buf *out,
-                                          const char **config_mt,
-                                          const char **manifest_mt,
-                                          struct cnab_err *err)
+enum cnab_status
+cnab_oci_config_manifest(const struct cnab_digest *blob, uint64_t size,
+                         enum cnab_oci_config_form form, struct cnab_buf *out,
+                         const char **config_mt, const char **manifest_mt,
+                         struct cnab_err *err)
 {
 	char digest[CNAB_DIGEST_STR_MAX];
 	enum cnab_status st;
@@ -45,7 +43,8 @@ enum cnab_status cnab_oci_config_manifest(const struct cnab_digest *blob,
 	                                    : cnab_json_go(m, out);
 	json_decref(m);
 	if (st != CNAB_OK)
-		return cnab_err_set(err, st, "cannot write the config manifest");
+		return cnab_err_set(err, st,
+		                    "cannot write the config manifest");
 	return CNAB_OK;
 }
 
@@ -110,7 +109,8 @@ static enum cnab_status go_member(const json_t *root, const char *key,
 	list = json_array();
 	if (!list)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	json_array_foreach(v, i, item) {
+	json_array_foreach(v, i, item)
+	{
 		json_t *o;
 		const char *name, *email, *url;
 
@@ -177,11 +177,12 @@ static enum cnab_status annotations(const struct cnab_bundle *b, json_t **out,
 	              b->description ? b->description : "",
 	              CNAB_ANN_ARTIFACT_TYPE, CNAB_ARTIFACT_TYPE);
 	if (!a ||
-	    (authors && json_object_set_new(a, "org.opencontainers.image."
-	                                       "authors",
+	    (authors && json_object_set_new(a,
+	                                    "org.opencontainers.image."
+	                                    "authors",
 	                                    json_string(authors))) ||
-	    (keywords &&
-	     json_object_set_new(a, CNAB_ANN_KEYWORDS, json_string(keywords))) ||
+	    (keywords && json_object_set_new(a, CNAB_ANN_KEYWORDS,
+	                                     json_string(keywords))) ||
 	    cnab_json_object_sort(a) != CNAB_OK) {
 		json_decref(a);
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
@@ -217,8 +218,7 @@ static enum cnab_status add_descriptor(json_t *list,
 enum cnab_status cnab_oci_index(const struct cnab_bundle *b,
                                 const struct cnab_descriptor *config,
                                 bool docker_list, struct cnab_buf *out,
-                                const char **media_type,
-                                struct cnab_err *err)
+                                const char **media_type, struct cnab_err *err)
 {
 	json_t *ix = NULL, *list = json_array(), *ann = NULL;
 	enum cnab_status st;
@@ -236,17 +236,17 @@ enum cnab_status cnab_oci_index(const struct cnab_bundle *b,
 		if (st != CNAB_OK)
 			break;
 		if (img->name)
-			st = add_descriptor(list, &d,
-			                    json_pack("{s:s,s:s}", CNAB_ANN_TYPE,
-			                              "component",
-			                              CNAB_ANN_COMPONENT,
-			                              img->name),
-			                    err);
+			st = add_descriptor(
+			        list, &d,
+			        json_pack("{s:s,s:s}", CNAB_ANN_TYPE,
+			                  "component", CNAB_ANN_COMPONENT,
+			                  img->name),
+			        err);
 		else
-			st = add_descriptor(list, &d,
-			                    json_pack("{s:s}", CNAB_ANN_TYPE,
-			                              "invocation"),
-			                    err);
+			st = add_descriptor(
+			        list, &d,
+			        json_pack("{s:s}", CNAB_ANN_TYPE, "invocation"),
+			        err);
 		cnab_descriptor_release(&d);
 	}
 	if (st == CNAB_OK)
@@ -283,8 +283,7 @@ out:
 enum cnab_status cnab_oci_pull_index(struct cnab_oci_pulled *p,
                                      const void *data, size_t len,
                                      const char *media_type,
-                                     const char *subject,
-                                     struct cnab_err *err)
+                                     const char *subject, struct cnab_err *err)
 {
 	enum cnab_status st;
 	size_t i;
@@ -300,8 +299,7 @@ enum cnab_status cnab_oci_pull_index(struct cnab_oci_pulled *p,
 		                  subject);
 		goto out;
 	}
-	p->invocation = calloc(p->index.nmanifests + 1,
-	                       sizeof(*p->invocation));
+	p->invocation = calloc(p->index.nmanifests + 1, sizeof(*p->invocation));
 	if (!p->invocation) {
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
@@ -338,8 +336,7 @@ void cnab_oci_pulled_release(struct cnab_oci_pulled *p)
 enum cnab_status cnab_oci_config_blob(const void *manifest, size_t len,
                                       const char *media_type,
                                       struct cnab_descriptor *out,
-                                      const char *subject,
-                                      struct cnab_err *err)
+                                      const char *subject, struct cnab_err *err)
 {
 	struct cnab_manifest m = CNAB_MANIFEST_INIT;
 	enum cnab_status st;
@@ -366,6 +363,30 @@ enum cnab_status cnab_oci_config_blob(const void *manifest, size_t len,
 	return st;
 }
 
+/* Records img -> REPO@digest (in familiar form, as cnab-to-oci writes). */
+static enum cnab_status map_image(struct cnab_relocation *map,
+                                  const struct cnab_bundle_image *img,
+                                  const char *repo, const char *digest,
+                                  struct cnab_err *err)
+{
+	struct cnab_ref ref = CNAB_REF_INIT;
+	enum cnab_status st;
+	char *where = NULL;
+
+	st = cnab_ref_parse(&ref, repo, err);
+	if (st == CNAB_OK)
+		st = cnab_ref_set_tag(&ref, NULL, err);
+	if (st == CNAB_OK)
+		st = cnab_ref_set_digest(&ref, digest, err);
+	if (st == CNAB_OK && !(where = cnab_ref_familiar(&ref)))
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	if (st == CNAB_OK)
+		st = cnab_relocation_set(map, img->image, where, err);
+	free(where);
+	cnab_ref_release(&ref);
+	return st;
+}
+
 enum cnab_status cnab_oci_relocation(const struct cnab_bundle *b,
                                      const struct cnab_oci_pulled *p,
                                      const char *repo,
@@ -378,8 +399,7 @@ enum cnab_status cnab_oci_relocation(const struct cnab_bundle *b,
 	for (i = 0; i < b->nimages; i++) {
 		const struct cnab_bundle_image *img = &b->images[i];
 		const struct cnab_descriptor *d = NULL;
-		struct cnab_ref ref = CNAB_REF_INIT;
-		char digest[CNAB_DIGEST_STR_MAX], label[300], *where = NULL;
+		char digest[CNAB_DIGEST_STR_MAX], label[300];
 		enum cnab_status st;
 
 		if (!img->name) {
@@ -412,21 +432,31 @@ enum cnab_status cnab_oci_relocation(const struct cnab_bundle *b,
 			                    "its index %s",
 			                    label, img->image,
 			                    img->content_digest, digest);
-		st = cnab_ref_parse(&ref, repo, err);
-		if (st == CNAB_OK)
-			st = cnab_ref_set_tag(&ref, NULL, err);
-		if (st == CNAB_OK)
-			st = cnab_ref_set_digest(&ref, digest, err);
-		if (st == CNAB_OK && !(where = cnab_ref_familiar(&ref)))
-			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-		if (st == CNAB_OK)
-			st = cnab_relocation_set(map, img->image, where, err);
-		free(where);
-		cnab_ref_release(&ref);
+		st = map_image(map, img, repo, digest, err);
 		if (st != CNAB_OK)
 			return st;
 		if (out)
 			out[i] = d;
 	}
 	return CNAB_OK;
+}
+
+enum cnab_status cnab_oci_relocation_from_bundle(const struct cnab_bundle *b,
+                                                 const char *repo,
+                                                 struct cnab_relocation *map,
+                                                 struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	for (i = 0; i < b->nimages && st == CNAB_OK; i++) {
+		const struct cnab_bundle_image *img = &b->images[i];
+
+		if (!img->content_digest)
+			return cnab_err_set(err, CNAB_ERR_INVALID,
+			                    "image '%s' has no contentDigest",
+			                    img->image);
+		st = map_image(map, img, repo, img->content_digest, err);
+	}
+	return st;
 }

@@ -108,4 +108,13 @@ enum cnab_status cnab_oci_relocation(const struct cnab_bundle *b,
                                      const struct cnab_descriptor **out,
                                      struct cnab_err *err);
 
+/*
+ * The same for a bundle whose images all carry their contentDigest: where
+ * publishing it to repo puts them.
+ */
+enum cnab_status cnab_oci_relocation_from_bundle(const struct cnab_bundle *b,
+                                                 const char *repo,
+                                                 struct cnab_relocation *map,
+                                                 struct cnab_err *err);
+
 #endif

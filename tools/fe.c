@@ -298,6 +298,12 @@ void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n)
 	shown = p;
 }
 
+void cnab_fe_progress_set(struct cnab_fe_progress *p, uint64_t done)
+{
+	if (done > p->done)
+		cnab_fe_progress_add(p, done - p->done);
+}
+
 void cnab_fe_progress_end(struct cnab_fe_progress *p)
 {
 	if (shown == p)

@@ -121,6 +121,8 @@ struct cnab_fe_progress {
 void cnab_fe_progress_start(struct cnab_fe_progress *p, const char *label,
                             uint64_t total);
 void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n);
+/* Sets how much is done (for totals counted elsewhere). */
+void cnab_fe_progress_set(struct cnab_fe_progress *p, uint64_t done);
 /* Clears the line. */
 void cnab_fe_progress_end(struct cnab_fe_progress *p);
 /* A progress callback for the library (ctx is the progress). */
