@@ -80,6 +80,7 @@ LIB_OBJS += formats/relocation.o
 FE_OBJS =
 FE_OBJS += tools/fe.o
 FE_OBJS += tools/output.o
+FE_OBJS += tools/pull.o
 
 TOOLS =
 TOOLS += cnab-archive

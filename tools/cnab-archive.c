@@ -21,14 +21,17 @@
 #include "formats/porter.h"
 #include "formats/relocation.h"
 #include "tools/fe.h"
+#include "tools/pull.h"
 
 static const char usage[] =
-        "usage: cnab-archive [options] -f FILE ARCHIVE\n"
+        "usage: cnab-archive [options] (-f FILE | -r REF) ARCHIVE\n"
         "\n"
         "Writes a bundle and every image it names into one deterministic\n"
         "thick bundle archive (a .tgz; - for stdout).\n"
         "\n"
         "  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)\n"
+        "  -r, --ref REF         a published bundle, by tag or digest; its\n"
+        "                        images are taken from its own repository\n"
         "      --layout DIR      also take images from this OCI image layout\n"
         "                        (repeatable; tried before registries)\n"
         "      --compression LEVEL\n"
@@ -43,6 +46,7 @@ enum {
 struct archive_opts {
 	struct cnab_fe_common common;
 	const char *file;
+	const char *ref;
 	const char *output;
 	const char **layouts;
 	size_t nlayouts;
@@ -65,6 +69,8 @@ struct source {
 struct run {
 	const struct archive_opts *o;
 	struct cnab_bundle bundle;
+	struct cnab_pulled pulled; /* -r */
+	struct cnab_registry *pulled_reg;
 	struct cnab_layout *layouts;
 	size_t nlayouts;
 	struct cnab_registry_pool pool;
@@ -150,6 +156,27 @@ out:
 	return st;
 }
 
+/* -r: the image as the bundle's index names it, in the bundle's repo. */
+static enum cnab_status find_in_bundle_repo(struct run *run, struct source *s,
+                                            struct cnab_err *err)
+{
+	const struct cnab_descriptor *d =
+	        run->pulled.images[s->img - run->bundle.images];
+	enum cnab_status st;
+
+	st = cnab_reg_repo_init(&s->repo, run->pulled_reg, run->pulled.ref.path,
+	                        err);
+	if (st != CNAB_OK)
+		return st;
+	s->has_repo = true;
+	if (cnab_descriptor_copy(&s->root, d) != CNAB_OK)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	/* the index's annotations are not the image's */
+	json_decref(s->root.annotations);
+	s->root.annotations = NULL;
+	return CNAB_OK;
+}
+
 static enum cnab_status resolve(struct run *run, struct source *s,
                                 struct cnab_err *err)
 {
@@ -163,7 +190,9 @@ static enum cnab_status resolve(struct run *run, struct source *s,
 	if (st != CNAB_OK)
 		return st;
 	st = find_in_layouts(run, s, err);
-	if (st == CNAB_ERR_NOTFOUND)
+	if (st == CNAB_ERR_NOTFOUND && run->pulled_reg)
+		st = find_in_bundle_repo(run, s, err);
+	else if (st == CNAB_ERR_NOTFOUND)
 		st = find_in_registry(run, s, err);
 	if (st != CNAB_OK)
 		return st;
@@ -389,16 +418,38 @@ out:
 static enum cnab_status load(struct run *run, struct cnab_err *err)
 {
 	const struct archive_opts *o = run->o;
-	const char *subject = strcmp(o->file, "-") ? o->file : "<stdin>";
 	enum cnab_status st;
 	char *data = NULL;
 	size_t len, i;
 
-	st = cnab_file_read(o->file, CNAB_MAX_DOCUMENT, &data, &len, err);
-	if (st == CNAB_OK)
-		st = cnab_bundle_parse_any(&run->bundle, data, len, subject,
-		                           err);
-	free(data);
+	if (o->ref) {
+		struct cnab_ref ref = CNAB_REF_INIT;
+
+		st = cnab_ref_parse(&ref, o->ref, err);
+		if (st == CNAB_OK)
+			st = cnab_registry_pool_get(&run->pool, ref.domain,
+			                            &run->pulled_reg, err);
+		cnab_ref_release(&ref);
+		if (st == CNAB_OK)
+			st = cnab_pull_bundle(&run->pulled, run->pulled_reg,
+			                      o->ref, err);
+		/* the bundle itself, as published */
+		if (st == CNAB_OK)
+			st = cnab_bundle_parse(&run->bundle,
+			                       run->pulled.bundle_data,
+			                       run->pulled.bundle_len,
+			                       run->pulled.subject, err);
+	} else {
+		const char *subject =
+		        strcmp(o->file, "-") ? o->file : "<stdin>";
+
+		st = cnab_file_read(o->file, CNAB_MAX_DOCUMENT, &data, &len,
+		                    err);
+		if (st == CNAB_OK)
+			st = cnab_bundle_parse_any(&run->bundle, data, len,
+			                           subject, err);
+		free(data);
+	}
 	if (st != CNAB_OK)
 		return st;
 	run->layouts = calloc(o->nlayouts + 1, sizeof(*run->layouts));
@@ -481,6 +532,7 @@ out:
 	free(run.origin);
 	cnab_image_tree_release(&run.tree);
 	cnab_bundle_release(&run.bundle);
+	cnab_pulled_release(&run.pulled);
 	cnab_registry_pool_release(&run.pool);
 	return rc;
 }
@@ -491,6 +543,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 	        CNAB_FE_LONG_OPTIONS,
 	        {"file", required_argument, NULL, 'f'},
+	        {"ref", required_argument, NULL, 'r'},
 	        {"layout", required_argument, NULL, OPT_LAYOUT},
 	        {"compression", required_argument, NULL, OPT_COMPRESSION},
 	        {NULL, 0, NULL, 0},
@@ -502,7 +555,7 @@ int main(int argc, char **argv)
 
 	cnab_fe_init(&tool);
 	o.level = 6;
-	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:",
+	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:r:",
 	                        longopts, NULL)) != -1) {
 		switch (cnab_fe_common_option(&o.common, c, optarg, &rc)) {
 		case 1:
@@ -515,6 +568,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'f':
 			o.file = optarg;
+			break;
+		case 'r':
+			o.ref = optarg;
 			break;
 		case OPT_LAYOUT:
 			grown = realloc(o.layouts,
@@ -540,18 +596,15 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (!o.file)
-		rc = cnab_fe_usage_error("give the bundle with -f FILE");
-	else if (optind + 1 != argc)
-		rc = cnab_fe_usage_error(optind == argc
-		                                 ? "give the ARCHIVE to write "
-		                                   "(- for stdout)"
-		                                 : "unexpected argument '%s'",
+	if (!o.file == !o.ref)
+		rc = cnab_fe_usage_error("give the bundle with one of -f FILE "
+		                         "or -r REF");
+	else if (optind == argc)
+		rc = cnab_fe_usage_error("give the ARCHIVE to write (- for "
+		                         "stdout)");
+	else if (optind + 1 < argc)
+		rc = cnab_fe_usage_error("unexpected argument '%s'",
 		                         argv[optind + 1]);
-	else if (!strcmp(o.file, "-") && !strcmp(argv[optind], "-") &&
-	         isatty(STDOUT_FILENO))
-		rc = cnab_fe_usage_error("refusing to write an archive to a "
-		                         "terminal");
 	else {
 		o.output = argv[optind];
 		if (!strcmp(o.output, "-") && isatty(STDOUT_FILENO))

@@ -11,25 +11,30 @@
 #include "common/fsutil.h"
 #include "common/image.h"
 #include "common/json.h"
+#include "common/reference.h"
+#include "common/registry.h"
 #include "formats/archive.h"
 #include "formats/bundle.h"
 #include "formats/porter.h"
 #include "formats/relocation.h"
 #include "tools/fe.h"
 #include "tools/output.h"
+#include "tools/pull.h"
 
 static const char usage[] =
-        "usage: cnab-inspect [options] (-f FILE | -a ARCHIVE)\n"
+        "usage: cnab-inspect [options] (-f FILE | -a ARCHIVE | -r REF)\n"
         "\n"
         "Shows a bundle: its name, version, and the images it names.\n"
         "\n"
         "  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)\n"
         "  -a, --archive FILE    a thick bundle archive (.tgz or .tar; - for "
         "stdin)\n"
+        "  -r, --ref REF         a published bundle, by tag or digest\n"
         "  -o, --output FORMAT   table (default), json or yaml\n"
         "      --raw             print bundle.json itself, canonical JSON\n"
-        "      --verify          check every blob of the archive against its\n"
-        "                        digest and every image against the layout\n"
+        "      --verify          check every blob and manifest of the archive\n"
+        "                        or registry against its digest, and that\n"
+        "                        every image is whole\n"
         "      --relocation-mapping FILE\n"
         "                        show images as relocated by FILE\n";
 
@@ -43,6 +48,7 @@ struct inspect_opts {
 	struct cnab_fe_common common;
 	const char *file;
 	const char *archive;
+	const char *ref;
 	int output;
 	bool raw;
 	bool verify;
@@ -362,6 +368,106 @@ out:
 	return rc;
 }
 
+static enum cnab_status discard(void *ctx, const void *p, size_t n,
+                                struct cnab_err *err)
+{
+	(void)ctx;
+	(void)p;
+	(void)n;
+	(void)err;
+	return CNAB_OK;
+}
+
+/* Reads every manifest and blob of every image, verifying each. */
+static enum cnab_status verify_pulled(struct cnab_pulled *p, size_t *nobjects,
+                                      struct cnab_err *err)
+{
+	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
+	struct cnab_reg_repo rr;
+	struct cnab_blob_source src;
+	enum cnab_status st;
+	size_t i;
+
+	st = cnab_reg_repo_init(&rr, p->reg, p->ref.path, err);
+	if (st != CNAB_OK)
+		return st;
+	src = cnab_reg_repo_source(&rr);
+	for (i = 0; i < p->bundle.nimages && st == CNAB_OK; i++)
+		st = cnab_image_tree_add(&tree, &src, p->images[i],
+		                         p->bundle.images[i].image, err);
+	for (i = 0; i < tree.n && st == CNAB_OK; i++)
+		if (!tree.nodes[i].is_manifest)
+			st = cnab_reg_get_blob(p->reg, p->ref.path,
+			                       &tree.nodes[i].desc, discard,
+			                       NULL, err);
+	*nobjects = tree.n;
+	cnab_image_tree_release(&tree);
+	cnab_reg_repo_release(&rr);
+	return st;
+}
+
+static int inspect_ref(const struct inspect_opts *o)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	struct cnab_relocation user = CNAB_RELOCATION_INIT;
+	struct cnab_registry_opts ropts;
+	struct cnab_registry *reg = NULL;
+	struct cnab_ref ref = CNAB_REF_INIT;
+	struct cnab_pulled p;
+	struct view v = {NULL, {NULL, NULL}, NULL};
+	char **digests = NULL;
+	size_t i, nobjects = 0;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if (cnab_ref_parse(&ref, o->ref, &err) != CNAB_OK) {
+		rc = cnab_fe_usage_error("%s", err.msg);
+		goto out;
+	}
+	cnab_fe_registry_opts(&o->common, &ropts);
+	if (load_mapping(o, &user, &err) != CNAB_OK ||
+	    cnab_registry_new(&reg, ref.domain, &ropts, &err) != CNAB_OK ||
+	    cnab_pull_bundle(&p, reg, o->ref, &err) != CNAB_OK)
+		goto fail;
+	if (o->verify) {
+		if (verify_pulled(&p, &nobjects, &err) != CNAB_OK)
+			goto fail;
+		if (!o->common.quiet)
+			fprintf(stderr,
+			        "%s: verified '%s': %zu images, %zu objects\n",
+			        cnab_fe_progname(), o->ref, p.bundle.nimages,
+			        nobjects);
+	}
+	digests = calloc(p.bundle.nimages + 1, sizeof(*digests));
+	if (!digests) {
+		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < p.bundle.nimages; i++) {
+		char d[CNAB_DIGEST_STR_MAX];
+
+		cnab_digest_format(&p.images[i]->digest, d);
+		digests[i] = strdup(d);
+	}
+	v.bundle = &p.bundle;
+	v.maps[0] = &user;
+	v.maps[1] = &p.mapping;
+	v.digests = digests;
+	rc = show(o, &v);
+	goto out;
+fail:
+	rc = cnab_fe_fail(&err);
+out:
+	for (i = 0; digests && i < p.bundle.nimages; i++)
+		free(digests[i]);
+	free(digests);
+	cnab_pulled_release(&p);
+	cnab_registry_free(reg);
+	cnab_relocation_release(&user);
+	cnab_ref_release(&ref);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct cnab_fe_tool tool = {"cnab-inspect", usage};
@@ -380,7 +486,7 @@ int main(int argc, char **argv)
 
 	cnab_fe_init(&tool);
 	o.output = CNAB_OUT_TABLE;
-	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:a:o:",
+	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:a:r:o:",
 	                        longopts, NULL)) != -1) {
 		switch (cnab_fe_common_option(&o.common, c, optarg, &rc)) {
 		case 1:
@@ -396,6 +502,9 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			o.archive = optarg;
+			break;
+		case 'r':
+			o.ref = optarg;
 			break;
 		case 'o':
 			o.output = cnab_out_parse(optarg,
@@ -421,19 +530,24 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	sources = !!o.file + !!o.archive;
+	sources = !!o.file + !!o.archive + !!o.ref;
 	if (optind < argc)
 		rc = cnab_fe_usage_error("unexpected argument '%s'",
 		                         argv[optind]);
 	else if (sources != 1)
-		rc = cnab_fe_usage_error("give one of -f FILE or -a ARCHIVE");
+		rc = cnab_fe_usage_error(
+		        "give one of -f FILE, -a ARCHIVE or -r REF");
 	else if (o.verify && o.file)
-		rc = cnab_fe_usage_error("--verify needs -a ARCHIVE: a bundle "
-		                         "file holds no content to verify");
+		rc = cnab_fe_usage_error(
+		        "--verify needs -a ARCHIVE or -r REF: a "
+		        "bundle file holds no content to "
+		        "verify");
 	else if (o.file)
 		rc = inspect_file(&o);
-	else
+	else if (o.archive)
 		rc = inspect_archive(&o);
+	else
+		rc = inspect_ref(&o);
 out:
 	cnab_fe_common_release(&o.common);
 	return rc;
