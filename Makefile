@@ -81,6 +81,7 @@ FE_OBJS =
 FE_OBJS += tools/fe.o
 FE_OBJS += tools/output.o
 FE_OBJS += tools/pull.o
+FE_OBJS += tools/push.o
 
 TOOLS =
 TOOLS += cnab-archive

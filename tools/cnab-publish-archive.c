@@ -21,6 +21,7 @@
 #include "formats/relocation.h"
 #include "tools/fe.h"
 #include "tools/output.h"
+#include "tools/push.h"
 
 static const char usage[] =
         "usage: cnab-publish-archive [options] -a ARCHIVE --tag REF\n"
@@ -58,107 +59,17 @@ struct publish_opts {
 	int output;
 };
 
-/* The bundle's registry objects, built from the archived bundle. */
-struct objects {
-	struct cnab_buf bundle; /* the config blob */
-	struct cnab_descriptor blob;
-	struct cnab_buf manifest;
-	struct cnab_descriptor manifest_desc;
-	enum cnab_oci_config_form form;
-	struct cnab_buf index;
-	struct cnab_descriptor index_desc;
-	bool docker_list;
-};
-
 struct publish {
 	const struct publish_opts *o;
-	struct cnab_ref tag;
-	char *tag_string; /* full, for messages and output */
-	char *repo_name;  /* REGISTRY/REPO */
+	struct cnab_push_target target;
 	struct cnab_registry *reg;
 	struct cnab_thick t;
-	bool tag_exists;
-	struct cnab_descriptor tag_desc;
-	struct objects obj;
+	struct cnab_push_objects obj;
 	struct cnab_relocation mapping;
 	struct cnab_fe_progress progress;
 	uint64_t archive_size;
 	size_t uploaded, skipped;
 };
-
-static void objects_release(struct objects *x)
-{
-	cnab_buf_release(&x->bundle);
-	cnab_buf_release(&x->manifest);
-	cnab_buf_release(&x->index);
-	cnab_descriptor_release(&x->blob);
-	cnab_descriptor_release(&x->manifest_desc);
-	cnab_descriptor_release(&x->index_desc);
-}
-
-static enum cnab_status set_desc(struct cnab_descriptor *d, const char *mt,
-                                 const struct cnab_buf *b, struct cnab_err *err)
-{
-	free(d->media_type);
-	d->media_type = strdup(mt);
-	d->size = b->len;
-	if (!d->media_type)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	return cnab_digest_of(CNAB_DIGEST_SHA256, b->data, b->len, &d->digest);
-}
-
-/* The config manifest in a form, and the index over it. */
-static enum cnab_status build_from(struct publish *p, struct cnab_err *err)
-{
-	struct objects *x = &p->obj;
-	const char *cmt, *mmt, *imt;
-	enum cnab_status st;
-
-	cnab_buf_reset(&x->manifest);
-	cnab_buf_reset(&x->index);
-	st = cnab_oci_config_manifest(&x->blob.digest, x->blob.size, x->form,
-	                              &x->manifest, &cmt, &mmt, err);
-	if (st == CNAB_OK) {
-		free(x->blob.media_type);
-		x->blob.media_type = strdup(cmt);
-		st = set_desc(&x->manifest_desc, mmt, &x->manifest, err);
-	}
-	if (st == CNAB_OK)
-		st = cnab_oci_index(&p->t.bundle, &x->manifest_desc,
-		                    x->docker_list, &x->index, &imt, err);
-	if (st == CNAB_OK)
-		st = set_desc(&x->index_desc, imt, &x->index, err);
-	return st;
-}
-
-/*
- * The config blob: the archived bundle.json when it is canonical already
- * (published byte for byte), else its canonical form.
- */
-static enum cnab_status build(struct publish *p, bool warn,
-                              struct cnab_err *err)
-{
-	struct objects *x = &p->obj;
-	enum cnab_status st;
-
-	cnab_buf_init(&x->bundle, CNAB_MAX_DOCUMENT);
-	cnab_buf_init(&x->manifest, CNAB_MAX_DOCUMENT);
-	cnab_buf_init(&x->index, CNAB_MAX_DOCUMENT);
-	st = cnab_bundle_canonical(&p->t.bundle, &x->bundle, err);
-	if (st != CNAB_OK)
-		return st;
-	if (warn && (x->bundle.len != p->t.bundle_len ||
-	             memcmp(x->bundle.data, p->t.bundle_data, x->bundle.len)))
-		cnab_fe_warn("bundle.json in '%s' is not in canonical form: "
-		             "publishing its canonical form",
-		             p->t.subject);
-	x->blob.size = x->bundle.len;
-	st = cnab_digest_of(CNAB_DIGEST_SHA256, x->bundle.data, x->bundle.len,
-	                    &x->blob.digest);
-	if (st != CNAB_OK)
-		return cnab_err_set(err, st, "cannot hash bundle.json");
-	return build_from(p, err);
-}
 
 /* Whether every image of the bundle says its digest, size and type. */
 static bool bundle_complete(const struct cnab_bundle *b)
@@ -174,30 +85,6 @@ static bool bundle_complete(const struct cnab_bundle *b)
 		cnab_descriptor_release(&d);
 	}
 	return true;
-}
-
-static enum cnab_status check_tag(struct publish *p, const char *digest,
-                                  bool *same, struct cnab_err *err)
-{
-	char have[CNAB_DIGEST_STR_MAX];
-
-	*same = false;
-	if (!p->tag_exists)
-		return CNAB_OK;
-	cnab_digest_format(&p->tag_desc.digest, have);
-	if (!strcmp(have, digest)) {
-		*same = true;
-		return CNAB_OK;
-	}
-	if (p->o->force) {
-		cnab_fe_warn("replacing tag '%s' (it held %s)", p->tag_string,
-		             have);
-		return CNAB_OK;
-	}
-	return cnab_err_set(err, CNAB_ERR_EXISTS,
-	                    "tag '%s' holds a different bundle (%s): use "
-	                    "--force to replace it",
-	                    p->tag_string, have);
 }
 
 /* Reads the current blob of the archive as a struct cnab_reader. */
@@ -249,7 +136,7 @@ static enum cnab_status on_blob(struct publish *p,
 		return CNAB_OK; /* read through and verified by the reader */
 	d.digest = item->digest;
 	d.size = item->size;
-	st = cnab_reg_head_blob(p->reg, p->tag.path, &d, &exists, err);
+	st = cnab_reg_head_blob(p->reg, p->target.ref.path, &d, &exists, err);
 	if (st != CNAB_OK || exists) {
 		p->skipped += exists;
 		return st;
@@ -257,7 +144,8 @@ static enum cnab_status on_blob(struct publish *p,
 	cnab_digest_format(&item->digest, digest);
 	if (item->size > CNAB_MAX_DOCUMENT) {
 		/* a layer: straight from the archive to the registry */
-		st = cnab_reg_push_blob(p->reg, p->tag.path, &d, &r, err);
+		st = cnab_reg_push_blob(p->reg, p->target.ref.path, &d, &r,
+		                        err);
 		p->uploaded += st == CNAB_OK;
 		return st;
 	}
@@ -279,36 +167,11 @@ static enum cnab_status on_blob(struct publish *p,
 		                            small.len, 0};
 		struct cnab_reader mr = cnab_mem_reader_as(&m);
 
-		st = cnab_reg_push_blob(p->reg, p->tag.path, &d, &mr, err);
+		st = cnab_reg_push_blob(p->reg, p->target.ref.path, &d, &mr,
+		                        err);
 		p->uploaded += st == CNAB_OK;
 	}
 	cnab_buf_release(&small);
-	return st;
-}
-
-/* Pushes every manifest and index of the images, children first. */
-static enum cnab_status push_images(struct publish *p,
-                                    const struct cnab_image_tree *tree,
-                                    struct cnab_err *err)
-{
-	enum cnab_status st = CNAB_OK;
-	size_t i;
-
-	for (i = 0; i < tree->n && st == CNAB_OK; i++) {
-		const struct cnab_image_node *node = &tree->nodes[i];
-		char digest[CNAB_DIGEST_STR_MAX];
-		bool exists = false;
-
-		if (!node->is_manifest)
-			continue;
-		cnab_digest_format(&node->desc.digest, digest);
-		st = cnab_reg_head_manifest(p->reg, p->tag.path, digest,
-		                            &exists, NULL, err);
-		if (st == CNAB_OK && !exists)
-			st = cnab_reg_put_manifest(p->reg, p->tag.path, digest,
-			                           node->desc.media_type,
-			                           node->data, node->len, err);
-	}
 	return st;
 }
 
@@ -357,112 +220,6 @@ static enum cnab_status collect(struct publish *p, struct cnab_image_tree *tree,
 	return st;
 }
 
-/* Pushes the config blob, the config manifest (falling back through its
- * forms) and the index (falling back to a manifest list) to the tag. */
-static enum cnab_status push_bundle(struct publish *p, struct cnab_err *err)
-{
-	struct objects *x = &p->obj;
-	struct cnab_err perr = CNAB_ERR_INIT;
-	struct cnab_mem_reader m = {(const unsigned char *)x->bundle.data,
-	                            x->bundle.len, 0};
-	struct cnab_reader r = cnab_mem_reader_as(&m);
-	char digest[CNAB_DIGEST_STR_MAX];
-	enum cnab_status st;
-	bool exists = false, same;
-
-	st = cnab_reg_head_blob(p->reg, p->tag.path, &x->blob, &exists, err);
-	if (st == CNAB_OK && !exists)
-		st = cnab_reg_push_blob(p->reg, p->tag.path, &x->blob, &r, err);
-	for (x->form = CNAB_OCI_CONFIG_CNAB; st == CNAB_OK;) {
-		cnab_digest_format(&x->manifest_desc.digest, digest);
-		cnab_err_clear(&perr);
-		st = cnab_reg_head_manifest(p->reg, p->tag.path, digest,
-		                            &exists, NULL, err);
-		if (st != CNAB_OK || exists)
-			break;
-		st = cnab_reg_put_manifest(p->reg, p->tag.path, digest,
-		                           x->manifest_desc.media_type,
-		                           x->manifest.data, x->manifest.len,
-		                           &perr);
-		if (st != CNAB_ERR_UNSUPPORTED ||
-		    x->form + 1 == CNAB_OCI_CONFIG_FORMS)
-			break;
-		x->form++;
-		cnab_fe_info(1, "%s; trying another form of the bundle config",
-		             perr.msg);
-		st = build_from(p, err);
-	}
-	if (st != CNAB_OK)
-		return cnab_err_set(err, st, "%s", perr.msg);
-	for (;;) {
-		cnab_digest_format(&x->index_desc.digest, digest);
-		st = check_tag(p, digest, &same, err);
-		if (st != CNAB_OK || same)
-			return st;
-		cnab_err_clear(&perr);
-		st = cnab_reg_put_manifest(p->reg, p->tag.path, p->tag.tag,
-		                           x->index_desc.media_type,
-		                           x->index.data, x->index.len, &perr);
-		if (st != CNAB_ERR_UNSUPPORTED || x->docker_list)
-			break;
-		x->docker_list = true;
-		cnab_fe_info(1, "%s; trying a Docker manifest list", perr.msg);
-		st = build_from(p, err);
-		if (st != CNAB_OK)
-			return st;
-	}
-	if (st != CNAB_OK)
-		return cnab_err_set(err, st, "%s", perr.msg);
-	return CNAB_OK;
-}
-
-static int report(struct publish *p)
-{
-	struct cnab_err err = CNAB_ERR_INIT;
-	struct cnab_buf map = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
-	char digest[CNAB_DIGEST_STR_MAX];
-	int rc = 0;
-
-	cnab_digest_format(&p->obj.index_desc.digest, digest);
-	if (p->o->mapping) {
-		if (cnab_relocation_write(&p->mapping, &map, &err) != CNAB_OK ||
-		    cnab_buf_addch(&map, '\n') != CNAB_OK ||
-		    cnab_file_write(p->o->mapping, map.data, map.len, &err) !=
-		            CNAB_OK) {
-			cnab_buf_release(&map);
-			return cnab_fe_fail(&err);
-		}
-	}
-	if (p->o->output == CNAB_OUT_JSON) {
-		json_t *doc = json_pack("{s:s,s:s,s:O}", "reference",
-		                        p->tag_string, "digest", digest,
-		                        "relocationMapping", p->mapping.map);
-
-		if (doc && p->o->dry_run)
-			json_object_set_new(doc, "dryRun", json_true());
-		if (!doc || cnab_out_json(doc, stdout))
-			rc = CNAB_EXIT_FAIL;
-		json_decref(doc);
-	} else if (p->o->dry_run) {
-		const char *key;
-		json_t *v;
-
-		printf("Dry run: nothing was written.\n");
-		printf("Would push bundle tag %s, with digest \"%s\"\n",
-		       p->tag_string, digest);
-		json_object_foreach(p->mapping.map, key, v)
-		        printf("  %s -> %s\n", key, json_string_value(v));
-	} else {
-		printf("Bundle tag %s pushed successfully, with digest "
-		       "\"%s\"\n",
-		       p->tag_string, digest);
-	}
-	cnab_buf_release(&map);
-	if (rc)
-		cnab_fe_error("cannot format the output");
-	return rc ? rc : cnab_fe_flush_stdout();
-}
-
 /* Reads the archive to its end, publishing as it goes. */
 static enum cnab_status stream(struct publish *p, bool *done,
                                struct cnab_err *err)
@@ -485,23 +242,24 @@ static enum cnab_status stream(struct publish *p, bool *done,
 			 * now, so an existing tag is settled at once */
 			char digest[CNAB_DIGEST_STR_MAX];
 
-			st = build(p, false, err);
+			st = cnab_push_objects_build(&p->obj, &p->t.bundle,
+			                             err);
 			if (st != CNAB_OK)
 				return st;
 			cnab_digest_format(&p->obj.index_desc.digest, digest);
-			st = check_tag(p, digest, &same, err);
+			st = cnab_push_check_tag(&p->target, digest, &same,
+			                         err);
 			if (st != CNAB_OK)
 				return st;
 			if (same) {
 				cnab_fe_info(1,
 				             "tag '%s' holds this bundle "
 				             "already: nothing to do",
-				             p->tag_string);
+				             p->target.string);
 				*done = true;
 				return CNAB_OK;
 			}
-			objects_release(&p->obj);
-			memset(&p->obj, 0, sizeof(p->obj));
+			cnab_push_objects_release(&p->obj);
 		}
 		if (item.kind == CNAB_THICK_BLOB) {
 			st = on_blob(p, &item, err);
@@ -514,6 +272,22 @@ static enum cnab_status stream(struct publish *p, bool *done,
 		                    "corrupt archive '%s': no bundle.json",
 		                    p->t.subject);
 	return CNAB_OK;
+}
+
+/* Whether bundle.json is published byte for byte as archived. */
+static void warn_canonical(struct publish *p, bool filled)
+{
+	if (filled)
+		cnab_fe_warn("bundle.json in '%s' lacks the digest, size or "
+		             "media type of some images: publishing it with "
+		             "them filled in",
+		             p->t.subject);
+	else if (p->obj.bundle.len != p->t.bundle_len ||
+	         memcmp(p->obj.bundle.data, p->t.bundle_data,
+	                p->obj.bundle.len))
+		cnab_fe_warn("bundle.json in '%s' is not in canonical form: "
+		             "publishing its canonical form",
+		             p->t.subject);
 }
 
 static int publish(const struct publish_opts *o)
@@ -529,26 +303,13 @@ static int publish(const struct publish_opts *o)
 
 	memset(&p, 0, sizeof(p));
 	p.o = o;
-	if (cnab_ref_parse(&p.tag, o->tag, &err) != CNAB_OK) {
-		rc = cnab_fe_usage_error("%s", err.msg);
+	if (cnab_push_target_init(&p.target, o->tag, NULL, &err) != CNAB_OK) {
+		rc = cnab_fe_usage_error("--tag %s", err.msg);
 		goto out;
 	}
-	if (p.tag.digest || !p.tag.tag) {
-		rc = cnab_fe_usage_error(
-		        "--tag '%s' must name a tag (REGISTRY/REPO:TAG), %s",
-		        o->tag,
-		        p.tag.digest ? "not a digest: the digest is what "
-		                       "publishing makes"
-		                     : "and gives none");
-		goto out;
-	}
-	p.tag_string = cnab_ref_string(&p.tag);
-	p.repo_name = cnab_ref_name(&p.tag);
-	if (!p.tag_string || !p.repo_name ||
-	    cnab_relocation_init(&p.mapping, &err) != CNAB_OK) {
-		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
+	p.target.force = o->force;
+	if (cnab_relocation_init(&p.mapping, &err) != CNAB_OK)
 		goto fail;
-	}
 	if (strcmp(o->archive, "-")) {
 		fd = open(o->archive, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
@@ -563,11 +324,9 @@ static int publish(const struct publish_opts *o)
 		goto fail;
 	if (!o->dry_run) {
 		cnab_fe_registry_opts(&o->common, &ropts);
-		if (cnab_registry_new(&p.reg, p.tag.domain, &ropts, &err) !=
-		            CNAB_OK ||
-		    cnab_reg_head_manifest(p.reg, p.tag.path, p.tag.tag,
-		                           &p.tag_exists, &p.tag_desc,
-		                           &err) != CNAB_OK)
+		if (cnab_registry_new(&p.reg, p.target.ref.domain, &ropts,
+		                      &err) != CNAB_OK ||
+		    cnab_push_target_probe(&p.target, p.reg, &err) != CNAB_OK)
 			goto fail;
 	}
 	cnab_fe_progress_start(&p.progress, "publishing", p.archive_size);
@@ -575,39 +334,36 @@ static int publish(const struct publish_opts *o)
 		goto fail;
 	if (!done) {
 		if (collect(&p, &tree, &filled, &err) != CNAB_OK ||
-		    (!o->dry_run && push_images(&p, &tree, &err) != CNAB_OK))
+		    (!o->dry_run &&
+		     cnab_push_manifests(p.reg, p.target.ref.path, &tree,
+		                         &err) != CNAB_OK) ||
+		    cnab_push_objects_build(&p.obj, &p.t.bundle, &err) !=
+		            CNAB_OK)
 			goto fail;
-		if (filled)
-			cnab_fe_warn(
-			        "bundle.json in '%s' lacks the digest, size "
-			        "or media type of some images: publishing "
-			        "it with them filled in",
-			        subject);
-		if (build(&p, !filled, &err) != CNAB_OK ||
-		    (!o->dry_run && push_bundle(&p, &err) != CNAB_OK))
+		warn_canonical(&p, filled);
+		if (!o->dry_run &&
+		    cnab_push_bundle(&p.target, &p.obj, &err) != CNAB_OK)
 			goto fail;
 	}
 	cnab_fe_progress_end(&p.progress);
-	if (cnab_oci_relocation_from_bundle(&p.t.bundle, p.repo_name,
+	if (cnab_oci_relocation_from_bundle(&p.t.bundle, p.target.name,
 	                                    &p.mapping, &err) != CNAB_OK)
 		goto fail;
 	cnab_fe_info(1, "%zu blobs uploaded, %zu already there", p.uploaded,
 	             p.skipped);
-	rc = report(&p);
+	rc = cnab_push_report(&p.target, &p.obj, &p.mapping, o->mapping,
+	                      o->output == CNAB_OUT_JSON, o->dry_run);
 	goto out;
 fail:
 	cnab_fe_progress_end(&p.progress);
 	rc = cnab_fe_fail(&err);
 out:
 	cnab_image_tree_release(&tree);
-	objects_release(&p.obj);
+	cnab_push_objects_release(&p.obj);
 	cnab_relocation_release(&p.mapping);
-	cnab_descriptor_release(&p.tag_desc);
+	cnab_push_target_release(&p.target);
 	cnab_thick_release(&p.t);
 	cnab_registry_free(p.reg);
-	cnab_ref_release(&p.tag);
-	free(p.tag_string);
-	free(p.repo_name);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return rc;

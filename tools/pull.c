@@ -15,8 +15,7 @@ static enum cnab_status to_buf(void *ctx, const void *p, size_t n,
 }
 
 /* The config manifest, then the config blob it names. */
-static enum cnab_status pull_config(struct cnab_pulled *p,
-                                    struct cnab_err *err)
+static enum cnab_status pull_config(struct cnab_pulled *p, struct cnab_err *err)
 {
 	struct cnab_reg_manifest m;
 	struct cnab_descriptor blob = CNAB_DESCRIPTOR_INIT;
@@ -31,10 +30,11 @@ static enum cnab_status pull_config(struct cnab_pulled *p,
 	st = cnab_oci_config_blob(m.data, m.len, m.media_type, &blob, digest,
 	                          err);
 	if (st == CNAB_OK && blob.size > CNAB_MAX_DOCUMENT)
-		st = cnab_err_set(err, CNAB_ERR_TOOBIG,
-		                  "the bundle config of '%s' is larger than %zu "
-		                  "bytes",
-		                  p->subject, CNAB_MAX_DOCUMENT);
+		st = cnab_err_set(
+		        err, CNAB_ERR_TOOBIG,
+		        "the bundle config of '%s' is larger than %zu "
+		        "bytes",
+		        p->subject, CNAB_MAX_DOCUMENT);
 	if (st == CNAB_OK)
 		st = cnab_reg_get_blob(p->reg, p->ref.path, &blob, to_buf,
 		                       &data, err);
@@ -50,8 +50,8 @@ static enum cnab_status pull_config(struct cnab_pulled *p,
 }
 
 enum cnab_status cnab_pull_bundle(struct cnab_pulled *p,
-                                  struct cnab_registry *reg,
-                                  const char *ref, struct cnab_err *err)
+                                  struct cnab_registry *reg, const char *ref,
+                                  struct cnab_err *err)
 {
 	const char *want;
 	enum cnab_status st;
@@ -66,8 +66,9 @@ enum cnab_status cnab_pull_bundle(struct cnab_pulled *p,
 	if (!p->subject || !p->name ||
 	    cnab_relocation_init(&p->mapping, err) != CNAB_OK)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	want = p->ref.digest ? p->ref.digest : p->ref.tag ? p->ref.tag
-	                                                  : "latest";
+	want = p->ref.digest ? p->ref.digest
+	       : p->ref.tag  ? p->ref.tag
+	                     : "latest";
 	st = cnab_reg_get_manifest(reg, p->ref.path, want, &p->raw, err);
 	if (st == CNAB_OK)
 		st = cnab_oci_pull_index(&p->index, p->raw.data, p->raw.len,

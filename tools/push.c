@@ -1,0 +1,292 @@
+#include "tools/push.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fsutil.h"
+#include "tools/fe.h"
+#include "tools/output.h"
+
+enum cnab_status cnab_push_target_init(struct cnab_push_target *t,
+                                       const char *ref, const char *default_tag,
+                                       struct cnab_err *err)
+{
+	enum cnab_status st;
+
+	memset(t, 0, sizeof(*t));
+	st = cnab_ref_parse(&t->ref, ref, err);
+	if (st != CNAB_OK) {
+		cnab_err_restatus(err, CNAB_ERR_USAGE);
+		return CNAB_ERR_USAGE;
+	}
+	if (t->ref.digest)
+		return cnab_err_set(err, CNAB_ERR_USAGE,
+		                    "'%s' must name a tag (REGISTRY/REPO:TAG), "
+		                    "not a digest: the digest is what "
+		                    "publishing makes",
+		                    ref);
+	if (!t->ref.tag) {
+		if (!default_tag)
+			return cnab_err_set(err, CNAB_ERR_USAGE,
+			                    "'%s' must name a tag "
+			                    "(REGISTRY/REPO:TAG)",
+			                    ref);
+		st = cnab_ref_set_tag(&t->ref, default_tag, err);
+		if (st != CNAB_OK)
+			return st;
+	}
+	t->string = cnab_ref_string(&t->ref);
+	t->name = cnab_ref_name(&t->ref);
+	if (!t->string || !t->name)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_push_target_probe(struct cnab_push_target *t,
+                                        struct cnab_registry *reg,
+                                        struct cnab_err *err)
+{
+	t->reg = reg;
+	return cnab_reg_head_manifest(reg, t->ref.path, t->ref.tag, &t->exists,
+	                              &t->existing, err);
+}
+
+void cnab_push_target_release(struct cnab_push_target *t)
+{
+	cnab_ref_release(&t->ref);
+	free(t->string);
+	free(t->name);
+	cnab_descriptor_release(&t->existing);
+	memset(t, 0, sizeof(*t));
+}
+
+enum cnab_status cnab_push_check_tag(const struct cnab_push_target *t,
+                                     const char *digest, bool *same,
+                                     struct cnab_err *err)
+{
+	char have[CNAB_DIGEST_STR_MAX];
+
+	*same = false;
+	if (!t->exists)
+		return CNAB_OK;
+	cnab_digest_format(&t->existing.digest, have);
+	if (!strcmp(have, digest)) {
+		*same = true;
+		return CNAB_OK;
+	}
+	if (t->force)
+		return CNAB_OK;
+	return cnab_err_set(err, CNAB_ERR_EXISTS,
+	                    "tag '%s' holds a different bundle (%s): use "
+	                    "--force to replace it",
+	                    t->string, have);
+}
+
+static enum cnab_status set_desc(struct cnab_descriptor *d, const char *mt,
+                                 const struct cnab_buf *b, struct cnab_err *err)
+{
+	free(d->media_type);
+	d->media_type = strdup(mt);
+	d->size = b->len;
+	if (!d->media_type)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	return cnab_digest_of(CNAB_DIGEST_SHA256, b->data, b->len, &d->digest);
+}
+
+/* The config manifest in its current form, and the index over it. */
+static enum cnab_status rebuild(struct cnab_push_objects *x,
+                                struct cnab_err *err)
+{
+	const char *cmt, *mmt, *imt;
+	enum cnab_status st;
+
+	cnab_buf_reset(&x->manifest);
+	cnab_buf_reset(&x->index);
+	st = cnab_oci_config_manifest(&x->blob.digest, x->blob.size, x->form,
+	                              &x->manifest, &cmt, &mmt, err);
+	if (st == CNAB_OK) {
+		free(x->blob.media_type);
+		x->blob.media_type = strdup(cmt);
+		st = set_desc(&x->manifest_desc, mmt, &x->manifest, err);
+	}
+	if (st == CNAB_OK)
+		st = cnab_oci_index(x->b, &x->manifest_desc, x->docker_list,
+		                    &x->index, &imt, err);
+	if (st == CNAB_OK)
+		st = set_desc(&x->index_desc, imt, &x->index, err);
+	return st;
+}
+
+enum cnab_status cnab_push_objects_build(struct cnab_push_objects *x,
+                                         const struct cnab_bundle *b,
+                                         struct cnab_err *err)
+{
+	enum cnab_status st;
+
+	memset(x, 0, sizeof(*x));
+	x->b = b;
+	cnab_buf_init(&x->bundle, CNAB_MAX_DOCUMENT);
+	cnab_buf_init(&x->manifest, CNAB_MAX_DOCUMENT);
+	cnab_buf_init(&x->index, CNAB_MAX_DOCUMENT);
+	st = cnab_bundle_canonical(b, &x->bundle, err);
+	if (st != CNAB_OK)
+		return st;
+	x->blob.size = x->bundle.len;
+	st = cnab_digest_of(CNAB_DIGEST_SHA256, x->bundle.data, x->bundle.len,
+	                    &x->blob.digest);
+	if (st != CNAB_OK)
+		return cnab_err_set(err, st, "cannot hash bundle.json");
+	return rebuild(x, err);
+}
+
+void cnab_push_objects_release(struct cnab_push_objects *x)
+{
+	cnab_buf_release(&x->bundle);
+	cnab_buf_release(&x->manifest);
+	cnab_buf_release(&x->index);
+	cnab_descriptor_release(&x->blob);
+	cnab_descriptor_release(&x->manifest_desc);
+	cnab_descriptor_release(&x->index_desc);
+}
+
+enum cnab_status cnab_push_manifests(struct cnab_registry *reg,
+                                     const char *repo,
+                                     const struct cnab_image_tree *tree,
+                                     struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	for (i = 0; i < tree->n && st == CNAB_OK; i++) {
+		const struct cnab_image_node *node = &tree->nodes[i];
+		char digest[CNAB_DIGEST_STR_MAX];
+		bool exists = false;
+
+		if (!node->is_manifest)
+			continue;
+		cnab_digest_format(&node->desc.digest, digest);
+		st = cnab_reg_head_manifest(reg, repo, digest, &exists, NULL,
+		                            err);
+		if (st == CNAB_OK && !exists)
+			st = cnab_reg_put_manifest(reg, repo, digest,
+			                           node->desc.media_type,
+			                           node->data, node->len, err);
+	}
+	return st;
+}
+
+enum cnab_status cnab_push_bundle(struct cnab_push_target *t,
+                                  struct cnab_push_objects *x,
+                                  struct cnab_err *err)
+{
+	struct cnab_err perr = CNAB_ERR_INIT;
+	struct cnab_mem_reader m = {(const unsigned char *)x->bundle.data,
+	                            x->bundle.len, 0};
+	struct cnab_reader r = cnab_mem_reader_as(&m);
+	const char *repo = t->ref.path;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+	bool exists = false, same;
+
+	st = cnab_reg_head_blob(t->reg, repo, &x->blob, &exists, err);
+	if (st == CNAB_OK && !exists)
+		st = cnab_reg_push_blob(t->reg, repo, &x->blob, &r, err);
+	while (st == CNAB_OK) {
+		cnab_digest_format(&x->manifest_desc.digest, digest);
+		cnab_err_clear(&perr);
+		st = cnab_reg_head_manifest(t->reg, repo, digest, &exists, NULL,
+		                            &perr);
+		if (st != CNAB_OK || exists)
+			break;
+		st = cnab_reg_put_manifest(
+		        t->reg, repo, digest, x->manifest_desc.media_type,
+		        x->manifest.data, x->manifest.len, &perr);
+		if (st != CNAB_ERR_UNSUPPORTED ||
+		    x->form + 1 == CNAB_OCI_CONFIG_FORMS)
+			break;
+		/* the registry refuses this form: try the next one */
+		x->form++;
+		cnab_fe_info(1, "%s; trying another form of the bundle config",
+		             perr.msg);
+		st = rebuild(x, &perr);
+	}
+	if (st != CNAB_OK)
+		return cnab_err_set(err, st, "%s", perr.msg);
+	for (;;) {
+		cnab_digest_format(&x->index_desc.digest, digest);
+		st = cnab_push_check_tag(t, digest, &same, err);
+		if (st != CNAB_OK || same)
+			return st;
+		if (t->exists)
+			cnab_fe_warn("replacing tag '%s', which held another "
+			             "bundle",
+			             t->string);
+		cnab_err_clear(&perr);
+		st = cnab_reg_put_manifest(t->reg, repo, t->ref.tag,
+		                           x->index_desc.media_type,
+		                           x->index.data, x->index.len, &perr);
+		if (st != CNAB_ERR_UNSUPPORTED || x->docker_list)
+			break;
+		x->docker_list = true;
+		cnab_fe_info(1, "%s; trying a Docker manifest list", perr.msg);
+		st = rebuild(x, &perr);
+		if (st != CNAB_OK)
+			break;
+	}
+	if (st != CNAB_OK)
+		return cnab_err_set(err, st, "%s", perr.msg);
+	return CNAB_OK;
+}
+
+int cnab_push_report(const struct cnab_push_target *t,
+                     const struct cnab_push_objects *x,
+                     const struct cnab_relocation *map,
+                     const char *mapping_file, bool json, bool dry_run)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	struct cnab_buf out = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
+	char digest[CNAB_DIGEST_STR_MAX];
+	int rc = 0;
+
+	cnab_digest_format(&x->index_desc.digest, digest);
+	if (mapping_file) {
+		if (cnab_relocation_write(map, &out, &err) != CNAB_OK ||
+		    cnab_buf_addch(&out, '\n') != CNAB_OK ||
+		    cnab_file_write(mapping_file, out.data, out.len, &err) !=
+		            CNAB_OK) {
+			cnab_buf_release(&out);
+			return cnab_fe_fail(&err);
+		}
+	}
+	cnab_buf_release(&out);
+	if (json) {
+		json_t *doc = json_pack("{s:s,s:s,s:O}", "reference", t->string,
+		                        "digest", digest, "relocationMapping",
+		                        map->map);
+
+		if (doc && dry_run)
+			json_object_set_new(doc, "dryRun", json_true());
+		if (!doc || cnab_out_json(doc, stdout))
+			rc = CNAB_EXIT_FAIL;
+		json_decref(doc);
+	} else if (dry_run) {
+		const char *key;
+		json_t *v;
+
+		printf("Dry run: nothing was written.\n");
+		printf("Would push bundle tag %s, with digest \"%s\"\n",
+		       t->string, digest);
+		json_object_foreach(map->map, key, v)
+		        printf("  %s -> %s\n", key, json_string_value(v));
+	} else {
+		printf("Bundle tag %s pushed successfully, with digest "
+		       "\"%s\"\n",
+		       t->string, digest);
+	}
+	if (rc) {
+		cnab_fe_error("cannot format the output");
+		return rc;
+	}
+	return cnab_fe_flush_stdout();
+}

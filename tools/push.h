@@ -1,0 +1,98 @@
+/*
+ * Pushing a bundle to a registry tag: the images' manifests, then the
+ * bundle's own objects (config blob, config manifest, index), the tag
+ * last; refusing to move a tag to another bundle without --force.  Shared
+ * by cnab-publish-archive and cnab-relocate.
+ */
+#ifndef CNAB_TOOLS_PUSH_H
+#define CNAB_TOOLS_PUSH_H
+
+#include <stdbool.h>
+
+#include "common/buf.h"
+#include "common/image.h"
+#include "common/oci.h"
+#include "common/reference.h"
+#include "common/registry.h"
+#include "formats/bundle.h"
+#include "formats/cnaboci.h"
+#include "formats/relocation.h"
+
+/* Where a bundle goes. */
+struct cnab_push_target {
+	struct cnab_ref ref;
+	char *string; /* the full reference, for messages and output */
+	char *name;   /* REGISTRY/REPO */
+	struct cnab_registry *reg; /* borrowed */
+	bool force;
+	bool exists; /* the tag exists, holding existing */
+	struct cnab_descriptor existing;
+};
+
+/*
+ * Parses REGISTRY/REPO[:TAG] (a digest is refused; no tag: default_tag,
+ * or an error when that is NULL).  Errors are CNAB_ERR_USAGE.
+ */
+enum cnab_status cnab_push_target_init(struct cnab_push_target *t,
+                                       const char *ref,
+                                       const char *default_tag,
+                                       struct cnab_err *err);
+/* Learns what the tag holds now. */
+enum cnab_status cnab_push_target_probe(struct cnab_push_target *t,
+                                        struct cnab_registry *reg,
+                                        struct cnab_err *err);
+void cnab_push_target_release(struct cnab_push_target *t);
+
+/*
+ * Whether the tag may take the bundle of index digest: *same when it holds
+ * it already; a different bundle without force is CNAB_ERR_EXISTS.
+ */
+enum cnab_status cnab_push_check_tag(const struct cnab_push_target *t,
+                                     const char *digest, bool *same,
+                                     struct cnab_err *err);
+
+/* The bundle's registry objects. */
+struct cnab_push_objects {
+	struct cnab_buf bundle; /* the config blob: canonical bundle.json */
+	struct cnab_descriptor blob;
+	enum cnab_oci_config_form form;
+	struct cnab_buf manifest;
+	struct cnab_descriptor manifest_desc;
+	bool docker_list;
+	struct cnab_buf index;
+	struct cnab_descriptor index_desc;
+	const struct cnab_bundle *b; /* borrowed */
+};
+
+/* Builds the objects of b in their first forms. */
+enum cnab_status cnab_push_objects_build(struct cnab_push_objects *x,
+                                         const struct cnab_bundle *b,
+                                         struct cnab_err *err);
+void cnab_push_objects_release(struct cnab_push_objects *x);
+
+/* Pushes the manifests and indexes of tree (children first) to repo,
+ * skipping those there already. */
+enum cnab_status cnab_push_manifests(struct cnab_registry *reg,
+                                     const char *repo,
+                                     const struct cnab_image_tree *tree,
+                                     struct cnab_err *err);
+
+/*
+ * Pushes the bundle's objects to the target, falling back through the
+ * config manifest's forms and to a manifest list when the registry refuses
+ * one; the tag last.
+ */
+enum cnab_status cnab_push_bundle(struct cnab_push_target *t,
+                                  struct cnab_push_objects *x,
+                                  struct cnab_err *err);
+
+/*
+ * Prints the result (the seed's line, or -o json) and writes the mapping
+ * to mapping_file when not NULL.  Returns the exit code.
+ */
+int cnab_push_report(const struct cnab_push_target *t,
+                     const struct cnab_push_objects *x,
+                     const struct cnab_relocation *map,
+                     const char *mapping_file, bool json, bool dry_run);
+
+#endif
