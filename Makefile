@@ -26,8 +26,8 @@ TEST_PKGS = cmocka
 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -I. \
-	-DCNAB_VERSION='"$(VERSION)"' -Wall -Wextra $(CFLAGS)
-ALL_LDFLAGS = $(LDFLAGS)
+	-DCNAB_VERSION='"$(VERSION)"' -pthread -Wall -Wextra $(CFLAGS)
+ALL_LDFLAGS = -pthread $(LDFLAGS)
 
 ifdef DEVELOPER
 ALL_CFLAGS += -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

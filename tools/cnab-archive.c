@@ -118,41 +118,11 @@ static enum cnab_status find_in_layouts(struct run *run, struct source *s,
 static enum cnab_status find_in_registry(struct run *run, struct source *s,
                                          struct cnab_err *err)
 {
-	struct cnab_registry *reg;
-	struct cnab_reg_manifest m;
-	struct cnab_manifest parsed = CNAB_MANIFEST_INIT;
-	const char *want = s->ref.digest ? s->ref.digest
-	                   : s->ref.tag  ? s->ref.tag
-	                                 : "latest";
 	enum cnab_status st;
 
-	st = cnab_registry_pool_get(&run->pool, s->ref.domain, &reg, err);
-	if (st != CNAB_OK)
-		return st;
-	st = cnab_reg_repo_init(&s->repo, reg, s->ref.path, err);
-	if (st != CNAB_OK)
-		return st;
-	s->has_repo = true;
-	st = cnab_reg_get_manifest(reg, s->ref.path, want, &m, err);
-	if (st != CNAB_OK)
-		return st;
-	st = cnab_manifest_parse(&parsed, m.data, m.len, m.media_type,
-	                         s->img->image, err);
-	if (st != CNAB_OK) {
-		cnab_err_restatus(err, CNAB_ERR_CORRUPT);
-		st = CNAB_ERR_CORRUPT;
-		goto out;
-	}
-	s->root.digest = m.digest;
-	s->root.size = m.len;
-	s->root.media_type = parsed.media_type;
-	parsed.media_type = NULL;
-	s->root_data = m.data;
-	s->root_len = m.len;
-	m.data = NULL;
-out:
-	cnab_manifest_release(&parsed);
-	cnab_reg_manifest_release(&m);
+	st = cnab_pull_image(&run->pool, &s->ref, &s->repo, &s->root,
+	                     &s->root_data, &s->root_len, s->img->image, err);
+	s->has_repo = s->repo.label != NULL;
 	return st;
 }
 

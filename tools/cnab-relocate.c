@@ -1,17 +1,566 @@
 /*
- * cnab-relocate: copy a published bundle to another registry or
- * repository.  Not implemented yet (issue 5).
+ * cnab-relocate: copy a published bundle (or a thin bundle.json's images)
+ * to another registry or repository, registry to registry, streamed.
  */
-#include "tools/fe.h"
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-static const char usage[] = "usage: cnab-relocate [options] SOURCE DEST\n"
-                            "\n"
-                            "Not implemented yet.\n";
+#include "common/buf.h"
+#include "common/fsutil.h"
+#include "common/image.h"
+#include "common/reference.h"
+#include "common/registry.h"
+#include "formats/bundle.h"
+#include "formats/cnaboci.h"
+#include "formats/porter.h"
+#include "formats/relocation.h"
+#include "tools/fe.h"
+#include "tools/output.h"
+#include "tools/pull.h"
+#include "tools/push.h"
+
+static const char usage[] =
+        "usage: cnab-relocate [options] (SOURCE | -f FILE) DEST\n"
+        "\n"
+        "Copies a bundle and every image it names into DEST's repository,\n"
+        "registry to registry, and pushes the bundle there.\n"
+        "\n"
+        "  SOURCE                a published bundle, by tag or digest\n"
+        "  -f, --file FILE       a bundle.json or porter.yaml instead; its\n"
+        "                        images are taken from where it names them\n"
+        "  DEST                  REGISTRY/REPO[:TAG] (default tag: "
+        "SOURCE's,\n"
+        "                        else the bundle's version)\n"
+        "  -j, --jobs N          blobs copied at once (default 4)\n"
+        "      --force           replace a tag that holds a different "
+        "bundle\n"
+        "      --relocation-mapping FILE\n"
+        "                        write where each image was copied to\n"
+        "      --dry-run         show the plan; write nothing\n"
+        "  -o, --output FORMAT   plain (default) or json\n";
+
+enum {
+	OPT_FORCE = CNAB_FE_OPT_FIRST_TOOL,
+	OPT_MAPPING,
+	OPT_DRY_RUN,
+};
+
+#define MAX_JOBS       32
+#define PIPE_SIZE      (1 << 20)
+#define RELOCATE_CHUNK ((size_t)4 << 20)
+
+struct relocate_opts {
+	struct cnab_fe_common common;
+	const char *source;
+	const char *file;
+	const char *dest;
+	int jobs;
+	bool force;
+	const char *mapping;
+	bool dry_run;
+	int output;
+};
+
+/* Where an image of the bundle is read from. */
+struct origin {
+	struct cnab_ref ref; /* -f: the image's own reference */
+	struct cnab_reg_repo repo;
+	struct cnab_descriptor root;
+	char *root_data;
+	size_t root_len;
+};
+
+struct relocate {
+	const struct relocate_opts *o;
+	struct cnab_registry_opts ropts;
+	struct cnab_registry_pool pool;
+	struct cnab_pulled pulled; /* SOURCE */
+	struct cnab_bundle bundle; /* -f */
+	struct cnab_bundle *b;
+	struct origin *origins; /* per bundle image */
+	struct cnab_image_tree tree;
+	struct origin **node_origin; /* per tree node */
+	struct cnab_push_target target;
+	struct cnab_push_objects obj;
+	struct cnab_relocation mapping;
+	struct cnab_fe_progress progress;
+	/* the blob copy, shared by the workers */
+	pthread_mutex_t lock;
+	size_t next;
+	bool failed;
+	struct cnab_err first;
+	uint64_t copied, mounted, present;
+};
+
+/* Loads the bundle and finds where its images are. */
+static enum cnab_status load(struct relocate *r, struct cnab_err *err)
+{
+	const struct relocate_opts *o = r->o;
+	enum cnab_status st;
+	size_t i;
+
+	if (o->source) {
+		struct cnab_ref ref = CNAB_REF_INIT;
+		struct cnab_registry *reg;
+
+		st = cnab_ref_parse(&ref, o->source, err);
+		if (st == CNAB_OK)
+			st = cnab_registry_pool_get(&r->pool, ref.domain, &reg,
+			                            err);
+		cnab_ref_release(&ref);
+		if (st == CNAB_OK)
+			st = cnab_pull_bundle(&r->pulled, reg, o->source, err);
+		if (st != CNAB_OK)
+			return st;
+		r->b = &r->pulled.bundle;
+	} else {
+		const char *subject =
+		        strcmp(o->file, "-") ? o->file : "<stdin>";
+		char *data;
+		size_t len;
+
+		st = cnab_file_read(o->file, CNAB_MAX_DOCUMENT, &data, &len,
+		                    err);
+		if (st == CNAB_OK)
+			st = cnab_bundle_parse_any(&r->bundle, data, len,
+			                           subject, err);
+		free(data);
+		if (st != CNAB_OK)
+			return st;
+		r->b = &r->bundle;
+	}
+	r->origins = calloc(r->b->nimages + 1, sizeof(*r->origins));
+	if (!r->origins)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	for (i = 0; i < r->b->nimages; i++) {
+		struct cnab_bundle_image *img = &r->b->images[i];
+		struct origin *org = &r->origins[i];
+		char digest[CNAB_DIGEST_STR_MAX], label[300];
+
+		cnab_bundle_image_label(img, label, sizeof(label));
+		if (!cnab_bundle_image_is_oci(img))
+			return cnab_err_set(
+			        err, CNAB_ERR_INVALID,
+			        "cannot relocate %s '%s': image type "
+			        "'%s' is not held in registries",
+			        label, img->image, img->image_type);
+		if (o->source) {
+			/* from the bundle's own repository */
+			st = cnab_reg_repo_init(&org->repo, r->pulled.reg,
+			                        r->pulled.ref.path, err);
+			if (st != CNAB_OK)
+				return st;
+			if (cnab_descriptor_copy(
+			            &org->root, r->pulled.images[i]) != CNAB_OK)
+				return cnab_err_set(err, CNAB_ERR_NOMEM,
+				                    "out of memory");
+			json_decref(org->root.annotations);
+			org->root.annotations = NULL;
+			continue;
+		}
+		/* a thin bundle: from where each image is named */
+		st = cnab_ref_parse(&org->ref, img->image, err);
+		if (st == CNAB_OK)
+			st = cnab_pull_image(&r->pool, &org->ref, &org->repo,
+			                     &org->root, &org->root_data,
+			                     &org->root_len, img->image, err);
+		if (st != CNAB_OK)
+			return st;
+		cnab_digest_format(&org->root.digest, digest);
+		st = cnab_bundle_fill_image(r->b, img, digest, org->root.size,
+		                            org->root.media_type, err);
+		if (st != CNAB_OK)
+			return st;
+	}
+	return CNAB_OK;
+}
+
+/* Every manifest and blob of every image, each once. */
+static enum cnab_status walk(struct relocate *r, struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i, before, j;
+
+	for (i = 0; i < r->b->nimages && st == CNAB_OK; i++) {
+		struct origin *org = &r->origins[i];
+		struct cnab_blob_source src = cnab_reg_repo_source(&org->repo);
+		struct origin **grown;
+
+		before = r->tree.n;
+		st = cnab_image_tree_add_root(&r->tree, &src, &org->root,
+		                              org->root_data, org->root_len,
+		                              r->b->images[i].image, err);
+		if (st != CNAB_OK)
+			break;
+		grown = realloc(r->node_origin,
+		                (r->tree.n + 1) * sizeof(*r->node_origin));
+		if (!grown)
+			return cnab_err_set(err, CNAB_ERR_NOMEM,
+			                    "out of memory");
+		r->node_origin = grown;
+		for (j = before; j < r->tree.n; j++)
+			r->node_origin[j] = org;
+	}
+	return st;
+}
+
+/* One blob on its way: a thread reads it from the source into a pipe. */
+struct copy {
+	struct cnab_registry *src;
+	const char *src_repo;
+	const struct cnab_descriptor *d;
+	int fd; /* the pipe's write end */
+	struct cnab_err err;
+	enum cnab_status st;
+	struct cnab_fe_progress *progress;
+};
+
+static enum cnab_status to_pipe(void *ctx, const void *p, size_t n,
+                                struct cnab_err *err)
+{
+	struct copy *c = ctx;
+
+	return cnab_write_all(c->fd, p, n, "the copy pipe", err);
+}
+
+static void *producer(void *arg)
+{
+	struct copy *c = arg;
+
+	c->st = cnab_reg_get_blob(c->src, c->src_repo, c->d, to_pipe, c,
+	                          &c->err);
+	close(c->fd);
+	return NULL;
+}
+
+/* The destination reads the pipe; the end counts only once the source
+ * verified the blob. */
+struct pipe_reader {
+	int fd;
+	pthread_t thread;
+	struct copy *copy;
+	bool joined;
+};
+
+static enum cnab_status pipe_read(void *ctx, void *buf, size_t n, size_t *got,
+                                  struct cnab_err *err)
+{
+	struct pipe_reader *pr = ctx;
+	struct cnab_reader r = cnab_fd_reader(&pr->fd);
+	enum cnab_status st;
+
+	st = cnab_reader_read(&r, buf, n, got, err);
+	if (st != CNAB_OK || *got || pr->joined)
+		return st;
+	pthread_join(pr->thread, NULL);
+	pr->joined = true;
+	if (pr->copy->st != CNAB_OK)
+		return cnab_err_set(err, pr->copy->st, "%s", pr->copy->err.msg);
+	return CNAB_OK;
+}
+
+/* Copies one blob from its source repository to the destination. */
+static enum cnab_status
+copy_blob(struct cnab_registry *src, const char *src_repo,
+          struct cnab_registry *dst, const char *dst_repo,
+          const struct cnab_descriptor *d, struct cnab_err *err)
+{
+	struct copy c = {src, src_repo, d, -1, CNAB_ERR_INIT, CNAB_OK, NULL};
+	struct pipe_reader pr = {-1, 0, &c, false};
+	struct cnab_reader r = {pipe_read, &pr};
+	enum cnab_status st;
+	int fds[2];
+
+	if (pipe(fds) < 0)
+		return cnab_err_set(err, CNAB_ERR_IO, "cannot make a pipe: %s",
+		                    strerror(errno));
+	fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE);
+	pr.fd = fds[0];
+	c.fd = fds[1];
+	if (pthread_create(&pr.thread, NULL, producer, &c)) {
+		close(fds[0]);
+		close(fds[1]);
+		return cnab_err_set(err, CNAB_ERR_FAIL,
+		                    "cannot start a thread");
+	}
+	st = cnab_reg_push_blob(dst, dst_repo, d, &r, err);
+	/* a failed upload: stop the source, wait for it */
+	close(fds[0]);
+	if (!pr.joined)
+		pthread_join(pr.thread, NULL);
+	if (st != CNAB_OK && c.st != CNAB_OK)
+		cnab_err_restatus(err, c.st);
+	return st;
+}
+
+/* The worker of one job: its own registry handles, blobs until none. */
+static void *worker(void *arg)
+{
+	struct relocate *r = arg;
+	struct cnab_registry_pool pool;
+	struct cnab_registry *dst = NULL;
+	struct cnab_err err = CNAB_ERR_INIT;
+	enum cnab_status st;
+
+	cnab_registry_pool_init(&pool, &r->ropts);
+	st = cnab_registry_pool_get(&pool, r->target.ref.domain, &dst, &err);
+	while (st == CNAB_OK) {
+		const struct cnab_image_node *node;
+		struct origin *org;
+		struct cnab_registry *src;
+		bool exists = false, mounted = false;
+		size_t i;
+
+		pthread_mutex_lock(&r->lock);
+		while (r->next < r->tree.n &&
+		       r->tree.nodes[r->next].is_manifest)
+			r->next++;
+		i = r->next++;
+		if (r->failed)
+			i = r->tree.n;
+		pthread_mutex_unlock(&r->lock);
+		if (i >= r->tree.n)
+			break;
+		node = &r->tree.nodes[i];
+		org = r->node_origin[i];
+		st = cnab_registry_pool_get(
+		        &pool, cnab_registry_host(org->repo.reg), &src, &err);
+		if (st == CNAB_OK)
+			st = cnab_reg_head_blob(dst, r->target.ref.path,
+			                        &node->desc, &exists, &err);
+		if (st != CNAB_OK || exists) {
+			pthread_mutex_lock(&r->lock);
+			r->present += exists;
+			cnab_fe_progress_add(&r->progress, node->desc.size);
+			pthread_mutex_unlock(&r->lock);
+			continue;
+		}
+		if (!strcmp(cnab_registry_host(src), cnab_registry_host(dst)) &&
+		    strcmp(org->repo.repo, r->target.ref.path))
+			st = cnab_reg_mount_blob(dst, r->target.ref.path,
+			                         &node->desc, org->repo.repo,
+			                         &mounted, &err);
+		if (st == CNAB_OK && !mounted)
+			st = copy_blob(src, org->repo.repo, dst,
+			               r->target.ref.path, &node->desc, &err);
+		pthread_mutex_lock(&r->lock);
+		r->mounted += mounted;
+		r->copied += st == CNAB_OK && !mounted;
+		cnab_fe_progress_add(&r->progress, node->desc.size);
+		pthread_mutex_unlock(&r->lock);
+	}
+	if (st != CNAB_OK) {
+		pthread_mutex_lock(&r->lock);
+		if (!r->failed) {
+			r->failed = true;
+			r->first = err;
+		}
+		pthread_mutex_unlock(&r->lock);
+	}
+	cnab_registry_pool_release(&pool);
+	return NULL;
+}
+
+static enum cnab_status copy_blobs(struct relocate *r, struct cnab_err *err)
+{
+	pthread_t threads[MAX_JOBS];
+	int n = r->o->jobs, started = 0, i;
+	uint64_t total = 0;
+	size_t k;
+
+	for (k = 0; k < r->tree.n; k++)
+		if (!r->tree.nodes[k].is_manifest)
+			total += r->tree.nodes[k].desc.size;
+	cnab_fe_progress_start(&r->progress, "copying", total);
+	pthread_mutex_init(&r->lock, NULL);
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&threads[i], NULL, worker, r))
+			break;
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	pthread_mutex_destroy(&r->lock);
+	cnab_fe_progress_end(&r->progress);
+	if (!started)
+		return cnab_err_set(err, CNAB_ERR_FAIL,
+		                    "cannot start a thread");
+	if (r->failed)
+		return cnab_err_set(err, r->first.status, "%s", r->first.msg);
+	return CNAB_OK;
+}
+
+static int relocate(const struct relocate_opts *o)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	struct cnab_registry *dst;
+	struct relocate r;
+	char digest[CNAB_DIGEST_STR_MAX];
+	const char *default_tag;
+	bool same = false;
+	size_t i;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	cnab_fe_registry_opts(&o->common, &r.ropts);
+	r.ropts.chunk_size = RELOCATE_CHUNK;
+	cnab_registry_pool_init(&r.pool, &r.ropts);
+	if (cnab_relocation_init(&r.mapping, &err) != CNAB_OK ||
+	    load(&r, &err) != CNAB_OK)
+		goto fail;
+	default_tag =
+	        o->source && r.pulled.ref.tag ? r.pulled.ref.tag : r.b->version;
+	if (cnab_push_target_init(&r.target, o->dest, default_tag, &err) !=
+	    CNAB_OK) {
+		rc = cnab_fe_usage_error("DEST %s", err.msg);
+		goto out;
+	}
+	r.target.force = o->force;
+	if (walk(&r, &err) != CNAB_OK ||
+	    cnab_push_objects_build(&r.obj, r.b, &err) != CNAB_OK ||
+	    cnab_oci_relocation_from_bundle(r.b, r.target.name, &r.mapping,
+	                                    &err) != CNAB_OK)
+		goto fail;
+	if (!o->dry_run) {
+		if (cnab_registry_pool_get(&r.pool, r.target.ref.domain, &dst,
+		                           &err) != CNAB_OK ||
+		    cnab_push_target_probe(&r.target, dst, &err) != CNAB_OK)
+			goto fail;
+		/* settle an existing tag before copying anything */
+		cnab_digest_format(&r.obj.index_desc.digest, digest);
+		if (cnab_push_check_tag(&r.target, digest, &same, &err) !=
+		    CNAB_OK)
+			goto fail;
+		if (same)
+			cnab_fe_info(1,
+			             "tag '%s' holds this bundle already: "
+			             "nothing to do",
+			             r.target.string);
+		else if (copy_blobs(&r, &err) != CNAB_OK ||
+		         cnab_push_manifests(dst, r.target.ref.path, &r.tree,
+		                             &err) != CNAB_OK ||
+		         cnab_push_bundle(&r.target, &r.obj, &err) != CNAB_OK)
+			goto fail;
+		cnab_fe_info(1,
+		             "%llu blobs copied, %llu mounted, %llu already "
+		             "there",
+		             (unsigned long long)r.copied,
+		             (unsigned long long)r.mounted,
+		             (unsigned long long)r.present);
+	}
+	rc = cnab_push_report(&r.target, &r.obj, &r.mapping, o->mapping,
+	                      o->output == CNAB_OUT_JSON, o->dry_run);
+	goto out;
+fail:
+	rc = cnab_fe_fail(&err);
+out:
+	for (i = 0; r.origins && i < r.b->nimages; i++) {
+		cnab_ref_release(&r.origins[i].ref);
+		cnab_reg_repo_release(&r.origins[i].repo);
+		cnab_descriptor_release(&r.origins[i].root);
+		free(r.origins[i].root_data);
+	}
+	free(r.origins);
+	free(r.node_origin);
+	cnab_image_tree_release(&r.tree);
+	cnab_push_objects_release(&r.obj);
+	cnab_push_target_release(&r.target);
+	cnab_relocation_release(&r.mapping);
+	cnab_pulled_release(&r.pulled);
+	cnab_bundle_release(&r.bundle);
+	cnab_registry_pool_release(&r.pool);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
 	static const struct cnab_fe_tool tool = {"cnab-relocate", usage};
+	static const struct option longopts[] = {
+	        CNAB_FE_LONG_OPTIONS,
+	        {"file", required_argument, NULL, 'f'},
+	        {"jobs", required_argument, NULL, 'j'},
+	        {"force", no_argument, NULL, OPT_FORCE},
+	        {"relocation-mapping", required_argument, NULL, OPT_MAPPING},
+	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	        {"output", required_argument, NULL, 'o'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct relocate_opts o = {0};
+	char *end;
+	int c, rc = 0, nargs;
 
 	cnab_fe_init(&tool);
-	return cnab_fe_not_implemented(argc, argv);
+	/* a destination that stops reading must not kill us: EPIPE does */
+	signal(SIGPIPE, SIG_IGN);
+	o.output = CNAB_OUT_PLAIN;
+	o.jobs = 4;
+	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:j:o:",
+	                        longopts, NULL)) != -1) {
+		switch (cnab_fe_common_option(&o.common, c, optarg, &rc)) {
+		case 1:
+			if (c == 'h' || c == CNAB_FE_OPT_VERSION)
+				goto out;
+			continue;
+		case -1:
+			goto out;
+		}
+		switch (c) {
+		case 'f':
+			o.file = optarg;
+			break;
+		case 'j':
+			o.jobs = (int)strtol(optarg, &end, 10);
+			if (*end || end == optarg || o.jobs < 1 ||
+			    o.jobs > MAX_JOBS) {
+				rc = cnab_fe_usage_error(
+				        "invalid --jobs '%s': use 1 to %d",
+				        optarg, MAX_JOBS);
+				goto out;
+			}
+			break;
+		case OPT_FORCE:
+			o.force = true;
+			break;
+		case OPT_MAPPING:
+			o.mapping = optarg;
+			break;
+		case OPT_DRY_RUN:
+			o.dry_run = true;
+			break;
+		case 'o':
+			o.output = cnab_out_parse(optarg,
+			                          1u << CNAB_OUT_PLAIN |
+			                                  1u << CNAB_OUT_JSON);
+			if (o.output < 0) {
+				rc = cnab_fe_usage_error(
+				        "invalid output format '%s': use plain "
+				        "or json",
+				        optarg);
+				goto out;
+			}
+			break;
+		}
+	}
+	nargs = argc - optind;
+	if (nargs != (o.file ? 1 : 2)) {
+		rc = cnab_fe_usage_error(
+		        o.file ? "give DEST (and no SOURCE with -f)"
+		               : "give SOURCE and DEST, or -f FILE and DEST");
+		goto out;
+	}
+	if (!o.file)
+		o.source = argv[optind++];
+	o.dest = argv[optind];
+	rc = relocate(&o);
+out:
+	cnab_fe_common_release(&o.common);
+	return rc;
 }

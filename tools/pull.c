@@ -112,3 +112,47 @@ void cnab_pulled_release(struct cnab_pulled *p)
 	free(p->images);
 	memset(p, 0, sizeof(*p));
 }
+
+enum cnab_status cnab_pull_image(struct cnab_registry_pool *pool,
+                                 const struct cnab_ref *ref,
+                                 struct cnab_reg_repo *repo,
+                                 struct cnab_descriptor *root, char **data,
+                                 size_t *len, const char *subject,
+                                 struct cnab_err *err)
+{
+	struct cnab_registry *reg;
+	struct cnab_reg_manifest m;
+	struct cnab_manifest parsed = CNAB_MANIFEST_INIT;
+	const char *want = ref->digest ? ref->digest
+	                   : ref->tag  ? ref->tag
+	                               : "latest";
+	enum cnab_status st;
+
+	st = cnab_registry_pool_get(pool, ref->domain, &reg, err);
+	if (st == CNAB_OK)
+		st = cnab_reg_repo_init(repo, reg, ref->path, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_reg_get_manifest(reg, ref->path, want, &m, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_manifest_parse(&parsed, m.data, m.len, m.media_type, subject,
+	                         err);
+	if (st != CNAB_OK) {
+		/* malformed content from a registry is corruption */
+		cnab_err_restatus(err, CNAB_ERR_CORRUPT);
+		st = CNAB_ERR_CORRUPT;
+		goto out;
+	}
+	root->digest = m.digest;
+	root->size = m.len;
+	root->media_type = parsed.media_type;
+	parsed.media_type = NULL;
+	*data = m.data;
+	*len = m.len;
+	m.data = NULL;
+out:
+	cnab_manifest_release(&parsed);
+	cnab_reg_manifest_release(&m);
+	return st;
+}
