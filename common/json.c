@@ -581,8 +581,7 @@ static enum cnab_status write_object(struct cnab_buf *out, const json_t *v,
 		if (st == CNAB_OK)
 			st = cnab_buf_addstr(out, indent ? ": " : ":");
 		if (st == CNAB_OK)
-			st = write_value(out, m[i].value, style, indent,
-			                 depth);
+			st = write_value(out, m[i].value, style, indent, depth);
 	}
 	if (st == CNAB_OK && n)
 		st = newline(out, indent, depth - 1);

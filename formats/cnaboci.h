@@ -16,17 +16,17 @@
 #include "formats/bundle.h"
 #include "formats/relocation.h"
 
-#define CNAB_ANN_TYPE "io.cnab.manifest.type"
-#define CNAB_ANN_COMPONENT "io.cnab.component.name"
-#define CNAB_ANN_RUNTIME "io.cnab.runtime_version"
-#define CNAB_ANN_KEYWORDS "io.cnab.keywords"
+#define CNAB_ANN_TYPE          "io.cnab.manifest.type"
+#define CNAB_ANN_COMPONENT     "io.cnab.component.name"
+#define CNAB_ANN_RUNTIME       "io.cnab.runtime_version"
+#define CNAB_ANN_KEYWORDS      "io.cnab.keywords"
 #define CNAB_ANN_ARTIFACT_TYPE "org.opencontainers.artifactType"
-#define CNAB_ARTIFACT_TYPE "application/vnd.cnab.manifest.v1"
+#define CNAB_ARTIFACT_TYPE     "application/vnd.cnab.manifest.v1"
 
 /* The forms of the config manifest, in the order registries are tried. */
 enum cnab_oci_config_form {
-	CNAB_OCI_CONFIG_CNAB,	/* config media type vnd.cnab.config */
-	CNAB_OCI_CONFIG_OCI,	/* config media type vnd.oci.image.config */
+	CNAB_OCI_CONFIG_CNAB,   /* config media type vnd.cnab.config */
+	CNAB_OCI_CONFIG_OCI,    /* config media type vnd.oci.image.config */
 	CNAB_OCI_CONFIG_DOCKER, /* a Docker schema2 manifest */
 	CNAB_OCI_CONFIG_FORMS,
 };
@@ -36,13 +36,11 @@ enum cnab_oci_config_form {
  * size in form; *config_mt is the blob's media type and *manifest_mt the
  * manifest's (static strings).
  */
-enum cnab_status cnab_oci_config_manifest(const struct cnab_digest *blob,
-                                          uint64_t size,
-                                          enum cnab_oci_config_form form,
-                                          struct cnab_buf *out,
-                                          const char **config_mt,
-                                          const char **manifest_mt,
-                                          struct cnab_err *err);
+enum cnab_status
+cnab_oci_config_manifest(const struct cnab_digest *blob, uint64_t size,
+                         enum cnab_oci_config_form form, struct cnab_buf *out,
+                         const char **config_mt, const char **manifest_mt,
+                         struct cnab_err *err);
 
 /*
  * The descriptor an image of the bundle gets in the index: the bundle's
@@ -62,13 +60,12 @@ enum cnab_status cnab_oci_image_descriptor(const struct cnab_bundle_image *img,
 enum cnab_status cnab_oci_index(const struct cnab_bundle *b,
                                 const struct cnab_descriptor *config,
                                 bool docker_list, struct cnab_buf *out,
-                                const char **media_type,
-                                struct cnab_err *err);
+                                const char **media_type, struct cnab_err *err);
 
 /* A bundle's index as read back from a registry. */
 struct cnab_oci_pulled {
 	struct cnab_manifest index;
-	const struct cnab_descriptor *config;	  /* the config manifest */
+	const struct cnab_descriptor *config;      /* the config manifest */
 	const struct cnab_descriptor **invocation; /* in order */
 	size_t ninvocation;
 };
@@ -81,8 +78,7 @@ struct cnab_oci_pulled {
 enum cnab_status cnab_oci_pull_index(struct cnab_oci_pulled *p,
                                      const void *data, size_t len,
                                      const char *media_type,
-                                     const char *subject,
-                                     struct cnab_err *err);
+                                     const char *subject, struct cnab_err *err);
 void cnab_oci_pulled_release(struct cnab_oci_pulled *p);
 
 /*

@@ -17,15 +17,15 @@
 
 struct cnab_pulled {
 	struct cnab_ref ref;
-	char *name;	  /* REGISTRY/REPO */
-	char *subject;	  /* the reference as given, for messages */
+	char *name;    /* REGISTRY/REPO */
+	char *subject; /* the reference as given, for messages */
 	struct cnab_registry *reg;
 	struct cnab_reg_manifest raw; /* the index as served */
 	struct cnab_oci_pulled index;
 	char *bundle_data; /* the config blob: bundle.json */
 	size_t bundle_len;
 	struct cnab_bundle bundle;
-	struct cnab_relocation mapping; /* original -> REPO@digest */
+	struct cnab_relocation mapping;        /* original -> REPO@digest */
 	const struct cnab_descriptor **images; /* per bundle image */
 };
 
@@ -36,8 +36,8 @@ struct cnab_pulled {
  * where each image is.  An ordinary image: CNAB_ERR_NOTFOUND saying so.
  */
 enum cnab_status cnab_pull_bundle(struct cnab_pulled *p,
-                                  struct cnab_registry *reg,
-                                  const char *ref, struct cnab_err *err);
+                                  struct cnab_registry *reg, const char *ref,
+                                  struct cnab_err *err);
 void cnab_pulled_release(struct cnab_pulled *p);
 
 /*

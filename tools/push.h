@@ -34,8 +34,7 @@ struct cnab_push_target {
  * or an error when that is NULL).  Errors are CNAB_ERR_USAGE.
  */
 enum cnab_status cnab_push_target_init(struct cnab_push_target *t,
-                                       const char *ref,
-                                       const char *default_tag,
+                                       const char *ref, const char *default_tag,
                                        struct cnab_err *err);
 /* Learns what the tag holds now. */
 enum cnab_status cnab_push_target_probe(struct cnab_push_target *t,

@@ -4,8 +4,9 @@
 #include "formats/bundle.h"
 #include "formats/cnaboci.h"
 
-#define HELLO_INV                                                         \
-	"sha256:a59a4e74d9cc89e4e75dfb2cc7ea5c108e4236ba6231b53081a9e2506d1197b6"
+#define HELLO_INV                                                              \
+	"sha256:"                                                              \
+	"a59a4e74d9cc89e4e75dfb2cc7ea5c108e4236ba6231b53081a9e2506d1197b6"
 
 /* The helloworld vector: from the canonical bundle.json, the config
  * manifest and the index must be cnab-to-oci's, byte for byte. */
@@ -18,8 +19,8 @@ static void test_helloworld_vectors(void **state)
 	char *manifest = test_read_file("vectors/cnab-to-oci/"
 	                                "helloworld.config-manifest.json",
 	                                &mlen);
-	char *index = test_read_file("vectors/cnab-to-oci/helloworld.index.json",
-	                             &ilen);
+	char *index = test_read_file(
+	        "vectors/cnab-to-oci/helloworld.index.json", &ilen);
 	struct cnab_buf m = CNAB_BUF_INIT(1 << 20), ix = CNAB_BUF_INIT(1 << 20);
 	struct cnab_bundle b = CNAB_BUNDLE_INIT;
 	struct cnab_err err = CNAB_ERR_INIT;
@@ -32,8 +33,8 @@ static void test_helloworld_vectors(void **state)
 	                 CNAB_OK);
 	cnab_digest_of(CNAB_DIGEST_SHA256, bundle, blen, &d);
 	assert_int_equal(cnab_oci_config_manifest(&d, blen,
-	                                          CNAB_OCI_CONFIG_CNAB, &m, &cmt,
-	                                          &mmt, &err),
+	                                          CNAB_OCI_CONFIG_CNAB, &m,
+	                                          &cmt, &mmt, &err),
 	                 CNAB_OK);
 	assert_string_equal(cmt, "application/vnd.cnab.config.v1+json");
 	assert_string_equal(mmt, "application/vnd.oci.image.manifest.v1+json");
@@ -63,9 +64,9 @@ static void test_helloworld_vectors(void **state)
 		                                     "example.com/acme/hello:1",
 		                                     &map, where, &err),
 		                 CNAB_OK);
-		assert_string_equal(cnab_relocation_get(&map,
-		                                        "cnab/helloworld:0.1.1"),
-		                    "example.com/acme/hello@" HELLO_INV);
+		assert_string_equal(
+		        cnab_relocation_get(&map, "cnab/helloworld:0.1.1"),
+		        "example.com/acme/hello@" HELLO_INV);
 		cnab_relocation_release(&map);
 		cnab_oci_pulled_release(&p);
 	}
@@ -133,7 +134,8 @@ static void test_not_a_bundle(void **state)
 static void test_image_descriptor_defaults(void **state)
 {
 	static const char doc[] =
-	        "{\"schemaVersion\":\"v1.0.0\",\"name\":\"n\",\"version\":\"1\","
+	        "{\"schemaVersion\":\"v1.0.0\",\"name\":\"n\",\"version\":"
+	        "\"1\","
 	        "\"invocationImages\":[{\"imageType\":\"docker\",\"image\":"
 	        "\"a/b:1\",\"contentDigest\":\"" HELLO_INV "\",\"size\":5}],"
 	        "\"images\":{\"x\":{\"image\":\"c/d:1\"}}}";
