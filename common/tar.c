@@ -555,6 +555,10 @@ static enum cnab_status add_entry(struct cnab_tar_writer *w, const char *name,
 	if (size > INT64_MAX)
 		return cnab_err_set(err, CNAB_ERR_TOOBIG,
 		                    "entry '%s' is too large", name);
+	/* headers (and the padding before them) compress well, whatever
+	 * the data of the entry before */
+	if (set_level(w, w->level) != CNAB_OK)
+		return writer_failed(w, err);
 	e = archive_entry_new();
 	if (!e)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
