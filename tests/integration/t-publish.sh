@@ -1,0 +1,199 @@
+#!/bin/bash
+# cnab-publish-archive and reading bundles back (issue 4): the round trip,
+# Porter v1 and cnab-go archives, tool chains, existing tags, damaged
+# archives, wrong credentials, an interrupted publish.
+set -eu
+. "$(dirname "$0")/lib.sh"
+require_tools cnab-archive cnab-inspect cnab-publish-archive
+export CNAB_RETRY_BASE_MS=50
+A=$CNAB_TOP/cnab-archive
+I=$CNAB_TOP/cnab-inspect
+P=$CNAB_TOP/cnab-publish-archive
+RESTYLE="python3 $CNAB_TOP/tests/tools/restyle.py"
+
+reg_start plain src
+reg_start token dst
+S=$(_rv src HOST)
+D=$(_rv dst HOST)
+# shellcheck disable=SC2207
+OPTS=($(cnab_opts src dst))
+
+step "an archive of images in the source registry"
+fixture_image src app/installer v1 --layers 2 --size 64K >/dev/null
+INV=$FIXTURE_DIGEST
+fixture_image src app/web 2.0 --format oci --layers 3 --size 32K >/dev/null
+WEB=$FIXTURE_DIGEST
+fixture_index src app/multi 1.0 --size 8K >/dev/null
+MULTI=$FIXTURE_DIGEST
+jq -n --arg h "$S" '{schemaVersion: "v1.2.0", name: "itest",
+	version: "1.0.0", description: "integration <bundle> & co",
+	keywords: ["a", "b"],
+	maintainers: [{name: "Jane", email: "jane@example.com"}],
+	invocationImages: [{imageType: "docker",
+		image: ($h + "/app/installer:v1")}],
+	images: {web: {imageType: "oci", image: ($h + "/app/web:2.0")},
+		multi: {imageType: "oci", image: ($h + "/app/multi:1.0")}}}' \
+	>"$TEST_DIR/bundle.json"
+assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/bundle.json" "$TEST_DIR/a.tgz"
+
+step "publish: the seed's line, images by digest in the tag's repository"
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/a.tgz" --tag "$D/acme/app:1.0" \
+	--relocation-mapping "$TEST_DIR/map.json"
+assert_match "$OUT" "^Bundle tag $D/acme/app:1.0 pushed successfully, with digest \"sha256:[0-9a-f]{64}\"$"
+DIGEST=$(sed 's/.*"\(sha256:[0-9a-f]*\)".*/\1/' <<<"$OUT")
+assert_eq "$(jq -r --arg k "$S/app/web:2.0" '.[$k]' "$TEST_DIR/map.json")" \
+	"$D/acme/app@$WEB"
+for d in "$INV" "$WEB" "$MULTI"; do
+	got=$(sk_inspect --raw "docker://$D/acme/app@$d" | sha256sum | cut -d' ' -f1)
+	assert_eq "sha256:$got" "$d" "skopeo reads the published image"
+done
+sk_copy --all "docker://$D/acme/app@$MULTI" "docker://$S/copied/multi:1"
+sk_copy "docker://$D/acme/app@$WEB" "docker://$S/copied/web:1"
+assert_eq "sha256:$(sk_inspect --raw "docker://$S/copied/multi:1" |
+	sha256sum | cut -d' ' -f1)" "$MULTI"
+# the index is what cnab-to-oci writes: annotations, no top mediaType
+idx=$(sk_inspect --raw "docker://$D/acme/app:1.0")
+assert_eq "sha256:$(printf '%s' "$idx" | sha256sum | cut -d' ' -f1)" "$DIGEST"
+assert_eq "$(jq -r '.mediaType // "none"' <<<"$idx")" none
+assert_eq "$(jq -r '.annotations["org.opencontainers.artifactType"]' <<<"$idx")" \
+	application/vnd.cnab.manifest.v1
+assert_eq "$(jq -r '.annotations["io.cnab.keywords"]' <<<"$idx")" '["a","b"]'
+assert_eq "$(jq -r '[.manifests[].annotations["io.cnab.manifest.type"]] | join(",")' <<<"$idx")" \
+	config,invocation,component,component
+assert_eq "$(jq -r '[.manifests[].annotations["io.cnab.component.name"] // empty] | join(",")' <<<"$idx")" \
+	multi,web
+assert_contains "$idx" '\u003cbundle\u003e \u0026 co'
+
+step "inspect -r by tag and by digest: relocated and original images"
+for ref in "$D/acme/app:1.0" "$D/acme/app@$DIGEST"; do
+	assert_exit 0 "$I" "${OPTS[@]}" -r "$ref"
+	assert_contains "$OUT" "$D/acme/app@$WEB"
+	assert_contains "$OUT" "$S/app/web:2.0"
+	assert_exit 0 "$I" "${OPTS[@]}" -o json -r "$ref"
+	assert_eq "$(jq -r '.images[] | select(.name == "web") | .image' <<<"$OUT")" \
+		"$D/acme/app@$WEB"
+	assert_eq "$(jq -r '.invocationImages[0].originalImage' <<<"$OUT")" \
+		"$S/app/installer:v1"
+done
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/acme/app:1.0"
+assert_exit 0 "$I" "${OPTS[@]}" --raw -r "$D/acme/app:1.0"
+assert_eq "$OUT" "$("$I" --raw -a "$TEST_DIR/a.tgz")" "bundle.json published byte for byte"
+
+step "an ordinary image is not a bundle: exit 4, said clearly"
+assert_exit 4 "$I" "${OPTS[@]}" -r "$D/acme/app@$WEB"
+assert_contains "$ERR" "is an image, not a CNAB bundle"
+assert_exit 4 "$I" "${OPTS[@]}" -r "$D/acme/app:nope"
+
+step "round trip: archive -r of the published bundle is the same archive"
+assert_exit 0 "$A" "${OPTS[@]}" -r "$D/acme/app:1.0" "$TEST_DIR/b.tgz"
+cmp "$TEST_DIR/a.tgz" "$TEST_DIR/b.tgz" ||
+	fail "archive -r differs from the archive that was published"
+# it took every image from the bundle's own repository
+reg_mark src
+assert_exit 0 "$A" "${OPTS[@]}" -r "$D/acme/app@$DIGEST" "$TEST_DIR/c.tgz"
+assert_eq "$(count_requests src GET '/v2/app/')" 0 "requests to the original registry"
+cmp "$TEST_DIR/a.tgz" "$TEST_DIR/c.tgz"
+
+step "publishing again uploads no blob bytes"
+reg_mark dst
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/a.tgz" --tag "$D/acme/app:1.0"
+assert_eq "$(count_requests dst POST '/blobs/uploads/')" 0 "uploads started"
+assert_eq "$(count_requests dst PATCH '.')" 0 "chunks sent"
+assert_eq "$(count_requests dst PUT '.')" 0 "objects written"
+
+step "a tag holding another bundle is refused without --force"
+jq '.version = "1.0.1"' "$TEST_DIR/bundle.json" >"$TEST_DIR/other.json"
+assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/other.json" "$TEST_DIR/other.tgz"
+assert_exit 1 "$P" "${OPTS[@]}" -a "$TEST_DIR/other.tgz" --tag "$D/acme/app:1.0"
+assert_contains "$ERR" "holds a different bundle ($DIGEST): use --force to replace it"
+assert_eq "$(sk_inspect --raw "docker://$D/acme/app:1.0" | sha256sum | cut -d' ' -f1)" \
+	"${DIGEST#sha256:}" "the tag kept its bundle"
+assert_exit 0 "$P" "${OPTS[@]}" --force -a "$TEST_DIR/other.tgz" --tag "$D/acme/app:1.0"
+assert_exit 0 "$P" "${OPTS[@]}" --force -a "$TEST_DIR/a.tgz" --tag "$D/acme/app:1.0"
+
+step "--tag with a digest, or no tag, is a usage error"
+assert_exit 2 "$P" -a "$TEST_DIR/a.tgz" --tag "$D/acme/app@$DIGEST"
+assert_contains "$ERR" "not a digest"
+assert_exit 2 "$P" -a "$TEST_DIR/a.tgz" --tag "$D/acme/app"
+
+step "tool chain: archive -r | publish -a -, -o json | jq"
+"$A" "${OPTS[@]}" -q -r "$D/acme/app:1.0" - |
+	"$P" "${OPTS[@]}" -a - --tag "$D/chain/app:1.0" -o json >"$TEST_DIR/chain.json"
+assert_eq "$(jq -r .digest "$TEST_DIR/chain.json")" "$DIGEST" "same bundle, same digest"
+assert_eq "$(jq -r .reference "$TEST_DIR/chain.json")" "$D/chain/app:1.0"
+assert_eq "$(jq -r --arg k "$S/app/web:2.0" '.relocationMapping[$k]' "$TEST_DIR/chain.json")" \
+	"$D/chain/app@$WEB"
+
+step "--dry-run verifies and plans, and sends nothing"
+reg_mark dst
+assert_exit 0 "$P" "${OPTS[@]}" --dry-run -a "$TEST_DIR/a.tgz" --tag "$D/dry/app:1"
+assert_contains "$OUT" "Dry run: nothing was written."
+assert_contains "$OUT" "$DIGEST"
+assert_eq "$(count_requests dst '.' '.')" 0 "requests of a dry run"
+
+step "Porter v1 and cnab-go archives publish"
+$RESTYLE "$TEST_DIR/a.tgz" "$TEST_DIR/porter.tgz" --style porter
+$RESTYLE "$TEST_DIR/a.tgz" "$TEST_DIR/cnabgo.tgz" --style cnabgo
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/porter.tgz" --tag "$D/porter/app:1" -o json
+assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST" "a Porter archive of the same bundle"
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/cnabgo.tgz" --tag "$D/cnabgo/app:1" -o json
+assert_contains "$ERR" "publishing it with them filled in"
+assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST" "a cnab-go archive of the same bundle"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/porter/app:1"
+
+step "damaged archives: exit 3, and no tag"
+$RESTYLE "$TEST_DIR/a.tgz" "$TEST_DIR/corrupt.tgz" --corrupt "$WEB"
+layer=$(sk_inspect --raw "docker://$S/app/installer:v1" | jq -r '.layers[1].digest')
+$RESTYLE "$TEST_DIR/a.tgz" "$TEST_DIR/corrupt-layer.tgz" --corrupt "$layer"
+$RESTYLE "$TEST_DIR/a.tgz" "$TEST_DIR/missing.tgz" --drop "$MULTI"
+head -c $(($(stat -c %s "$TEST_DIR/a.tgz") * 2 / 3)) "$TEST_DIR/a.tgz" >"$TEST_DIR/truncated.tgz"
+for bad in corrupt corrupt-layer missing truncated; do
+	assert_exit 3 "$P" "${OPTS[@]}" -a "$TEST_DIR/$bad.tgz" --tag "$D/bad/$bad:1"
+	note "$bad: $ERR"
+	assert_exit 4 "$I" "${OPTS[@]}" -r "$D/bad/$bad:1"
+done
+# into a tag holding another bundle, even with --force: it keeps it
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/other.tgz" --tag "$D/acme/keep:1" -o json
+OTHER=$(jq -r .digest <<<"$OUT")
+for bad in corrupt-layer missing truncated; do
+	assert_exit 3 "$P" "${OPTS[@]}" --force -a "$TEST_DIR/$bad.tgz" --tag "$D/acme/keep:1"
+	assert_eq "sha256:$(sk_inspect --raw "docker://$D/acme/keep:1" | sha256sum | cut -d' ' -f1)" \
+		"$OTHER" "the tag kept its bundle"
+done
+# a tag that holds this very bundle already is settled from bundle.json
+# alone: nothing is read or written
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/corrupt-layer.tgz" --tag "$D/acme/app:1.0"
+
+step "wrong credentials: exit 1, a clear message, no secret"
+jq -n --arg h "$D" '{auths: {($h): {auth: ("testuser:sesame-wrong" | @base64)}}}' \
+	>"$TEST_DIR/bad-auth.json"
+assert_exit 1 "$P" --cert-dir "$(_rv dst CERTDIR)" --authfile "$TEST_DIR/bad-auth.json" \
+	-a "$TEST_DIR/a.tgz" --tag "$D/acme/app:2.0"
+assert_contains "$ERR" "authentication failed for registry '$D'"
+assert_not_contains "$ERR" "sesame"
+
+step "a publish interrupted by killing the registry completes when run again"
+fixture_image src big/layer 1 --layers 2 --size 48M >/dev/null
+jq -n --arg h "$S" '{schemaVersion: "v1.2.0", name: "big", version: "1",
+	invocationImages: [{imageType: "docker", image: ($h + "/big/layer:1")}]}' \
+	>"$TEST_DIR/big.json"
+assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/big.json" "$TEST_DIR/big.tgz"
+CNAB_RETRY_ATTEMPTS=2 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/big.tgz" \
+	--tag "$D/big/app:1" 2>"$TEST_DIR/big.err" &
+pid=$!
+for i in $(seq 200); do
+	grep -q 'PATCH' "$TEST_DIR/big.err" && break
+	sleep 0.05
+done
+reg_down dst --kill
+rc=0
+wait "$pid" || rc=$?
+assert_eq "$rc" 1 "exit code of the interrupted publish"
+reg_up dst
+assert_exit 4 "$I" "${OPTS[@]}" -r "$D/big/app:1"
+assert_exit 0 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/big.tgz" --tag "$D/big/app:1"
+note "$(grep 'blobs uploaded' <<<"$ERR")"
+assert_match "$ERR" "[0-9]+ blobs uploaded, [1-9][0-9]* already there"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/big/app:1"
+
+echo ok
