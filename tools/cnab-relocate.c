@@ -410,6 +410,13 @@ static int relocate(const struct relocate_opts *o)
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	/* DEST's form is checked before anything is read */
+	if (cnab_push_target_init(&r.target, o->dest, "latest", &err) !=
+	    CNAB_OK) {
+		rc = cnab_fe_usage_error("DEST %s", err.msg);
+		goto out;
+	}
+	cnab_push_target_release(&r.target);
 	cnab_fe_registry_opts(&o->common, &r.ropts);
 	r.ropts.chunk_size = RELOCATE_CHUNK;
 	cnab_registry_pool_init(&r.pool, &r.ropts);
