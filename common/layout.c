@@ -47,10 +47,18 @@ enum cnab_status cnab_layout_open(struct cnab_layout *l, const char *dir,
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	st = cnab_file_read(path, CNAB_MAX_DOCUMENT, &data, &len, err);
-	if (st != CNAB_OK)
+	st = cnab_file_read(path, CNAB_MAX_DOCUMENT, &data, &len, NULL);
+	if (st == CNAB_ERR_NOTFOUND) {
+		st = cnab_err_set(err, st,
+		                  "'%s' is not an OCI image layout: it has no "
+		                  "oci-layout file",
+		                  dir);
 		goto out;
-	st = cnab_layout_check_marker(data, len, path, err);
+	}
+	if (st == CNAB_OK)
+		st = cnab_layout_check_marker(data, len, path, err);
+	else
+		st = cnab_file_read(path, CNAB_MAX_DOCUMENT, &data, &len, err);
 	if (st != CNAB_OK)
 		goto out;
 	free(path);

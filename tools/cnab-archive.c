@@ -464,6 +464,10 @@ static int archive(const struct archive_opts *o)
 			             label, img->image, img->image_type);
 			goto fail;
 		}
+	}
+	for (i = 0; i < run.bundle.nimages; i++) {
+		struct cnab_bundle_image *img = &run.bundle.images[i];
+
 		run.sources[run.nsources].img = img;
 		if (resolve(&run, &run.sources[run.nsources++], &err) !=
 		    CNAB_OK)

@@ -304,7 +304,7 @@ static int publish(const struct publish_opts *o)
 	memset(&p, 0, sizeof(p));
 	p.o = o;
 	if (cnab_push_target_init(&p.target, o->tag, NULL, &err) != CNAB_OK) {
-		rc = cnab_fe_usage_error("--tag %s", err.msg);
+		rc = cnab_fe_usage_error("invalid --tag: %s", err.msg);
 		goto out;
 	}
 	p.target.force = o->force;

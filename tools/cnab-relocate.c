@@ -413,7 +413,7 @@ static int relocate(const struct relocate_opts *o)
 	/* DEST's form is checked before anything is read */
 	if (cnab_push_target_init(&r.target, o->dest, "latest", &err) !=
 	    CNAB_OK) {
-		rc = cnab_fe_usage_error("DEST %s", err.msg);
+		rc = cnab_fe_usage_error("invalid DEST: %s", err.msg);
 		goto out;
 	}
 	cnab_push_target_release(&r.target);
@@ -427,7 +427,7 @@ static int relocate(const struct relocate_opts *o)
 	        o->source && r.pulled.ref.tag ? r.pulled.ref.tag : r.b->version;
 	if (cnab_push_target_init(&r.target, o->dest, default_tag, &err) !=
 	    CNAB_OK) {
-		rc = cnab_fe_usage_error("DEST %s", err.msg);
+		rc = cnab_fe_usage_error("invalid DEST: %s", err.msg);
 		goto out;
 	}
 	r.target.force = o->force;

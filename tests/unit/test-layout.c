@@ -264,7 +264,7 @@ static void test_open_errors(void **state)
 		const char *msg;
 	} cases[] = {
 	        {"no-marker", NULL, "{\"schemaVersion\":2,\"manifests\":[]}",
-	         CNAB_ERR_NOTFOUND, "no-marker/oci-layout"},
+	         CNAB_ERR_NOTFOUND, "'no-marker' is not an OCI image layout"},
 	        {"bad-version", "{\"imageLayoutVersion\":\"2.0.0\"}",
 	         "{\"schemaVersion\":2,\"manifests\":[]}", CNAB_ERR_INVALID,
 	         "unsupported image layout version '2.0.0'"},

@@ -2,16 +2,18 @@
 $ cnab-inspect --help
 ? 0
 --- stdout
-usage: cnab-inspect [options] (-f FILE | -a ARCHIVE)
+usage: cnab-inspect [options] (-f FILE | -a ARCHIVE | -r REF)
 
 Shows a bundle: its name, version, and the images it names.
 
   -f, --file FILE       a bundle.json or porter.yaml (- for stdin)
   -a, --archive FILE    a thick bundle archive (.tgz or .tar; - for stdin)
+  -r, --ref REF         a published bundle, by tag or digest
   -o, --output FORMAT   table (default), json or yaml
       --raw             print bundle.json itself, canonical JSON
-      --verify          check every blob of the archive against its
-                        digest and every image against the layout
+      --verify          check every blob and manifest of the archive
+                        or registry against its digest, and that
+                        every image is whole
       --relocation-mapping FILE
                         show images as relocated by FILE
 

@@ -2,5 +2,5 @@
 $ cnab-inspect
 ? 2
 --- stderr
-cnab-inspect: give one of -f FILE or -a ARCHIVE
+cnab-inspect: give one of -f FILE, -a ARCHIVE or -r REF
 Try 'cnab-inspect --help' for more information.

@@ -2,5 +2,5 @@
 $ cnab-inspect -f f/bundle.json -a f/cnab.tgz
 ? 2
 --- stderr
-cnab-inspect: give one of -f FILE or -a ARCHIVE
+cnab-inspect: give one of -f FILE, -a ARCHIVE or -r REF
 Try 'cnab-inspect --help' for more information.

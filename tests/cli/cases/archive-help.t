@@ -1,0 +1,31 @@
+# --help prints the usage on stdout
+$ cnab-archive --help
+? 0
+--- stdout
+usage: cnab-archive [options] (-f FILE | -r REF) ARCHIVE
+
+Writes a bundle and every image it names into one deterministic
+thick bundle archive (a .tgz; - for stdout).
+
+  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)
+  -r, --ref REF         a published bundle, by tag or digest; its
+                        images are taken from its own repository
+      --layout DIR      also take images from this OCI image layout
+                        (repeatable; tried before registries)
+      --compression LEVEL
+                        gzip level 0-9 for what compresses (default 6)
+
+Common options:
+  -h, --help                  show this help and exit
+      --version               show versions and exit
+  -q, --quiet                 print only errors
+  -v, --verbose               say more (repeat for more)
+      --insecure-registry HOST[:PORT]
+                              plain HTTP or unverified TLS for HOST
+      --authfile FILE         registry credentials (default:
+                              $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json,
+                              ~/.docker/config.json)
+      --cert-dir DIR          CA and client certificates for TLS
+
+Exit codes: 0 success, 1 failure, 2 usage error, 3 integrity failure,
+4 not found.

@@ -1,0 +1,9 @@
+# --relocation-mapping is written on a dry run too
+$ cnab-publish-archive -q --dry-run -a f/cnab.tgz --tag registry.example.com/acme/fixture:1.0.0 --relocation-mapping m.json >/dev/null && jq -S . m.json
+? 0
+--- stdout
+{
+  "docker.io/library/postgres@sha256:e978b00e109ff52917d0bf00da26da3919b2f3c6346203621c06b66372dc6433": "registry.example.com/acme/fixture@sha256:e978b00e109ff52917d0bf00da26da3919b2f3c6346203621c06b66372dc6433",
+  "example.com/fixture/installer:1.0.0": "registry.example.com/acme/fixture@sha256:10c46e89e9133e941632d941789bd6db1387b284ada4be11765bff2a8775992b",
+  "example.com/fixture/web:2.1": "registry.example.com/acme/fixture@sha256:00cb69773cbb6556b24309e9bba8eba8e1472a7856dd1f4979e0475278127c97"
+}

@@ -1,0 +1,34 @@
+# --help prints the usage on stdout
+$ cnab-publish-archive --help
+? 0
+--- stdout
+usage: cnab-publish-archive [options] -a ARCHIVE --tag REF
+
+Publishes a thick bundle archive: every image goes into the tag's
+repository by digest, then the bundle, in the registry form Porter
+and cnab-to-oci read, and the tag last.
+
+  -a, --archive FILE    the thick bundle (.tgz or .tar; - for stdin)
+  -t, --tag REF         REGISTRY/REPO:TAG to publish to (alias
+                        --reference)
+      --force           replace a tag that holds a different bundle
+      --relocation-mapping FILE
+                        write where each image was published
+      --dry-run         verify the archive and print the plan; write
+                        nothing (no network)
+  -o, --output FORMAT   plain (default) or json
+
+Common options:
+  -h, --help                  show this help and exit
+      --version               show versions and exit
+  -q, --quiet                 print only errors
+  -v, --verbose               say more (repeat for more)
+      --insecure-registry HOST[:PORT]
+                              plain HTTP or unverified TLS for HOST
+      --authfile FILE         registry credentials (default:
+                              $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json,
+                              ~/.docker/config.json)
+      --cert-dir DIR          CA and client certificates for TLS
+
+Exit codes: 0 success, 1 failure, 2 usage error, 3 integrity failure,
+4 not found.
