@@ -161,7 +161,7 @@ deps:
 
 # The README's test command: set up, build, run every test.
 check: deps
-	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory -k test
 
 test: unit cli integration
 
