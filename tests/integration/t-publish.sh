@@ -181,8 +181,9 @@ assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/big.json" "$TEST_DIR/big.tgz"
 CNAB_RETRY_ATTEMPTS=2 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/big.tgz" \
 	--tag "$D/big/app:1" 2>"$TEST_DIR/big.err" &
 pid=$!
-for i in $(seq 200); do
-	grep -q 'PATCH' "$TEST_DIR/big.err" && break
+# kill it once a first blob is in, while the next is on its way
+for i in $(seq 400); do
+	grep -q 'PUT .*/blobs/uploads/.* 201' "$TEST_DIR/big.err" && break
 	sleep 0.05
 done
 reg_down dst --kill
