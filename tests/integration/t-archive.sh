@@ -100,6 +100,26 @@ note "archive $ours bytes, tar czf $theirs bytes"
 [ "$ours" -le $((theirs + theirs / 100 + 512)) ] ||
 	fail "archive is more than 1% larger than tar czf's"
 
+step "--layout: images from an OCI layout, no registry needed"
+fixture_image - off/line 1 --format oci --layers 2 --size 16K \
+	--layout "$TEST_DIR/lay" --ref-name registry.invalid/off/line:1 >/dev/null
+OFF=$FIXTURE_DIGEST
+jq -n '{schemaVersion: "v1.2.0", name: "offline", version: "1",
+	invocationImages: [{imageType: "oci",
+	image: "registry.invalid/off/line:1"}]}' >"$TEST_DIR/off.json"
+assert_exit 0 "$A" --layout "$TEST_DIR/lay" -f "$TEST_DIR/off.json" \
+	"$TEST_DIR/off.tgz"
+assert_exit 0 "$I" --verify -o json -a "$TEST_DIR/off.tgz"
+assert_eq "$(jq -r '.invocationImages[0].digest' <<<"$OUT")" "$OFF"
+# a blob of the layout that does not match its name is refused
+victim=$(ls "$TEST_DIR"/lay/blobs/sha256/* | while read -r f; do
+	[ "$(stat -c %s "$f")" -gt 10000 ] && echo "$f" && break; done)
+printf 'X' | dd of="$victim" bs=1 seek=100 conv=notrunc 2>/dev/null
+assert_exit 3 "$A" --layout "$TEST_DIR/lay" -f "$TEST_DIR/off.json" \
+	"$TEST_DIR/off2.tgz"
+assert_contains "$ERR" "digest mismatch"
+[ ! -e "$TEST_DIR/off2.tgz" ] || fail "a failed run left an archive"
+
 step "wrong password: exit 1, naming the registry"
 bad=$TEST_DIR/bad-auth.json
 jq -n --arg h "$(_rv b HOST)" \
