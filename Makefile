@@ -4,6 +4,9 @@
 #   make check           install what is missing (make deps), build, test
 #   make demo            install, build, and run the README's flow
 #   make lint            formatting and banned-function checks
+#   make fuzz            build the libFuzzer targets (clang), fuzz each
+#                        for FUZZ_TIME seconds
+#   make fuzz-regress    run the fuzz targets once over testdata/fuzz/
 #   make install         PREFIX=/usr/local DESTDIR=
 #
 #   V=1                  show the commands
@@ -14,6 +17,8 @@ VERSION = 0.1.0
 
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 CC ?= cc
@@ -178,15 +183,91 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
 
+bench: all
+	@tests/bench.sh
+
 lint:
 	@tests/lint.sh
 
+# Fuzzing (libFuzzer): the targets and the library built again with clang
+# and the sanitizers under build/fuzz/, apart from the normal build.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_ALL_CFLAGS = $(ALL_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_LDFLAGS = -fsanitize=fuzzer,address,undefined $(ALL_LDFLAGS)
+
+FUZZ_PROGS =
+FUZZ_PROGS += tests/fuzz/fuzz-archive
+FUZZ_PROGS += tests/fuzz/fuzz-authfile
+FUZZ_PROGS += tests/fuzz/fuzz-bundle
+FUZZ_PROGS += tests/fuzz/fuzz-challenge
+FUZZ_PROGS += tests/fuzz/fuzz-json
+FUZZ_PROGS += tests/fuzz/fuzz-manifest
+FUZZ_PROGS += tests/fuzz/fuzz-porter
+FUZZ_PROGS += tests/fuzz/fuzz-reference
+
+FUZZ_LIB = build/fuzz/libcnab.a
+FUZZ_LIB_OBJS = $(addprefix build/fuzz/,$(LIB_OBJS))
+FUZZ_OBJS = $(FUZZ_LIB_OBJS) $(addprefix build/fuzz/,$(FUZZ_PROGS:=.o))
+
+.PHONY: fuzz-regress fuzz-clean
+
+build/fuzz/FLAGS: FORCE
+	@mkdir -p build/fuzz
+	@flags='$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) $(FUZZ_LDFLAGS)'; \
+	if test x"$$flags" != x"`cat $@ 2>/dev/null`"; then \
+		echo "$$flags" >$@; \
+	fi
+
+build/fuzz/%.o: %.c build/fuzz/FLAGS | build/deps.ok
+	@mkdir -p $(@D)
+	$(QUIET_CC)$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP \
+		-c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(QUIET_AR)rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_PROGS): %: build/fuzz/%.o $(FUZZ_LIB)
+	$(QUIET_LINK)$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -o $@ $^ $(FUZZ_LDFLAGS) \
+		$(PKG_LIBS)
+
+-include $(FUZZ_OBJS:.o=.d)
+
+# Each target in turn on a copy of its seeds; a failure fails the run.
+fuzz: $(FUZZ_PROGS)
+	@tests/fuzz/run.sh fuzz $(FUZZ_TIME) $(FUZZ_PROGS)
+
+# Each target once over its seeds and kept crash inputs, without fuzzing.
+fuzz-regress: $(FUZZ_PROGS)
+	@tests/fuzz/run.sh regress $(FUZZ_PROGS)
+
+clean: fuzz-clean
+fuzz-clean:
+	rm -f $(FUZZ_PROGS)
+	rm -rf build/fuzz
+
+# The man pages are mdoc(7) source, installed as they are.  The completion
+# is one script for the four tools, installed under each tool's name:
+# bash-completion loads completions by command name.
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR)
 	$(INSTALL) -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 0644 $(patsubst %,tools/man/%.1,$(TOOLS)) \
+		$(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 0644 tools/man/cnab-archive.5 $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
+	for t in $(TOOLS); do \
+		$(INSTALL) -m 0644 tools/completion/cnab-tools.bash \
+			$(DESTDIR)$(BASHCOMPDIR)/$$t || exit 1; \
+	done
 
 uninstall:
 	rm -f $(patsubst %,$(DESTDIR)$(BINDIR)/%,$(TOOLS))
+	rm -f $(patsubst %,$(DESTDIR)$(MANDIR)/man1/%.1,$(TOOLS))
+	rm -f $(DESTDIR)$(MANDIR)/man5/cnab-archive.5
+	rm -f $(patsubst %,$(DESTDIR)$(BASHCOMPDIR)/%,$(TOOLS))
 
 clean:
 	rm -f $(LIB) $(TOOLS) $(UNIT_TESTS) $(ALL_OBJS) $(ALL_OBJS:.o=.d)

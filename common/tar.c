@@ -150,6 +150,23 @@ static enum cnab_status corrupt(struct cnab_tar_reader *r, struct cnab_err *err)
 	                    msg ? msg : "damaged or truncated stream");
 }
 
+/* Refuses a stream that expands like a gzip bomb. */
+static enum cnab_status check_bomb(struct cnab_tar_reader *r,
+                                   struct cnab_err *err)
+{
+	uint64_t out = cnab_tar_bytes_out(r), in = cnab_tar_bytes_in(r);
+
+	if (out > CNAB_TAR_BOMB_AFTER && out / CNAB_TAR_BOMB_RATIO > in)
+		return cnab_err_set(err, CNAB_ERR_TOOBIG,
+		                    "archive '%s' expands more than %d times "
+		                    "(%llu bytes from %llu): refusing a "
+		                    "gzip bomb",
+		                    r->subject, CNAB_TAR_BOMB_RATIO,
+		                    (unsigned long long)out,
+		                    (unsigned long long)in);
+	return CNAB_OK;
+}
+
 static enum cnab_status unsafe(struct cnab_tar_reader *r, const char *what,
                                const char *name, struct cnab_err *err)
 {
@@ -226,6 +243,9 @@ again:
 	}
 	if (rc < ARCHIVE_WARN)
 		return corrupt(r, err);
+	st = check_bomb(r, err);
+	if (st != CNAB_OK)
+		return st;
 	if (++r->nentries > CNAB_TAR_MAX_ENTRIES)
 		return cnab_err_set(err, CNAB_ERR_TOOBIG,
 		                    "archive '%s' has more than %d entries",
@@ -299,7 +319,7 @@ enum cnab_status cnab_tar_read_block(struct cnab_tar_reader *r, const void **p,
 	if (offset != r->offset)
 		return unsafe(r, "entry has holes", r->name, err);
 	r->offset += (int64_t)*len;
-	return CNAB_OK;
+	return check_bomb(r, err);
 }
 
 static enum cnab_status entry_read(void *ctx, void *buf, size_t n, size_t *got,
@@ -317,7 +337,7 @@ static enum cnab_status entry_read(void *ctx, void *buf, size_t n, size_t *got,
 	if (rc == 0)
 		r->in_entry = false;
 	*got = (size_t)rc;
-	return CNAB_OK;
+	return check_bomb(r, err);
 }
 
 struct cnab_reader cnab_tar_entry_reader(struct cnab_tar_reader *r)

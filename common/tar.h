@@ -23,6 +23,13 @@
 
 #define CNAB_TAR_MAX_ENTRIES 65536
 #define CNAB_TAR_MAX_NAME    4096
+/*
+ * A gzip bomb: past CNAB_TAR_BOMB_AFTER bytes of tar, a stream that has
+ * expanded more than CNAB_TAR_BOMB_RATIO times is refused (layers are
+ * compressed already; text compresses some ten times, zeros a thousand).
+ */
+#define CNAB_TAR_BOMB_AFTER ((uint64_t)256 << 20)
+#define CNAB_TAR_BOMB_RATIO 200
 
 enum cnab_tar_type {
 	CNAB_TAR_FILE,

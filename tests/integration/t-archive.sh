@@ -178,12 +178,18 @@ jq -n --arg h "$PH" '{schemaVersion: "v1.2.0", name: "big",
 CNAB_RETRY_ATTEMPTS=3 "$A" -v $(cnab_opts p) -f "$TEST_DIR/big.json" \
 	"$TEST_DIR/big.tgz" 2>"$TEST_DIR/big.err" &
 pid=$!
-# wait for the layer download to start, then kill the registry
-for i in $(seq 200); do
-	grep -q 'GET .*/blobs/sha256' "$TEST_DIR/big.err" 2>/dev/null && break
-	sleep 0.05
-done
-sleep 0.5
+# kill the registry once the layer is on its way into the archive
+mid_download() {
+	local i f
+	for i in $(seq 400); do
+		for f in "$TEST_DIR"/big.tgz.tmp-*; do
+			[ -e "$f" ] && [ "$(stat -c %s "$f")" -gt 2000000 ] && return
+		done
+		sleep 0.05
+	done
+	fail "the download did not start"
+}
+mid_download
 reg_down p --kill
 rc=0
 wait "$pid" || rc=$?
@@ -198,11 +204,7 @@ step "a registry restarted mid-pull: the download resumes"
 "$A" -v $(cnab_opts p) -f "$TEST_DIR/big.json" "$TEST_DIR/big.tgz" \
 	2>"$TEST_DIR/big2.err" &
 pid=$!
-for i in $(seq 200); do
-	grep -q 'GET .*/blobs/sha256' "$TEST_DIR/big2.err" 2>/dev/null && break
-	sleep 0.05
-done
-sleep 0.5
+mid_download
 reg_restart p --kill
 wait "$pid" || fail "archive did not survive a registry restart: $(tail -3 "$TEST_DIR/big2.err")"
 "$I" --verify -q -a "$TEST_DIR/big.tgz" >/dev/null
