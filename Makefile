@@ -175,6 +175,7 @@ unit: $(UNIT_TESTS)
 
 cli: all
 	@tests/cli/run.sh
+	+@tests/cli/check-docs.sh
 
 integration: all
 	@tests/integration/run.sh

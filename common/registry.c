@@ -1394,6 +1394,16 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 		cnab_http_response_release(&resp);
 		/* where did it stop?  resume from there */
 		st = upload_status(r, location, scopes, &received, what, err);
+		if (st == CNAB_ERR_NOTFOUND || st == CNAB_ERR_REGISTRY) {
+			/* Distribution cancels a session that received more
+			 * than its state says: it cannot be resumed */
+			cnab_err_clear(err);
+			return cnab_err_set(
+			        err, CNAB_ERR_NET,
+			        "registry '%s' lost the upload of %s "
+			        "after an interruption",
+			        r->host, what);
+		}
 		if (st != CNAB_OK)
 			return st;
 		if (received < offset || received > offset + n)
@@ -1410,161 +1420,230 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 	}
 }
 
-enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
-                                    const struct cnab_descriptor *d,
-                                    struct cnab_reader *src,
-                                    struct cnab_err *err)
+/* Starts an upload session: *location, and the chunk size to use. */
+static enum cnab_status start_upload(struct cnab_registry *r, const char *repo,
+                                     const char *const *scopes,
+                                     const char *what, char **location,
+                                     size_t *chunk, struct cnab_err *err)
 {
 	struct cnab_http_response resp = {0};
 	struct cnab_http_request req = {0};
-	char digest[CNAB_DIGEST_STR_MAX], what[600];
-	char *base = NULL, *location = NULL, *final = NULL, *buf = NULL;
-	char *sc = scope(repo, "pull,push");
-	const char *scopes[1] = {sc};
-	const char *ct = "Content-Type: application/octet-stream";
-	const char *headers[] = {ct, NULL};
-	size_t chunk = r->opts.chunk_size, n;
-	uint64_t offset = 0;
 	enum cnab_status st;
-	bool single;
+	char *base = NULL;
 
-	cnab_digest_format(&d->digest, digest);
-	snprintf(what, sizeof(what), "blob '%s/%s@%s'", r->host, repo, digest);
-	if (!sc)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	st = api_url(r, repo, "blobs", "uploads/", &base, err);
 	if (st != CNAB_OK)
-		goto out;
+		return st;
 	req.method = "POST";
 	req.url = base;
 	st = send_req(r, &req, scopes, 1, what, &resp, err);
-	if (st != CNAB_OK)
-		goto out;
-	if (resp.status != 202) {
+	if (st == CNAB_OK && resp.status != 202)
 		st = fail_answer(r, "POST", &resp, what, err);
-		goto out;
-	}
-	st = next_location(r, &resp, base, &location, what, err);
-	if (st != CNAB_OK)
-		goto out;
-	if (resp.chunk_min) {
+	if (st == CNAB_OK)
+		st = next_location(r, &resp, base, location, what, err);
+	if (st == CNAB_OK && resp.chunk_min) {
 		unsigned long long min = strtoull(resp.chunk_min, NULL, 10);
 
-		if (min > chunk && min <= ((size_t)256 << 20))
-			chunk = (size_t)min;
+		if (min > *chunk && min <= ((size_t)256 << 20))
+			*chunk = (size_t)min;
 	}
 	cnab_http_response_release(&resp);
-	single = d->size <= chunk;
-	buf = malloc(single ? (size_t)d->size + 1 : chunk);
-	if (!buf) {
-		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (single) {
-		/* one request: the whole blob, and one more byte to see the
-		 * end (which a verifying source checks there) */
-		st = read_full(src, buf, (size_t)d->size + 1, &n, err);
-		if (st != CNAB_OK)
-			goto out;
-		if (n != d->size) {
-			st = cnab_err_set(
-			        err, CNAB_ERR_INTEGRITY,
-			        "size mismatch for %s: %s %" PRIu64 " bytes",
-			        what, n > d->size ? "more than" : "fewer than",
-			        d->size);
-			goto out;
-		}
-		offset = n;
-	} else {
-		while (offset < d->size) {
-			size_t want = d->size - offset < chunk
-			                      ? (size_t)(d->size - offset)
-			                      : chunk;
+	free(base);
+	return st;
+}
 
-			st = read_full(src, buf, want, &n, err);
-			if (st != CNAB_OK)
-				goto out;
-			if (n < want) {
-				st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
-				                  "size mismatch for %s: "
-				                  "fewer than %" PRIu64
-				                  " bytes",
-				                  what, d->size);
-				goto out;
-			}
-			st = send_chunk(r, &location, scopes, buf, n, offset,
-			                what, err);
-			if (st != CNAB_OK)
-				goto out;
-			offset += n;
-		}
-		/* the end of the source: where a verifying one checks */
-		st = read_full(src, buf, 1, &n, err);
-		if (st == CNAB_OK && n)
-			st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
-			                  "size mismatch for %s: more than "
-			                  "%" PRIu64 " bytes",
-			                  what, d->size);
-		if (st != CNAB_OK)
-			goto out;
-	}
+/*
+ * Ends an upload session with PUT ?digest=, sending body (NULL: none).  A
+ * PUT whose answer was lost and that finds its session gone asks whether
+ * the blob arrived.
+ */
+static enum cnab_status finish_upload(struct cnab_registry *r, const char *repo,
+                                      const struct cnab_descriptor *d,
+                                      const char *location, const char *body,
+                                      const char *const *scopes,
+                                      const char *what, struct cnab_err *err)
+{
+	struct cnab_http_response resp = {0};
+	struct cnab_http_request req = {0};
+	const char *headers[] = {"Content-Type: application/octet-stream",
+	                         NULL};
+	char digest[CNAB_DIGEST_STR_MAX], detail[300];
+	enum cnab_status st;
+	char *final;
+
+	cnab_digest_format(&d->digest, digest);
 	final = with_param(location, "digest", digest);
-	if (!final) {
-		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	memset(&req, 0, sizeof(req));
+	if (!final)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	req.method = "PUT";
 	req.url = final;
 	req.headers = headers;
-	if (single) {
-		req.body = buf;
+	if (body) {
+		req.body = body;
 		req.body_len = (size_t)d->size;
 		req.has_body = true;
 	}
 	st = send_req(r, &req, scopes, 1, what, &resp, err);
-	if (st != CNAB_OK)
-		goto out;
-	if (resp.status == 404) {
-		/* a retried PUT whose first try went through: the upload
-		 * is gone, the blob is there */
+	if (st == CNAB_OK && resp.status == 404) {
 		bool exists = false;
 
 		if (cnab_reg_head_blob(r, repo, d, &exists, NULL) == CNAB_OK &&
 		    exists)
 			resp.status = 201;
 	}
-	if (resp.status == 201 || resp.status == 204) {
-		r->stats.blobs_uploaded++;
-		if (single) {
+	if (st != CNAB_OK || resp.status == 201 || resp.status == 204)
+		goto out;
+	error_detail(&resp, detail, sizeof(detail));
+	if (resp.status == 400 && strstr(detail, "DIGEST_INVALID"))
+		st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                  "registry '%s' refused %s: its content does "
+		                  "not match its digest",
+		                  r->host, what);
+	else if (resp.status == 404)
+		/* the session is gone: a transfer problem, to try again */
+		st = cnab_err_set(err, CNAB_ERR_NET,
+		                  "registry '%s' lost the upload of %s%s",
+		                  r->host, what, detail);
+	else
+		st = fail_answer(r, "PUT", &resp, what, err);
+out:
+	cnab_http_response_release(&resp);
+	free(final);
+	return st;
+}
+
+enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
+                                    const struct cnab_descriptor *d,
+                                    struct cnab_reader *src,
+                                    struct cnab_err *err)
+{
+	char digest[CNAB_DIGEST_STR_MAX], what[600];
+	char *location = NULL, *buf = NULL;
+	char *sc = scope(repo, "pull,push");
+	const char *scopes[1] = {sc};
+	size_t chunk = r->opts.chunk_size, n;
+	uint64_t offset = 0;
+	enum cnab_status st = CNAB_OK;
+	bool single = d->size <= chunk;
+	int attempt;
+
+	cnab_digest_format(&d->digest, digest);
+	snprintf(what, sizeof(what), "blob '%s/%s@%s'", r->host, repo, digest);
+	if (!sc)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	if (single) {
+		/* the whole blob, and one more byte to see the end (which a
+		 * verifying source checks there), in one request: with it in
+		 * memory, a lost session is just started again */
+		buf = malloc((size_t)d->size + 1);
+		if (!buf) {
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		st = read_full(src, buf, (size_t)d->size + 1, &n, err);
+		if (st == CNAB_OK && n != d->size)
+			st = cnab_err_set(
+			        err, CNAB_ERR_INTEGRITY,
+			        "size mismatch for %s: %s %" PRIu64 " bytes",
+			        what, n > d->size ? "more than" : "fewer than",
+			        d->size);
+		for (attempt = 1; st == CNAB_OK; attempt++) {
+			struct cnab_err perr = CNAB_ERR_INIT;
+
+			free(location);
+			location = NULL;
+			st = start_upload(r, repo, scopes, what, &location,
+			                  &chunk, &perr);
+			if (st == CNAB_OK)
+				st = finish_upload(r, repo, d, location, buf,
+				                   scopes, what, &perr);
+			if (st == CNAB_OK)
+				break;
+			if (st != CNAB_ERR_NET ||
+			    attempt >= r->opts.max_attempts) {
+				st = cnab_err_set(err, st, "%s", perr.msg);
+				break;
+			}
+			backoff(r, attempt, NULL);
+			st = CNAB_OK;
+		}
+		if (st == CNAB_OK) {
+			free(location);
+			location = NULL; /* done: nothing to cancel */
+			r->stats.blobs_uploaded++;
 			r->stats.blob_bytes_up += d->size;
 			if (r->opts.progress)
 				r->opts.progress(r->opts.progress_ctx, d->size);
 		}
-		free(location);
-		location = NULL; /* done: nothing to cancel */
 		goto out;
 	}
-	if (resp.status == 400) {
-		char detail[300];
+	st = start_upload(r, repo, scopes, what, &location, &chunk, err);
+	if (st != CNAB_OK)
+		goto out;
+	buf = malloc(chunk);
+	if (!buf) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	while (offset < d->size) {
+		size_t want = d->size - offset < chunk
+		                      ? (size_t)(d->size - offset)
+		                      : chunk;
+		struct cnab_err perr = CNAB_ERR_INIT;
 
-		error_detail(&resp, detail, sizeof(detail));
-		if (strstr(detail, "DIGEST_INVALID")) {
+		st = read_full(src, buf, want, &n, err);
+		if (st != CNAB_OK)
+			goto out;
+		if (n < want) {
 			st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
-			                  "registry '%s' refused %s: its "
-			                  "content does not match its digest",
-			                  r->host, what);
+			                  "size mismatch for %s: fewer than "
+			                  "%" PRIu64 " bytes",
+			                  what, d->size);
 			goto out;
 		}
+		st = send_chunk(r, &location, scopes, buf, n, offset, what,
+		                &perr);
+		for (attempt = 1; st == CNAB_ERR_NET && offset == 0 &&
+		                  attempt < r->opts.max_attempts;
+		     attempt++) {
+			/* the session was lost in the first chunk, which is
+			 * still here: start another */
+			backoff(r, attempt, NULL);
+			cancel_upload(r, location, scopes, 1);
+			free(location);
+			location = NULL;
+			cnab_err_clear(&perr);
+			st = start_upload(r, repo, scopes, what, &location,
+			                  &chunk, &perr);
+			if (st == CNAB_OK)
+				st = send_chunk(r, &location, scopes, buf, n,
+				                offset, what, &perr);
+		}
+		if (st != CNAB_OK) {
+			cnab_err_set(err, st, "%s", perr.msg);
+			goto out;
+		}
+		offset += n;
 	}
-	st = fail_answer(r, "PUT", &resp, what, err);
+	/* the end of the source: where a verifying one checks */
+	st = read_full(src, buf, 1, &n, err);
+	if (st == CNAB_OK && n)
+		st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                  "size mismatch for %s: more than %" PRIu64
+		                  " bytes",
+		                  what, d->size);
+	if (st == CNAB_OK)
+		st = finish_upload(r, repo, d, location, NULL, scopes, what,
+		                   err);
+	if (st == CNAB_OK) {
+		r->stats.blobs_uploaded++;
+		free(location);
+		location = NULL; /* done: nothing to cancel */
+	}
 out:
 	if (st != CNAB_OK && location)
 		cancel_upload(r, location, scopes, 1);
-	cnab_http_response_release(&resp);
-	free(base);
 	free(location);
-	free(final);
 	free(buf);
 	free(sc);
 	return st;

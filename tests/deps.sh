@@ -9,6 +9,8 @@ libjansson-dev libyaml-dev libcurl4-openssl-dev libcmocka-dev"
 # tests: the real registry, independent clients, helpers
 pkgs="$pkgs docker-registry skopeo umoci jq openssl apache2-utils python3
 curl ca-certificates procps"
+# docs: the man pages' linter (tests/cli/check-docs.sh)
+pkgs="$pkgs mandoc"
 # benchmark and fuzzing
 pkgs="$pkgs hyperfine pigz time clang libclang-rt-14-dev valgrind"
 

@@ -51,6 +51,7 @@ struct archive_opts {
 	const char **layouts;
 	size_t nlayouts;
 	int level;
+	int64_t mtime; /* of every entry: $SOURCE_DATE_EPOCH, or 0 */
 };
 
 /* Where one image of the bundle comes from. */
@@ -229,7 +230,7 @@ static enum cnab_status documents(struct run *run, struct cnab_buf *bundle,
 		if (st == CNAB_OK)
 			st = cnab_thick_index_add(idx, &s->root, s->img->image,
 			                          err);
-		if (st == CNAB_OK && strcmp(pin, s->img->image))
+		if (st == CNAB_OK && !cnab_ref_same(pin, s->img->image))
 			st = cnab_thick_index_add(idx, &s->root, pin, err);
 		free(pin);
 	}
@@ -317,21 +318,11 @@ static enum cnab_status write_archive(struct run *run, int fd,
 	struct cnab_thick_writer w = {NULL};
 	struct blob_write bw = {&w, &run->progress};
 	const struct cnab_image_node **order = NULL;
-	const char *epoch = getenv("SOURCE_DATE_EPOCH");
-	int64_t mtime = 0;
+	int64_t mtime = run->o->mtime;
 	uint64_t total = 0;
 	enum cnab_status st;
 	size_t i;
 
-	if (epoch && *epoch) {
-		char *end;
-
-		mtime = strtoll(epoch, &end, 10);
-		if (*end || mtime < 0)
-			return cnab_err_set(err, CNAB_ERR_USAGE,
-			                    "invalid SOURCE_DATE_EPOCH '%s'",
-			                    epoch);
-	}
 	st = documents(run, &bundle, &mapping, &index, err);
 	if (st != CNAB_OK)
 		goto out;
@@ -523,7 +514,7 @@ int main(int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	struct archive_opts o = {0};
-	const char **grown;
+	const char **grown, *epoch;
 	char *end;
 	int c, rc = 0;
 
@@ -568,6 +559,17 @@ int main(int argc, char **argv)
 				goto out;
 			}
 			break;
+		}
+	}
+	epoch = getenv("SOURCE_DATE_EPOCH");
+	if (epoch && *epoch) {
+		o.mtime = strtoll(epoch, &end, 10);
+		if (*end || o.mtime < 0) {
+			rc = cnab_fe_usage_error(
+			        "invalid SOURCE_DATE_EPOCH '%s': "
+			        "want seconds since 1970",
+			        epoch);
+			goto out;
 		}
 	}
 	if (!o.file == !o.ref)

@@ -475,6 +475,7 @@ int main(int argc, char **argv)
 	        CNAB_FE_LONG_OPTIONS,
 	        {"file", required_argument, NULL, 'f'},
 	        {"archive", required_argument, NULL, 'a'},
+	        {"ref", required_argument, NULL, 'r'},
 	        {"output", required_argument, NULL, 'o'},
 	        {"raw", no_argument, NULL, OPT_RAW},
 	        {"verify", no_argument, NULL, OPT_VERIFY},

@@ -117,6 +117,65 @@ static enum cnab_status blob_read(void *ctx, void *buf, size_t n, size_t *got,
 	return CNAB_OK;
 }
 
+/*
+ * The registry lost the upload of a blob half sent (Distribution cannot
+ * resume a session cut in the middle of a chunk): read the blob again from
+ * the archive file, from its start, and send it whole.  Only for archives
+ * in regular files; from stdin the blob is gone, and the failure stands.
+ */
+static enum cnab_status replay_blob(struct publish *p, const char *name,
+                                    const struct cnab_descriptor *d,
+                                    struct cnab_err *lost, struct cnab_err *err)
+{
+	struct cnab_tar_reader *tar = NULL;
+	struct cnab_verify_reader vr;
+	struct cnab_tar_entry e;
+	struct cnab_reader r;
+	char *want = strdup(name), *subject = NULL;
+	enum cnab_status st;
+	bool eof = false, vr_ready = false;
+	int fd;
+
+	cnab_fe_info(1, "%s: sending it again, read again from '%s'", lost->msg,
+	             p->o->archive);
+	fd = open(p->o->archive, O_RDONLY | O_CLOEXEC);
+	if (!want || fd < 0) {
+		st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
+		goto out;
+	}
+	st = cnab_tar_reader_open_fd(&tar, fd, p->o->archive, err);
+	while (st == CNAB_OK) {
+		st = cnab_tar_next(tar, &e, &eof, err);
+		if (st != CNAB_OK || eof || !strcmp(e.name, want))
+			break;
+	}
+	if (st == CNAB_OK && eof)
+		st = cnab_err_set(err, CNAB_ERR_CORRUPT,
+		                  "archive '%s' changed while publishing it",
+		                  p->o->archive);
+	subject = cnab_strfmt("%s:%s", p->o->archive, want);
+	if (st == CNAB_OK && !subject)
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	if (st == CNAB_OK) {
+		st = cnab_verify_reader_init(&vr, cnab_tar_entry_reader(tar),
+		                             &d->digest, d->size, subject, err);
+		vr_ready = st == CNAB_OK;
+	}
+	if (st == CNAB_OK) {
+		r = cnab_verify_reader_as(&vr);
+		st = cnab_reg_push_blob(p->reg, p->target.ref.path, d, &r, err);
+	}
+out:
+	if (vr_ready)
+		cnab_verify_reader_release(&vr);
+	cnab_tar_reader_free(tar);
+	if (fd >= 0)
+		close(fd);
+	free(want);
+	free(subject);
+	return st;
+}
+
 /* Handles a blob of the archive as it streams by. */
 static enum cnab_status on_blob(struct publish *p,
                                 const struct cnab_thick_item *item,
@@ -144,8 +203,14 @@ static enum cnab_status on_blob(struct publish *p,
 	cnab_digest_format(&item->digest, digest);
 	if (item->size > CNAB_MAX_DOCUMENT) {
 		/* a layer: straight from the archive to the registry */
+		struct cnab_err perr = CNAB_ERR_INIT;
+
 		st = cnab_reg_push_blob(p->reg, p->target.ref.path, &d, &r,
-		                        err);
+		                        &perr);
+		if (st == CNAB_ERR_NET && p->archive_size)
+			st = replay_blob(p, item->name, &d, &perr, err);
+		else if (st != CNAB_OK)
+			cnab_err_set(err, st, "%s", perr.msg);
 		p->uploaded += st == CNAB_OK;
 		return st;
 	}

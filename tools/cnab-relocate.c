@@ -55,6 +55,7 @@ enum {
 #define MAX_JOBS       32
 #define PIPE_SIZE      (1 << 20)
 #define RELOCATE_CHUNK ((size_t)4 << 20)
+#define COPY_ATTEMPTS  3 /* copies of one blob started over */
 
 struct relocate_opts {
 	struct cnab_fe_common common;
@@ -316,6 +317,7 @@ static void *worker(void *arg)
 		struct origin *org;
 		struct cnab_registry *src;
 		bool exists = false, mounted = false;
+		int attempt;
 		size_t i;
 
 		pthread_mutex_lock(&r->lock);
@@ -347,9 +349,22 @@ static void *worker(void *arg)
 			st = cnab_reg_mount_blob(dst, r->target.ref.path,
 			                         &node->desc, org->repo.repo,
 			                         &mounted, &err);
-		if (st == CNAB_OK && !mounted)
+		for (attempt = 1; st == CNAB_OK && !mounted; attempt++) {
+			/* a copy cut short is read again from the source:
+			 * the registry may have lost the upload */
+			struct cnab_err cerr = CNAB_ERR_INIT;
+
 			st = copy_blob(src, org->repo.repo, dst,
-			               r->target.ref.path, &node->desc, &err);
+			               r->target.ref.path, &node->desc, &cerr);
+			if (st == CNAB_OK)
+				break;
+			if (st != CNAB_ERR_NET || attempt >= COPY_ATTEMPTS) {
+				cnab_err_set(&err, st, "%s", cerr.msg);
+				break;
+			}
+			cnab_fe_info(1, "%s: copying it again", cerr.msg);
+			st = CNAB_OK;
+		}
 		pthread_mutex_lock(&r->lock);
 		r->mounted += mounted;
 		r->copied += st == CNAB_OK && !mounted;

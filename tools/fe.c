@@ -162,8 +162,8 @@ static const char common_help[] =
         "Common options:\n"
         "  -h, --help                  show this help and exit\n"
         "      --version               show versions and exit\n"
-        "  -q, --quiet                 print only errors\n"
-        "  -v, --verbose               say more (repeat for more)\n"
+        "  -q, --quiet                 no progress, notes or warnings\n"
+        "  -v, --verbose               a line per registry request\n"
         "      --insecure-registry HOST[:PORT]\n"
         "                              plain HTTP or unverified TLS for HOST\n"
         "      --authfile FILE         registry credentials (default:\n"
@@ -172,9 +172,8 @@ static const char common_help[] =
         "                              ~/.docker/config.json)\n"
         "      --cert-dir DIR          CA and client certificates for TLS\n"
         "\n"
-        "Exit codes: 0 success, 1 failure, 2 usage error, 3 integrity "
-        "failure,\n"
-        "4 not found.\n";
+        "Exit codes: 0 success, 1 failure, 2 usage error or invalid input,\n"
+        "3 integrity failure, 4 not found.\n";
 
 void cnab_fe_help(void)
 {

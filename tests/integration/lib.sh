@@ -895,7 +895,9 @@ reg_resume() {
 reg_stop() {
 	local name=$1 rest= r
 	_reg_known "$name" || return 0
-	_proc_stop "$(_rv "$name" PID)" TERM "$(_rv "$name" DIR)/config.yml"
+	local f=config.yml
+	[ "$(_rv "$name" MODE)" = proxy ] && f=control.json
+	_proc_stop "$(_rv "$name" PID)" TERM "$(_rv "$name" DIR)/$f"
 	_reg_set "$name" PID ""
 	if [ -n "$(_rv "$name" ISSUER_PID)" ]; then
 		_proc_stop "$(_rv "$name" ISSUER_PID)" TERM "$(_rv "$name" DIR)/issuer.log"
@@ -1397,4 +1399,172 @@ jwt_part() {
 # sha256_of FILE|-: "sha256:HEX" of a file or stdin.
 sha256_of() {
 	echo "sha256:$(sha256sum "${1:--}" | cut -d' ' -f1)"
+}
+
+# ---------------------------------------------------------------------------
+# Fault-injecting proxies (fault-proxy.py)
+# ---------------------------------------------------------------------------
+
+# proxy_start NAME UPSTREAM [--record] [--seed N] [--upstream-user U:P]:
+# start fault-proxy.py in front of registry UPSTREAM (started by reg_start),
+# on a free port, with an empty rule list.  NAME then works like a plain-HTTP
+# registry for reg_ref, cnab_opts, skopeo_opts and sk_copy (it is listed
+# among the registries; its authfile holds testuser for the proxy's host,
+# and AUTHFILE_ALL gets it too), but count the requests it saw with
+# proxy_count, not count_requests.  --record: the recorder (logs every
+# header; --upstream-user lets it authenticate to an upstream with auth).
+# Exports NAME_HOST (127.0.0.1:PORT), NAME_PORT, NAME_URL (http://...),
+# NAME_LOG (JSON lines), NAME_CONTROL (rules file), NAME_PID, NAME_DIR,
+# NAME_UPSTREAM (the registry's name), NAME_AUTHFILE, NAME_PULL_AUTHFILE;
+# stopped by proxy_stop, at the latest when the test ends.
+proxy_start() {
+	local name=${1:-} up=${2:-} dir pid i port args=()
+	[ "$#" -ge 2 ] || fail "usage: proxy_start NAME UPSTREAM_REGISTRY [options]"
+	shift 2
+	case $name in
+	[A-Za-z_]*) ;;
+	*) fail "proxy_start: '$name' is not a shell identifier" ;;
+	esac
+	case $name in
+	*[!A-Za-z0-9_]*) fail "proxy_start: '$name' is not a shell identifier" ;;
+	esac
+	_reg_known "$name" && fail "proxy_start: '$name' is already a registry or proxy"
+	_reg_need "$up"
+	[ "${BASH_SUBSHELL:-0}" -eq 0 ] ||
+		fail "proxy_start must run in the test's main shell, not in \$(...) or a pipeline"
+	while [ "$#" -gt 0 ]; do
+		case $1 in
+		--record) args+=(--record) ;;
+		--seed | --upstream-user) args+=("$1" "$2"); shift ;;
+		*) fail "proxy_start: unknown option '$1'" ;;
+		esac
+		shift
+	done
+	[ "$(_rv "$up" SCHEME)" = https ] && args+=(--ca "$(_rv "$up" CA)")
+	dir=$TEST_DIR/proxy/$name
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	printf '[]\n' >"$dir/control.json"
+	: >"$dir/proxy.log"
+	"$ITEST_PYTHON" "$ITEST_LIB_DIR/fault-proxy.py" --upstream "$(_rv "$up" URL)" \
+		--port-file "$dir/port" --log "$dir/proxy.log" \
+		--control-file "$dir/control.json" "${args[@]}" \
+		</dev/null >>"$dir/proxy.out" 2>&1 &
+	pid=$!
+	_itest_record_pid "$pid" proxy "$dir/control.json"
+	at_exit proxy_stop "$name"
+	for ((i = 0; i < ITEST_START_TIMEOUT * 10; i++)); do
+		[ -s "$dir/port" ] && break
+		if ! _proc_alive "$pid"; then
+			cat "$dir/proxy.out" >&2
+			fail "proxy '$name' exited during start-up"
+		fi
+		sleep 0.1
+	done
+	[ -s "$dir/port" ] || fail "proxy '$name' did not start within ${ITEST_START_TIMEOUT}s"
+	port=$(cat "$dir/port")
+	_ITEST_REGS="$_ITEST_REGS $name"
+	_reg_set "$name" MODE proxy
+	_reg_set "$name" SCHEME http
+	_reg_set "$name" UPSTREAM "$up"
+	_reg_set "$name" PID "$pid"
+	_reg_set "$name" DIR "$dir"
+	_reg_set "$name" PORT "$port"
+	_reg_set "$name" HOST "127.0.0.1:$port"
+	_reg_set "$name" URL "http://127.0.0.1:$port"
+	_reg_set "$name" LOG "$dir/proxy.log"
+	_reg_set "$name" CONTROL "$dir/control.json"
+	_reg_set "$name" CA ""
+	_reg_set "$name" CERTDIR ""
+	_reg_set "$name" MARK 0
+	_reg_authfile "$dir/auth.json" "127.0.0.1:$port" "$REG_USER" "$REG_PASS"
+	_reg_authfile "$dir/auth-pull.json" "127.0.0.1:$port" "$REG_PULL_USER" "$REG_PULL_PASS"
+	_reg_set "$name" AUTHFILE "$dir/auth.json"
+	_reg_set "$name" PULL_AUTHFILE "$dir/auth-pull.json"
+	jq -s '.[0] * .[1]' "$AUTHFILE_ALL" "$dir/auth.json" >"$AUTHFILE_ALL.new" &&
+		mv "$AUTHFILE_ALL.new" "$AUTHFILE_ALL"
+	note "proxy $name at http://127.0.0.1:$port -> $up ($(_rv "$up" URL)), pid $pid"
+}
+
+# proxy_stop NAME: stop the proxy (its log stays).  Use it, not reg_stop.
+proxy_stop() {
+	local name=$1 rest= r
+	[ -n "$(_rv "$name" CONTROL)" ] || return 0
+	_proc_stop "$(_rv "$name" PID)" TERM "$(_rv "$name" CONTROL)"
+	_reg_set "$name" PID ""
+	for r in $_ITEST_REGS; do
+		[ "$r" = "$name" ] || rest="$rest $r"
+	done
+	_ITEST_REGS=$rest
+}
+
+# proxy_rules NAME 'JSON': replace the proxy's rules (a JSON list; '[]' for
+# none) and wait until the proxy has loaded them; a rule the proxy refuses
+# (unknown action or field, bad regex) fails the test.  Counts ("n",
+# "skip") start afresh.
+proxy_rules() {
+	local name=$1 json=${2:-[]} ctl key i st
+	ctl=$(_rv "$name" CONTROL)
+	[ -n "$ctl" ] || fail "proxy_rules: no proxy named '$name'"
+	jq -e 'type == "array" or type == "object"' >/dev/null 2>&1 <<<"$json" ||
+		fail "proxy_rules: not a JSON list: $json"
+	printf '%s\n' "$json" >"$ctl.new"
+	mv -f "$ctl.new" "$ctl"
+	key=$(stat -c '%i %s' "$ctl")
+	for ((i = 0; i < 200; i++)); do
+		st=$(jq -r '"\(.ino) \(.size) \(.ok)"' "$ctl.loaded" 2>/dev/null || true)
+		case $st in
+		"$key true") return 0 ;;
+		"$key false") fail "proxy_rules: proxy '$name' refused the rules: $(jq -r .error "$ctl.loaded")" ;;
+		esac
+		sleep 0.05
+	done
+	fail "proxy_rules: proxy '$name' did not load its rules within 10s"
+}
+
+# _proxy_settle NAME: wait until the proxy's log stops growing (a request
+# is logged before the last byte of its answer goes out, but a client that
+# gives up during a stall is only noticed within 0.1s).
+_proxy_settle() {
+	local log a b i
+	log=$(_rv "$1" LOG)
+	b=$(stat -c %s "$log")
+	for ((i = 0; i < 20; i++)); do
+		sleep 0.15
+		a=$b
+		b=$(stat -c %s "$log")
+		[ "$a" = "$b" ] && return 0
+	done
+}
+
+# proxy_mark NAME: proxy_requests and proxy_count start from here.
+proxy_mark() {
+	[ -n "$(_rv "$1" CONTROL)" ] || fail "proxy_mark: no proxy named '$1'"
+	_proxy_settle "$1"
+	_reg_set "$1" MARK "$(wc -l <"$(_rv "$1" LOG)")"
+}
+
+# proxy_requests NAME [JQ_FILTER]: the request log lines since the mark,
+# one compact JSON object a line, optionally through a jq filter (e.g.
+# 'select(.status == 503)', or '.path': strings come out raw).
+proxy_requests() {
+	local name=$1 filter=${2:-.}
+	[ -n "$(_rv "$name" CONTROL)" ] || fail "proxy_requests: no proxy named '$name'"
+	_proxy_settle "$name"
+	tail -n "+$(($(_rv "$name" MARK) + 1))" "$(_rv "$name" LOG)" |
+		jq -rc "select(.event == \"request\") | $filter"
+}
+
+# proxy_count NAME METHOD PATH_RE [STATUS_RE]: requests since the mark, as
+# count_requests counts them (METHOD an ERE matched whole or '*'; PATH_RE
+# searched in path?query; STATUS_RE matched whole against the status the
+# proxy sent, "null" when it sent none).
+proxy_count() {
+	local method=$2 status=${4:-.*}
+	[ "$method" = '*' ] && method='.*'
+	proxy_requests "$1" |
+		jq -s --arg m "^($method)\$" --arg p "$3" --arg s "^($status)\$" '
+		[.[] | select((.method | test($m))
+		  and ((.path + (if .query then "?" + .query else "" end)) | test($p))
+		  and ((.status | tostring) | test($s)))] | length'
 }

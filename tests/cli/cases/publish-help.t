@@ -21,8 +21,8 @@ and cnab-to-oci read, and the tag last.
 Common options:
   -h, --help                  show this help and exit
       --version               show versions and exit
-  -q, --quiet                 print only errors
-  -v, --verbose               say more (repeat for more)
+  -q, --quiet                 no progress, notes or warnings
+  -v, --verbose               a line per registry request
       --insecure-registry HOST[:PORT]
                               plain HTTP or unverified TLS for HOST
       --authfile FILE         registry credentials (default:
@@ -30,5 +30,5 @@ Common options:
                               ~/.docker/config.json)
       --cert-dir DIR          CA and client certificates for TLS
 
-Exit codes: 0 success, 1 failure, 2 usage error, 3 integrity failure,
-4 not found.
+Exit codes: 0 success, 1 failure, 2 usage error or invalid input,
+3 integrity failure, 4 not found.

@@ -1,0 +1,163 @@
+# bash completion for cnab-tools: cnab-archive, cnab-publish-archive,
+# cnab-relocate and cnab-inspect.
+#
+# Source it, or install it under each tool's name in bash-completion's
+# completions directory (make install does).  It needs only bash; when
+# bash-completion's _filedir is there, files are completed with it.
+#
+# The options are those each tool's --help lists (tests/cli/check-docs.sh
+# checks that they agree).
+
+# Options every tool takes.
+_cnab_tools_common='-h --help --version -q --quiet -v --verbose
+	--insecure-registry --authfile --cert-dir'
+
+# _cnab_tools_options TOOL: the options TOOL takes besides the common ones.
+_cnab_tools_options()
+{
+	case $1 in
+	cnab-archive)
+		echo '-f --file -r --ref --layout --compression' ;;
+	cnab-publish-archive)
+		echo '-a --archive -t --tag --reference --force
+			--relocation-mapping --dry-run -o --output' ;;
+	cnab-relocate)
+		echo '-f --file -j --jobs --force --relocation-mapping
+			--dry-run -o --output' ;;
+	cnab-inspect)
+		echo '-f --file -a --archive -r --ref -o --output --raw
+			--verify --relocation-mapping' ;;
+	esac
+}
+
+# _cnab_tools_argkind TOOL OPTION: what OPTION's argument is, or nothing
+# when OPTION takes none: file, dir, output, level, jobs or text.
+_cnab_tools_argkind()
+{
+	case $2 in
+	-f | --file | -a | --archive | --authfile | --relocation-mapping)
+		echo file ;;
+	--layout | --cert-dir)
+		echo dir ;;
+	-o | --output)
+		echo output ;;
+	--compression)
+		echo level ;;
+	-j | --jobs)
+		echo jobs ;;
+	-r | --ref | -t | --tag | --reference | --insecure-registry)
+		echo text ;;
+	esac
+}
+
+# _cnab_tools_values TOOL KIND CUR: sets COMPREPLY to the values of KIND
+# that start with CUR.
+_cnab_tools_values()
+{
+	local formats
+	case $2 in
+	file)
+		if declare -F _filedir >/dev/null 2>&1; then
+			cur=$3 _filedir
+		else
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -f -- "$3")
+		fi
+		;;
+	dir)
+		if declare -F _filedir >/dev/null 2>&1; then
+			cur=$3 _filedir -d
+		else
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -d -- "$3")
+		fi
+		;;
+	output)
+		case $1 in
+		cnab-inspect) formats='table json yaml' ;;
+		*) formats='plain json' ;;
+		esac
+		mapfile -t COMPREPLY < <(compgen -W "$formats" -- "$3")
+		;;
+	level)
+		mapfile -t COMPREPLY < <(compgen -W '0 1 2 3 4 5 6 7 8 9' \
+			-- "$3")
+		;;
+	jobs)
+		mapfile -t COMPREPLY < <(compgen -W "$(echo {1..32})" -- "$3")
+		;;
+	*)
+		COMPREPLY=() # a reference or a host: nothing to offer
+		;;
+	esac
+}
+
+_cnab_tools()
+{
+	local tool=${COMP_WORDS[0]##*/} cur=${COMP_WORDS[COMP_CWORD]}
+	local prev='' opt='' kind i word dashdash=''
+	COMPREPLY=()
+	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+
+	# --opt=VALUE, whether or not COMP_WORDBREAKS split it at the '='
+	if [[ $cur == --*=* ]]; then
+		opt=${cur%%=*}
+		kind=$(_cnab_tools_argkind "$tool" "$opt")
+		if [[ -n $kind ]]; then
+			_cnab_tools_values "$tool" "$kind" "${cur#*=}"
+			for i in "${!COMPREPLY[@]}"; do
+				COMPREPLY[i]=$opt=${COMPREPLY[i]}
+			done
+		fi
+		return 0
+	fi
+	if [[ $cur == = && $prev == --* ]]; then
+		opt=$prev
+		cur=
+	elif [[ $prev == = ]] && ((COMP_CWORD > 1)) &&
+		[[ ${COMP_WORDS[COMP_CWORD - 2]} == --* ]]; then
+		opt=${COMP_WORDS[COMP_CWORD - 2]}
+	else
+		opt=$prev
+	fi
+
+	# the argument of an option that takes one
+	kind=$(_cnab_tools_argkind "$tool" "$opt")
+	if [[ -n $kind ]]; then
+		_cnab_tools_values "$tool" "$kind" "$cur"
+		return 0
+	fi
+
+	# after "--" only operands
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		word=${COMP_WORDS[i]}
+		if [[ $word == -- ]]; then
+			dashdash=1
+			break
+		fi
+	done
+
+	if [[ -z $dashdash && $cur == -* ]]; then
+		mapfile -t COMPREPLY < <(compgen -W \
+			"$(_cnab_tools_options "$tool") $_cnab_tools_common" \
+			-- "$cur")
+		return 0
+	fi
+
+	# operands: cnab-archive's ARCHIVE is a file; cnab-relocate's SOURCE
+	# and DEST are references; the others take options only
+	case $tool in
+	cnab-archive)
+		_cnab_tools_values "$tool" file "$cur"
+		;;
+	cnab-publish-archive | cnab-inspect)
+		[[ -z $dashdash ]] && mapfile -t COMPREPLY < <(compgen -W \
+			"$(_cnab_tools_options "$tool") $_cnab_tools_common" \
+			-- "$cur")
+		;;
+	esac
+	return 0
+}
+
+complete -F _cnab_tools cnab-archive cnab-publish-archive cnab-relocate \
+	cnab-inspect
