@@ -25,7 +25,7 @@ median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 timed() {
 	local name=$1
 	shift
-	/usr/bin/time -f '%e %M' -o "$TEST_DIR/time.out" "$@"
+	/usr/bin/time -f '%e %M' -o "$TEST_DIR/time.out" "$@" >/dev/null
 	echo "$name $(cat "$TEST_DIR/time.out")" >>"$RESULTS"
 }
 secs() { awk -v n="$1" '$1 == n {print $2}' "$RESULTS" | median; }
@@ -94,7 +94,7 @@ for rep in $(seq "$REPS"); do
 	# the peer of archive: skopeo copy --all each image to a layout,
 	# then tar czf
 	rm -rf "$TEST_DIR/peer" "$TEST_DIR/peer.tgz"
-	mkdir -p "$TEST_DIR/peer"
+	mkdir -p "$TEST_DIR/peer/artifacts/layout"
 	cat >"$TEST_DIR/peer-archive.sh" <<-EOF
 		set -e
 		for r in $(echo $REFS); do
@@ -142,10 +142,12 @@ for rep in $(seq "$REPS"); do
 	EOF
 	if [ "$rep" = 1 ]; then
 		# the bundle objects the peer pushes, as ours wrote them
-		"$P" -q --insecure-registry "$S" -a "$ARCH" --tag "$S/bench/app:1"
+		"$P" -q --insecure-registry "$S" -a "$ARCH" --tag "$S/bench/app:1" \
+			>/dev/null
 		sk_inspect --raw "docker://$S/bench/app:1" >"$TEST_DIR/ix.json"
 		cm=$(jq -r '.manifests[0].digest' "$TEST_DIR/ix.json")
-		curl -sS "http://$S/v2/bench/app/manifests/$cm" >"$TEST_DIR/cm.json"
+		curl -sS -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+			"http://$S/v2/bench/app/manifests/$cm" >"$TEST_DIR/cm.json"
 	fi
 	timed peer-publish bash "$TEST_DIR/peer-publish.sh"
 	done_with "$DN"
@@ -169,7 +171,7 @@ if [ "$BIG" -gt 0 ]; then
 	done_with "$DN"
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b > 0 ? a / b : 0}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 pub=$(secs publish)
 peerpub=$(secs peer-publish)
 arc=$(secs archive)
