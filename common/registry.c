@@ -221,7 +221,8 @@ enum cnab_status cnab_registry_new(struct cnab_registry **out, const char *host,
 	if (!r->opts.retry_cap_ms)
 		r->opts.retry_cap_ms = 30000;
 	if (!r->opts.chunk_size)
-		r->opts.chunk_size = DEFAULT_CHUNK;
+		r->opts.chunk_size =
+		        (size_t)env_long("CNAB_CHUNK_SIZE", DEFAULT_CHUNK);
 	r->host = strdup(host);
 	r->api_host = strdup(!strcmp(host, "docker.io") ? "registry-1.docker.io"
 	                                                : host);

@@ -6,6 +6,9 @@
 #   BENCH_BIG   a second, bigger bundle for inspect time and peak memory
 #               (default 4G; 0 to skip)
 #   BENCH_REPS  repetitions of each timed command (default 3)
+#   BENCH_REG_STORAGE  where the registries keep their data (default
+#               /dev/shm/cnab-bench: the registry's disk writes are not what
+#               is measured; empty for the test directory)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 export ITEST_TMP=$top/tests/tmp/bench
@@ -16,6 +19,7 @@ I=$top/cnab-inspect
 SIZE=$(numfmt --from=iec "${BENCH_SIZE:-1G}")
 BIG=$(numfmt --from=iec "${BENCH_BIG:-4G}")
 REPS=${BENCH_REPS:-3}
+export ITEST_REG_STORAGE=${BENCH_REG_STORAGE-/dev/shm/cnab-bench}
 RESULTS=$TEST_DIR/results
 : >"$RESULTS"
 
@@ -42,7 +46,7 @@ fresh() { # a new, empty registry: nothing to skip or mount
 }
 done_with() { # frees a registry's disk
 	reg_stop "$1"
-	rm -rf "$TEST_DIR/reg/$1/data"
+	rm -rf "$(readlink -f "$TEST_DIR/reg/$1/data")" "$TEST_DIR/reg/$1/data"
 }
 
 # bundle SIZE NAME: images of SIZE bytes in the source registry, a bundle

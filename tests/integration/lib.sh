@@ -701,6 +701,16 @@ reg_start() {
 	dir=$TEST_DIR/reg/$name
 	rm -rf "$dir"
 	mkdir -p "$dir/data" "$dir/certs"
+	if [ -n "${ITEST_REG_STORAGE:-}" ]; then
+		# the registry's storage elsewhere (the benchmark: tmpfs)
+		rm -rf "$dir/data" "$ITEST_REG_STORAGE/$TEST_NAME/$name"
+		mkdir -p "$ITEST_REG_STORAGE/$TEST_NAME/$name"
+		ln -s "$ITEST_REG_STORAGE/$TEST_NAME/$name" "$dir/data"
+		[ -n "${_ITEST_STORAGE_AT_EXIT:-}" ] || {
+			at_exit rm -rf "$ITEST_REG_STORAGE/$TEST_NAME"
+			_ITEST_STORAGE_AT_EXIT=1
+		}
+	fi
 	_ITEST_REGS="$_ITEST_REGS $name"
 	_reg_set "$name" MODE "$mode"
 	_reg_set "$name" DIR "$dir"
