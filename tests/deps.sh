@@ -8,7 +8,7 @@ pkgs="gcc make pkg-config libarchive-dev zlib1g-dev libssl-dev
 libjansson-dev libyaml-dev libcurl4-openssl-dev libcmocka-dev"
 # tests: the real registry, independent clients, helpers
 pkgs="$pkgs docker-registry skopeo umoci jq openssl apache2-utils python3
-curl ca-certificates procps"
+curl ca-certificates procps python3-yaml"
 # docs: the man pages' linter (tests/cli/check-docs.sh)
 pkgs="$pkgs mandoc"
 # benchmark and fuzzing

@@ -21,6 +21,7 @@
 #include "formats/porter.h"
 #include "formats/relocation.h"
 #include "tools/fe.h"
+#include "tools/output.h"
 #include "tools/pull.h"
 
 static const char usage[] =
@@ -34,6 +35,8 @@ static const char usage[] =
         "                        images are taken from its own repository\n"
         "      --layout DIR      also take images from this OCI image layout\n"
         "                        (repeatable; tried before registries)\n"
+        "  -o, --output FORMAT   plain (default) or json: what was archived,\n"
+        "                        on stdout (not with ARCHIVE -)\n"
         "      --compression LEVEL\n"
         "                        gzip level 0-9 for what compresses "
         "(default 6)\n";
@@ -52,6 +55,7 @@ struct archive_opts {
 	size_t nlayouts;
 	int level;
 	int64_t mtime; /* of every entry: $SOURCE_DATE_EPOCH, or 0 */
+	int format;    /* -o */
 };
 
 /* Where one image of the bundle comes from. */
@@ -348,7 +352,12 @@ static enum cnab_status write_archive(struct run *run, int fd,
 		struct source *s = run->origin[node - run->tree.nodes];
 		bool compressible =
 		        !cnab_mt_is_compressed(node->desc.media_type);
+		char digest[CNAB_DIGEST_STR_MAX];
 
+		cnab_digest_format(&node->desc.digest, digest);
+		cnab_fe_progress_item(&run->progress, "%s %zu of %zu: %.19s",
+		                      node->is_manifest ? "manifest" : "blob",
+		                      i + 1, run->tree.n, digest);
 		st = cnab_thick_writer_blob(&w, &node->desc, compressible, err);
 		if (st != CNAB_OK)
 			break;
@@ -374,6 +383,43 @@ out:
 	cnab_buf_release(&mapping);
 	cnab_buf_release(&index);
 	return st;
+}
+
+/* -o json: {archive, bundle: {name, version}, images, objects, bytes}. */
+static int report_json(struct run *run)
+{
+	json_t *doc, *images;
+	uint64_t bytes = 0;
+	size_t i;
+	int rc;
+
+	images = json_array();
+	for (i = 0; images && i < run->nsources; i++) {
+		char digest[CNAB_DIGEST_STR_MAX];
+
+		cnab_digest_format(&run->sources[i].root.digest, digest);
+		json_array_append_new(
+		        images,
+		        json_pack("{s:s,s:s,s:s,s:I}", "image",
+		                  run->sources[i].img->image, "digest", digest,
+		                  "mediaType", run->sources[i].root.media_type,
+		                  "size",
+		                  (json_int_t)run->sources[i].root.size));
+	}
+	for (i = 0; i < run->tree.n; i++)
+		bytes += run->tree.nodes[i].desc.size;
+	doc = json_pack("{s:s,s:{s:s,s:s},s:o,s:I,s:I}", "archive",
+	                run->o->output, "bundle", "name", run->bundle.name,
+	                "version", run->bundle.version, "images", images,
+	                "objects", (json_int_t)run->tree.n, "bytes",
+	                (json_int_t)bytes);
+	rc = doc ? cnab_out_json(doc, stdout) : -1;
+	json_decref(doc);
+	if (rc) {
+		cnab_fe_error("cannot format the output");
+		return CNAB_EXIT_FAIL;
+	}
+	return cnab_fe_flush_stdout();
 }
 
 static enum cnab_status load(struct run *run, struct cnab_err *err)
@@ -478,7 +524,7 @@ static int archive(const struct archive_opts *o)
 		        "'%s'\n",
 		        cnab_fe_progname(), run.nsources, run.tree.n,
 		        o->output);
-	rc = 0;
+	rc = o->format == CNAB_OUT_JSON ? report_json(&run) : 0;
 	goto out;
 fail:
 	rc = cnab_fe_fail(&err);
@@ -511,6 +557,7 @@ int main(int argc, char **argv)
 	        {"ref", required_argument, NULL, 'r'},
 	        {"layout", required_argument, NULL, OPT_LAYOUT},
 	        {"compression", required_argument, NULL, OPT_COMPRESSION},
+	        {"output", required_argument, NULL, 'o'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct archive_opts o = {0};
@@ -520,7 +567,7 @@ int main(int argc, char **argv)
 
 	cnab_fe_init(&tool);
 	o.level = 6;
-	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:r:",
+	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:r:o:",
 	                        longopts, NULL)) != -1) {
 		switch (cnab_fe_common_option(&o.common, c, optarg, &rc)) {
 		case 1:
@@ -536,6 +583,18 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			o.ref = optarg;
+			break;
+		case 'o':
+			o.format = cnab_out_parse(optarg,
+			                          1u << CNAB_OUT_PLAIN |
+			                                  1u << CNAB_OUT_JSON);
+			if (o.format < 0) {
+				rc = cnab_fe_usage_error(
+				        "invalid output format '%s': use plain "
+				        "or json",
+				        optarg);
+				goto out;
+			}
 			break;
 		case OPT_LAYOUT:
 			grown = realloc(o.layouts,
@@ -581,6 +640,10 @@ int main(int argc, char **argv)
 	else if (optind + 1 < argc)
 		rc = cnab_fe_usage_error("unexpected argument '%s'",
 		                         argv[optind + 1]);
+	else if (o.format == CNAB_OUT_JSON && !strcmp(argv[optind], "-"))
+		rc = cnab_fe_usage_error(
+		        "-o json needs an ARCHIVE file: stdout "
+		        "holds the archive");
 	else {
 		o.output = argv[optind];
 		if (!strcmp(o.output, "-") && isatty(STDOUT_FILENO))

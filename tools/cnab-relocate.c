@@ -368,6 +368,10 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&r->lock);
 		r->mounted += mounted;
 		r->copied += st == CNAB_OK && !mounted;
+		cnab_fe_progress_item(&r->progress,
+		                      "%llu blobs copied, %llu mounted",
+		                      (unsigned long long)r->copied,
+		                      (unsigned long long)r->mounted);
 		cnab_fe_progress_add(&r->progress, node->desc.size);
 		pthread_mutex_unlock(&r->lock);
 	}

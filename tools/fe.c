@@ -288,13 +288,22 @@ void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n)
 		snprintf(eta, sizeof(eta), ", %ld:%02ld left", left / 60,
 		         left % 60);
 	}
-	fprintf(stderr, "\r\033[K%s: %s / %s (%d%%), %s/s%s", p->label, done,
-	        total,
+	fprintf(stderr, "\r\033[K%s: %s / %s (%d%%), %s/s%s%s%s", p->label,
+	        done, total,
 	        p->total ? (int)(100.0 * (double)p->done / (double)p->total)
 	                 : 100,
-	        rate, eta);
+	        rate, eta, p->item[0] ? ", " : "", p->item);
 	fflush(stderr);
 	shown = p;
+}
+
+void cnab_fe_progress_item(struct cnab_fe_progress *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->item, sizeof(p->item), fmt, ap);
+	va_end(ap);
 }
 
 void cnab_fe_progress_set(struct cnab_fe_progress *p, uint64_t done)

@@ -117,10 +117,14 @@ struct cnab_fe_progress {
 	const char *label;
 	uint64_t total, done;
 	double start, last; /* seconds */
+	char item[96];	    /* what is moving now: "blob 3 of 46" */
 };
 void cnab_fe_progress_start(struct cnab_fe_progress *p, const char *label,
                             uint64_t total);
 void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n);
+/* Says what is moving now, shown after the numbers. */
+void cnab_fe_progress_item(struct cnab_fe_progress *p, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 /* Sets how much is done (for totals counted elsewhere). */
 void cnab_fe_progress_set(struct cnab_fe_progress *p, uint64_t done);
 /* Clears the line. */

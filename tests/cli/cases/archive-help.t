@@ -12,6 +12,8 @@ thick bundle archive (a .tgz; - for stdout).
                         images are taken from its own repository
       --layout DIR      also take images from this OCI image layout
                         (repeatable; tried before registries)
+  -o, --output FORMAT   plain (default) or json: what was archived,
+                        on stdout (not with ARCHIVE -)
       --compression LEVEL
                         gzip level 0-9 for what compresses (default 6)
 
