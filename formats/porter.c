@@ -84,6 +84,11 @@ enum cnab_status cnab_porter_installer_ref(const char *tag, char **out,
 		                  "tag too long '%.100s'", tag);
 		goto out;
 	}
+	/* "-installer" may take the name past its limit */
+	cnab_ref_release(&ref);
+	st = cnab_ref_parse(&ref, cnab_buf_str(&b), err);
+	if (st != CNAB_OK)
+		goto out;
 	*out = cnab_buf_detach(&b, NULL);
 	if (!*out)
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");

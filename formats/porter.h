@@ -29,7 +29,8 @@ enum cnab_status cnab_porter_to_bundle(const void *data, size_t len,
 /*
  * The invocation image Porter derives from a bundle tag:
  * "getporter/kubernetes:v0.1.0" -> "getporter/kubernetes-installer:v0.1.0"
- * (no tag: ":latest").  The caller frees the result.
+ * (no tag: ":latest").  The caller frees the result.  CNAB_ERR_INVALID
+ * when tag, or the reference derived from it, is not a valid reference.
  */
 enum cnab_status cnab_porter_installer_ref(const char *tag, char **out,
                                            struct cnab_err *err);

@@ -117,7 +117,7 @@ struct cnab_fe_progress {
 	const char *label;
 	uint64_t total, done;
 	double start, last; /* seconds */
-	char item[96];	    /* what is moving now: "blob 3 of 46" */
+	char item[96];      /* what is moving now: "blob 3 of 46" */
 };
 void cnab_fe_progress_start(struct cnab_fe_progress *p, const char *label,
                             uint64_t total);
