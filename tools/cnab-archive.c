@@ -567,16 +567,8 @@ int main(int argc, char **argv)
 
 	cnab_fe_init(&tool);
 	o.level = 6;
-	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:r:o:",
-	                        longopts, NULL)) != -1) {
-		switch (cnab_fe_common_option(&o.common, c, optarg, &rc)) {
-		case 1:
-			if (c == 'h' || c == CNAB_FE_OPT_VERSION)
-				goto out;
-			continue;
-		case -1:
-			goto out;
-		}
+	while ((c = cnab_fe_getopt(argc, argv, "f:r:o:", longopts, &o.common,
+	                           &rc)) >= 0) {
 		switch (c) {
 		case 'f':
 			o.file = optarg;
@@ -585,16 +577,12 @@ int main(int argc, char **argv)
 			o.ref = optarg;
 			break;
 		case 'o':
-			o.format = cnab_out_parse(optarg,
-			                          1u << CNAB_OUT_PLAIN |
-			                                  1u << CNAB_OUT_JSON);
-			if (o.format < 0) {
-				rc = cnab_fe_usage_error(
-				        "invalid output format '%s': use plain "
-				        "or json",
-				        optarg);
+			rc = cnab_fe_output_option(optarg,
+			                           1u << CNAB_OUT_PLAIN |
+			                                   1u << CNAB_OUT_JSON,
+			                           &o.format);
+			if (rc)
 				goto out;
-			}
 			break;
 		case OPT_LAYOUT:
 			grown = realloc(o.layouts,
@@ -620,6 +608,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	if (c == CNAB_FE_STOP)
+		goto out;
 	epoch = getenv("SOURCE_DATE_EPOCH");
 	if (epoch && *epoch) {
 		o.mtime = strtoll(epoch, &end, 10);

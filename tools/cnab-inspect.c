@@ -487,16 +487,8 @@ int main(int argc, char **argv)
 
 	cnab_fe_init(&tool);
 	o.output = CNAB_OUT_TABLE;
-	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:a:r:o:",
-	                        longopts, NULL)) != -1) {
-		switch (cnab_fe_common_option(&o.common, c, optarg, &rc)) {
-		case 1:
-			if (c == 'h' || c == CNAB_FE_OPT_VERSION)
-				goto out;
-			continue;
-		case -1:
-			goto out;
-		}
+	while ((c = cnab_fe_getopt(argc, argv, "f:a:r:o:", longopts, &o.common,
+	                           &rc)) >= 0) {
 		switch (c) {
 		case 'f':
 			o.file = optarg;
@@ -508,17 +500,13 @@ int main(int argc, char **argv)
 			o.ref = optarg;
 			break;
 		case 'o':
-			o.output = cnab_out_parse(optarg,
-			                          1u << CNAB_OUT_TABLE |
-			                                  1u << CNAB_OUT_JSON |
-			                                  1u << CNAB_OUT_YAML);
-			if (o.output < 0) {
-				rc = cnab_fe_usage_error(
-				        "invalid output format '%s': use "
-				        "table, json or yaml",
-				        optarg);
+			rc = cnab_fe_output_option(optarg,
+			                           1u << CNAB_OUT_TABLE |
+			                                   1u << CNAB_OUT_JSON |
+			                                   1u << CNAB_OUT_YAML,
+			                           &o.output);
+			if (rc)
 				goto out;
-			}
 			break;
 		case OPT_RAW:
 			o.raw = true;
@@ -531,6 +519,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	if (c == CNAB_FE_STOP)
+		goto out;
 	sources = !!o.file + !!o.archive + !!o.ref;
 	if (optind < argc)
 		rc = cnab_fe_usage_error("unexpected argument '%s'",

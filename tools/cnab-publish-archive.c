@@ -458,16 +458,8 @@ int main(int argc, char **argv)
 
 	cnab_fe_init(&tool);
 	o.output = CNAB_OUT_PLAIN;
-	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "a:t:o:",
-	                        longopts, NULL)) != -1) {
-		switch (cnab_fe_common_option(&o.common, c, optarg, &rc)) {
-		case 1:
-			if (c == 'h' || c == CNAB_FE_OPT_VERSION)
-				goto out;
-			continue;
-		case -1:
-			goto out;
-		}
+	while ((c = cnab_fe_getopt(argc, argv, "a:t:o:", longopts, &o.common,
+	                           &rc)) >= 0) {
 		switch (c) {
 		case 'a':
 			o.archive = optarg;
@@ -485,19 +477,17 @@ int main(int argc, char **argv)
 			o.dry_run = true;
 			break;
 		case 'o':
-			o.output = cnab_out_parse(optarg,
-			                          1u << CNAB_OUT_PLAIN |
-			                                  1u << CNAB_OUT_JSON);
-			if (o.output < 0) {
-				rc = cnab_fe_usage_error(
-				        "invalid output format '%s': use plain "
-				        "or json",
-				        optarg);
+			rc = cnab_fe_output_option(optarg,
+			                           1u << CNAB_OUT_PLAIN |
+			                                   1u << CNAB_OUT_JSON,
+			                           &o.output);
+			if (rc)
 				goto out;
-			}
 			break;
 		}
 	}
+	if (c == CNAB_FE_STOP)
+		goto out;
 	if (optind < argc)
 		rc = cnab_fe_usage_error("unexpected argument '%s'",
 		                         argv[optind]);

@@ -528,16 +528,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	o.output = CNAB_OUT_PLAIN;
 	o.jobs = 4;
-	while ((c = getopt_long(argc, argv, CNAB_FE_SHORT_OPTIONS "f:j:o:",
-	                        longopts, NULL)) != -1) {
-		switch (cnab_fe_common_option(&o.common, c, optarg, &rc)) {
-		case 1:
-			if (c == 'h' || c == CNAB_FE_OPT_VERSION)
-				goto out;
-			continue;
-		case -1:
-			goto out;
-		}
+	while ((c = cnab_fe_getopt(argc, argv, "f:j:o:", longopts, &o.common,
+	                           &rc)) >= 0) {
 		switch (c) {
 		case 'f':
 			o.file = optarg;
@@ -562,19 +554,17 @@ int main(int argc, char **argv)
 			o.dry_run = true;
 			break;
 		case 'o':
-			o.output = cnab_out_parse(optarg,
-			                          1u << CNAB_OUT_PLAIN |
-			                                  1u << CNAB_OUT_JSON);
-			if (o.output < 0) {
-				rc = cnab_fe_usage_error(
-				        "invalid output format '%s': use plain "
-				        "or json",
-				        optarg);
+			rc = cnab_fe_output_option(optarg,
+			                           1u << CNAB_OUT_PLAIN |
+			                                   1u << CNAB_OUT_JSON,
+			                           &o.output);
+			if (rc)
 				goto out;
-			}
 			break;
 		}
 	}
+	if (c == CNAB_FE_STOP)
+		goto out;
 	nargs = argc - optind;
 	if (nargs != (o.file ? 1 : 2)) {
 		rc = cnab_fe_usage_error(

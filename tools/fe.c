@@ -1,6 +1,7 @@
 #include "tools/fe.h"
 
 #include "common/registry.h"
+#include "tools/output.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -341,4 +342,56 @@ void cnab_fe_registry_opts(const struct cnab_fe_common *o,
 	out->certdir = o->certdir;
 	out->insecure = o->insecure;
 	out->log = cnab_fe_log_cb;
+}
+
+int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
+                   const struct option *longopts, struct cnab_fe_common *o,
+                   int *exit_code)
+{
+	char opts[64];
+	int c;
+
+	snprintf(opts, sizeof(opts), "%s%s", CNAB_FE_SHORT_OPTIONS, shortopts);
+	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
+		switch (cnab_fe_common_option(o, c, optarg, exit_code)) {
+		case 1:
+			if (c == 'h' || c == CNAB_FE_OPT_VERSION)
+				return CNAB_FE_STOP;
+			continue;
+		case -1:
+			return CNAB_FE_STOP;
+		}
+		return c;
+	}
+	return -1;
+}
+
+int cnab_fe_output_option(const char *arg, unsigned allowed, int *out)
+{
+	static const char *const names[] = {"table", "json", "yaml"};
+	char list[64] = "";
+	int f = cnab_out_parse(arg, allowed), i, n = 0;
+
+	if (f >= 0) {
+		*out = f;
+		return 0;
+	}
+	for (i = 0; i < 3; i++) {
+		const char *name =
+		        i == CNAB_OUT_TABLE && !(allowed & 1u << CNAB_OUT_YAML)
+		                ? "plain"
+		                : names[i];
+
+		if (!(allowed & 1u << i))
+			continue;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		         "%s%s",
+		         n ? (n + 1 == __builtin_popcount(allowed) ? " or "
+		                                                   : ", ")
+		           : "",
+		         name);
+		n++;
+	}
+	return cnab_fe_usage_error("invalid output format '%s': use %s", arg,
+	                           list);
 }

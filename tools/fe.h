@@ -90,6 +90,26 @@ struct cnab_registry_opts;
 void cnab_fe_registry_opts(const struct cnab_fe_common *o,
                            struct cnab_registry_opts *out);
 
+/* Returned by cnab_fe_getopt when the tool should exit with *exit_code. */
+#define CNAB_FE_STOP (-2)
+
+/*
+ * getopt_long with the common options handled: returns the next option of
+ * the tool's own (its short letters in shortopts, without the common
+ * ones), -1 at the end of the options, or CNAB_FE_STOP when the tool should
+ * exit with *exit_code (after --help, --version or a usage error).
+ */
+int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
+                   const struct option *longopts, struct cnab_fe_common *o,
+                   int *exit_code);
+
+/*
+ * Parses an -o value among the formats in allowed (a mask of 1 << enum
+ * cnab_out_format) into *out.  Returns 0, or the usage exit code after
+ * saying which formats the tool takes.
+ */
+int cnab_fe_output_option(const char *arg, unsigned allowed, int *out);
+
 /* Frees what cnab_fe_common_option allocated. */
 void cnab_fe_common_release(struct cnab_fe_common *o);
 
