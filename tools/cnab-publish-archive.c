@@ -43,20 +43,11 @@ static const char usage[] =
         "                        nothing (no network)\n"
         "  -o, --output FORMAT   plain (default) or json\n";
 
-enum {
-	OPT_FORCE = CNAB_FE_OPT_FIRST_TOOL,
-	OPT_MAPPING,
-	OPT_DRY_RUN,
-};
-
 struct publish_opts {
 	struct cnab_fe_common common;
 	const char *archive;
 	const char *tag;
-	bool force;
-	const char *mapping;
-	bool dry_run;
-	int output;
+	struct cnab_push_opts push;
 };
 
 struct publish {
@@ -191,7 +182,7 @@ static enum cnab_status on_blob(struct publish *p,
 	bool exists = false;
 	size_t n;
 
-	if (p->o->dry_run)
+	if (p->o->push.dry_run)
 		return CNAB_OK; /* read through and verified by the reader */
 	d.digest = item->digest;
 	d.size = item->size;
@@ -302,7 +293,7 @@ static enum cnab_status stream(struct publish *p, bool *done,
 		if (eof)
 			break;
 		if (item.kind == CNAB_THICK_BUNDLE && p->t.bundle_first &&
-		    !p->o->dry_run && bundle_complete(&p->t.bundle)) {
+		    !p->o->push.dry_run && bundle_complete(&p->t.bundle)) {
 			/* bundle.json first and whole: the index is known
 			 * now, so an existing tag is settled at once */
 			char digest[CNAB_DIGEST_STR_MAX];
@@ -377,7 +368,7 @@ static int publish(const struct publish_opts *o)
 		rc = cnab_fe_usage_error("invalid --tag: %s", err.msg);
 		goto out;
 	}
-	p.target.force = o->force;
+	p.target.force = o->push.force;
 	if (cnab_relocation_init(&p.mapping, &err) != CNAB_OK)
 		goto fail;
 	if (strcmp(o->archive, "-")) {
@@ -392,7 +383,7 @@ static int publish(const struct publish_opts *o)
 	}
 	if (cnab_thick_open(&p.t, fd, subject, true, &err) != CNAB_OK)
 		goto fail;
-	if (!o->dry_run) {
+	if (!o->push.dry_run) {
 		cnab_fe_registry_opts(&o->common, &ropts);
 		if (cnab_registry_new(&p.reg, p.target.ref.domain, &ropts,
 		                      &err) != CNAB_OK ||
@@ -404,14 +395,14 @@ static int publish(const struct publish_opts *o)
 		goto fail;
 	if (!done) {
 		if (collect(&p, &tree, &filled, &err) != CNAB_OK ||
-		    (!o->dry_run &&
+		    (!o->push.dry_run &&
 		     cnab_push_manifests(p.reg, p.target.ref.path, &tree,
 		                         &err) != CNAB_OK) ||
 		    cnab_push_objects_build(&p.obj, &p.t.bundle, &err) !=
 		            CNAB_OK)
 			goto fail;
 		warn_canonical(&p, filled);
-		if (!o->dry_run &&
+		if (!o->push.dry_run &&
 		    cnab_push_bundle(&p.target, &p.obj, &err) != CNAB_OK)
 			goto fail;
 	}
@@ -421,8 +412,8 @@ static int publish(const struct publish_opts *o)
 		goto fail;
 	cnab_fe_info(1, "%zu blobs uploaded, %zu already there", p.uploaded,
 	             p.skipped);
-	rc = cnab_push_report(&p.target, &p.obj, &p.mapping, o->mapping,
-	                      o->output == CNAB_OUT_JSON, o->dry_run);
+	rc = cnab_push_report(&p.target, &p.obj, &p.mapping, o->push.mapping,
+	                      o->push.output == CNAB_OUT_JSON, o->push.dry_run);
 	goto out;
 fail:
 	cnab_fe_progress_end(&p.progress);
@@ -447,42 +438,28 @@ int main(int argc, char **argv)
 	        {"archive", required_argument, NULL, 'a'},
 	        {"tag", required_argument, NULL, 't'},
 	        {"reference", required_argument, NULL, 't'},
-	        {"force", no_argument, NULL, OPT_FORCE},
-	        {"relocation-mapping", required_argument, NULL, OPT_MAPPING},
-	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	        {"output", required_argument, NULL, 'o'},
+	        CNAB_PUSH_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
 	};
 	struct publish_opts o = {0};
 	int c, rc = 0;
 
 	cnab_fe_init(&tool);
-	o.output = CNAB_OUT_PLAIN;
+	o.push.output = CNAB_OUT_PLAIN;
 	while ((c = cnab_fe_getopt(argc, argv, "a:t:o:", longopts, &o.common,
 	                           &rc)) >= 0) {
+		switch (cnab_push_option(&o.push, c, optarg, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			goto out;
+		}
 		switch (c) {
 		case 'a':
 			o.archive = optarg;
 			break;
 		case 't':
 			o.tag = optarg;
-			break;
-		case OPT_FORCE:
-			o.force = true;
-			break;
-		case OPT_MAPPING:
-			o.mapping = optarg;
-			break;
-		case OPT_DRY_RUN:
-			o.dry_run = true;
-			break;
-		case 'o':
-			rc = cnab_fe_output_option(optarg,
-			                           1u << CNAB_OUT_PLAIN |
-			                                   1u << CNAB_OUT_JSON,
-			                           &o.output);
-			if (rc)
-				goto out;
 			break;
 		}
 	}

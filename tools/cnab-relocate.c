@@ -46,12 +46,6 @@ static const char usage[] =
         "      --dry-run         show the plan; write nothing\n"
         "  -o, --output FORMAT   plain (default) or json\n";
 
-enum {
-	OPT_FORCE = CNAB_FE_OPT_FIRST_TOOL,
-	OPT_MAPPING,
-	OPT_DRY_RUN,
-};
-
 #define MAX_JOBS       32
 #define PIPE_SIZE      (1 << 20)
 #define RELOCATE_CHUNK ((size_t)4 << 20)
@@ -63,10 +57,7 @@ struct relocate_opts {
 	const char *file;
 	const char *dest;
 	int jobs;
-	bool force;
-	const char *mapping;
-	bool dry_run;
-	int output;
+	struct cnab_push_opts push;
 };
 
 /* Where an image of the bundle is read from. */
@@ -449,13 +440,13 @@ static int relocate(const struct relocate_opts *o)
 		rc = cnab_fe_usage_error("invalid DEST: %s", err.msg);
 		goto out;
 	}
-	r.target.force = o->force;
+	r.target.force = o->push.force;
 	if (walk(&r, &err) != CNAB_OK ||
 	    cnab_push_objects_build(&r.obj, r.b, &err) != CNAB_OK ||
 	    cnab_oci_relocation_from_bundle(r.b, r.target.name, &r.mapping,
 	                                    &err) != CNAB_OK)
 		goto fail;
-	if (!o->dry_run) {
+	if (!o->push.dry_run) {
 		if (cnab_registry_pool_get(&r.pool, r.target.ref.domain, &dst,
 		                           &err) != CNAB_OK ||
 		    cnab_push_target_probe(&r.target, dst, &err) != CNAB_OK)
@@ -482,8 +473,8 @@ static int relocate(const struct relocate_opts *o)
 		             (unsigned long long)r.mounted,
 		             (unsigned long long)r.present);
 	}
-	rc = cnab_push_report(&r.target, &r.obj, &r.mapping, o->mapping,
-	                      o->output == CNAB_OUT_JSON, o->dry_run);
+	rc = cnab_push_report(&r.target, &r.obj, &r.mapping, o->push.mapping,
+	                      o->push.output == CNAB_OUT_JSON, o->push.dry_run);
 	goto out;
 fail:
 	rc = cnab_fe_fail(&err);
@@ -513,10 +504,7 @@ int main(int argc, char **argv)
 	        CNAB_FE_LONG_OPTIONS,
 	        {"file", required_argument, NULL, 'f'},
 	        {"jobs", required_argument, NULL, 'j'},
-	        {"force", no_argument, NULL, OPT_FORCE},
-	        {"relocation-mapping", required_argument, NULL, OPT_MAPPING},
-	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	        {"output", required_argument, NULL, 'o'},
+	        CNAB_PUSH_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
 	};
 	struct relocate_opts o = {0};
@@ -526,10 +514,16 @@ int main(int argc, char **argv)
 	cnab_fe_init(&tool);
 	/* a destination that stops reading must not kill us: EPIPE does */
 	signal(SIGPIPE, SIG_IGN);
-	o.output = CNAB_OUT_PLAIN;
+	o.push.output = CNAB_OUT_PLAIN;
 	o.jobs = 4;
 	while ((c = cnab_fe_getopt(argc, argv, "f:j:o:", longopts, &o.common,
 	                           &rc)) >= 0) {
+		switch (cnab_push_option(&o.push, c, optarg, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			goto out;
+		}
 		switch (c) {
 		case 'f':
 			o.file = optarg;
@@ -543,23 +537,6 @@ int main(int argc, char **argv)
 				        optarg, MAX_JOBS);
 				goto out;
 			}
-			break;
-		case OPT_FORCE:
-			o.force = true;
-			break;
-		case OPT_MAPPING:
-			o.mapping = optarg;
-			break;
-		case OPT_DRY_RUN:
-			o.dry_run = true;
-			break;
-		case 'o':
-			rc = cnab_fe_output_option(optarg,
-			                           1u << CNAB_OUT_PLAIN |
-			                                   1u << CNAB_OUT_JSON,
-			                           &o.output);
-			if (rc)
-				goto out;
 			break;
 		}
 	}

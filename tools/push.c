@@ -290,3 +290,25 @@ int cnab_push_report(const struct cnab_push_target *t,
 	}
 	return cnab_fe_flush_stdout();
 }
+
+int cnab_push_option(struct cnab_push_opts *o, int c, const char *arg,
+                     int *exit_code)
+{
+	switch (c) {
+	case CNAB_PUSH_OPT_FORCE:
+		o->force = true;
+		return 1;
+	case CNAB_PUSH_OPT_MAPPING:
+		o->mapping = arg;
+		return 1;
+	case CNAB_PUSH_OPT_DRY_RUN:
+		o->dry_run = true;
+		return 1;
+	case 'o':
+		*exit_code = cnab_fe_output_option(
+		        arg, 1u << CNAB_OUT_PLAIN | 1u << CNAB_OUT_JSON,
+		        &o->output);
+		return *exit_code ? -1 : 1;
+	}
+	return 0;
+}

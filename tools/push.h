@@ -17,6 +17,36 @@
 #include "formats/bundle.h"
 #include "formats/cnaboci.h"
 #include "formats/relocation.h"
+#include "tools/fe.h"
+
+/* The options publish and relocate share. */
+enum {
+	CNAB_PUSH_OPT_FORCE = CNAB_FE_OPT_FIRST_TOOL + 0x80,
+	CNAB_PUSH_OPT_MAPPING,
+	CNAB_PUSH_OPT_DRY_RUN,
+};
+#define CNAB_PUSH_LONG_OPTIONS                                                 \
+	{"force", no_argument, NULL, CNAB_PUSH_OPT_FORCE},                     \
+	        {"relocation-mapping", required_argument, NULL,                \
+	         CNAB_PUSH_OPT_MAPPING},                                       \
+	        {"dry-run", no_argument, NULL, CNAB_PUSH_OPT_DRY_RUN},         \
+	{                                                                      \
+		"output", required_argument, NULL, 'o'                         \
+	}
+
+struct cnab_push_opts {
+	bool force;
+	const char *mapping; /* --relocation-mapping FILE */
+	bool dry_run;
+	int output; /* CNAB_OUT_PLAIN or CNAB_OUT_JSON */
+};
+
+/*
+ * Handles one of those options: 1 when c was one, 0 when not, -1 after a
+ * usage error (*exit_code set).
+ */
+int cnab_push_option(struct cnab_push_opts *o, int c, const char *arg,
+                     int *exit_code);
 
 /* Where a bundle goes. */
 struct cnab_push_target {
