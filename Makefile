@@ -114,7 +114,7 @@ TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))
 UNIT_OBJS = $(addsuffix .o,$(UNIT_TESTS))
 ALL_OBJS = $(LIB_OBJS) $(FE_OBJS) $(TOOL_OBJS) $(UNIT_OBJS)
 
-.PHONY: all check test unit cli integration demo deps lint install \
+.PHONY: all check test unit cli integration demo deps lint install valgrind \
 	uninstall clean bench fuzz FORCE
 .DELETE_ON_ERROR:
 
@@ -183,6 +183,12 @@ integration: all
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
+
+# unit and CLI tests with every program under valgrind (no leaks, no
+# memory errors)
+valgrind: all $(UNIT_TESTS)
+	@VALGRIND=1 tests/run-unit.sh $(UNIT_TESTS)
+	@VALGRIND=1 tests/cli/run.sh
 
 bench: all
 	@tests/bench.sh

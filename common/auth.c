@@ -1122,7 +1122,14 @@ static enum cnab_status run_helper(const char *name, const char *host,
 	first_line(line, HELPER_LINE_MAX, h.errbuf, h.errlen);
 	if (!line[0] && h.out.data)
 		first_line(line, HELPER_LINE_MAX, h.out.data, h.out.len);
-	if (line[0])
+	if (WIFEXITED(h.status) && WEXITSTATUS(h.status) == 127 && !line[0])
+		/* what a child that could not exec says (posix_spawn may
+		 * report it so, e.g. under valgrind) */
+		st = cnab_err_set(err, CNAB_ERR_AUTH,
+		                  "credential helper '%s' for '%s' cannot run: "
+		                  "not found on PATH",
+		                  h.prog, host);
+	else if (line[0])
 		st = cnab_err_set(err, CNAB_ERR_AUTH,
 		                  "credential helper '%s' for '%s' failed: %s",
 		                  h.prog, host, line);

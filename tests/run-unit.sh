@@ -10,7 +10,14 @@ for t in "$@"; do
 	name=$(basename "$t")
 	dir="$top/tests/tmp/unit/$name"
 	rm -rf "$dir" && mkdir -p "$dir"
-	if (cd "$dir" && "$top/$t" >"$dir/output" 2>&1); then
+	if [ "${VALGRIND:-}" = 1 ]; then
+		set -- valgrind -q --leak-check=full --error-exitcode=99 \
+			--show-leak-kinds=definite,indirect \
+			--errors-for-leak-kinds=definite,indirect "$top/$t"
+	else
+		set -- "$top/$t"
+	fi
+	if (cd "$dir" && "$@" >"$dir/output" 2>&1); then
 		echo "ok   $name"
 		rm -rf "$dir"
 	else

@@ -140,13 +140,6 @@ int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
 		o->insecure[o->ninsecure++] = arg;
 		o->insecure[o->ninsecure] = NULL;
 		return 1;
-	case '?':
-	case ':':
-		/* getopt printed the problem */
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-		        cnab_fe_progname());
-		*exit_code = CNAB_EXIT_USAGE;
-		return -1;
 	}
 	return 0;
 }
@@ -201,24 +194,6 @@ int cnab_fe_flush_stdout(void)
 		return CNAB_EXIT_FAIL;
 	}
 	return 0;
-}
-
-int cnab_fe_not_implemented(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			cnab_fe_help();
-			return cnab_fe_flush_stdout();
-		}
-		if (!strcmp(argv[i], "--version")) {
-			cnab_fe_version();
-			return cnab_fe_flush_stdout();
-		}
-	}
-	cnab_fe_error("not implemented yet");
-	return CNAB_EXIT_FAIL;
 }
 
 static struct cnab_fe_progress *shown; /* the progress line on screen */
@@ -351,8 +326,26 @@ int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
 	char opts[64];
 	int c;
 
-	snprintf(opts, sizeof(opts), "%s%s", CNAB_FE_SHORT_OPTIONS, shortopts);
+	/* our own messages, named by the tool, not by argv[0] */
+	opterr = 0;
+	snprintf(opts, sizeof(opts), ":%s%s", CNAB_FE_SHORT_OPTIONS, shortopts);
 	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
+		if (c == ':') {
+			*exit_code = cnab_fe_usage_error(
+			        "option '%s' needs an argument",
+			        argv[optind - 1]);
+			return CNAB_FE_STOP;
+		}
+		if (c == '?') {
+			if (optopt)
+				*exit_code = cnab_fe_usage_error(
+				        "unknown option '-%c'", optopt);
+			else
+				*exit_code = cnab_fe_usage_error(
+				        "unknown option '%s'",
+				        argv[optind - 1]);
+			return CNAB_FE_STOP;
+		}
 		switch (cnab_fe_common_option(o, c, optarg, exit_code)) {
 		case 1:
 			if (c == 'h' || c == CNAB_FE_OPT_VERSION)

@@ -123,12 +123,6 @@ void cnab_fe_version(void);
 int cnab_fe_flush_stdout(void);
 
 /*
- * The main of a tool not written yet: answers --help and --version, and
- * otherwise says it is not implemented (exit 1).
- */
-int cnab_fe_not_implemented(int argc, char **argv);
-
-/*
  * Progress on stderr, one updating line, only when stderr is a terminal
  * and not -q: bytes done of a total, the rate and the time left.
  */

@@ -14,7 +14,9 @@
 # temporary directory holding "f", a link to the fixtures made by
 # tests/tools/mkfixtures.py, with the tools first in PATH.  Directories of
 # failed cases are kept under tests/tmp/cli.  CLI_UPDATE=1 rewrites the
-# case files with what the tools now print (review the diff!).
+# case files with what the tools now print (review the diff!).  VALGRIND=1
+# runs every tool under valgrind: a leak or a memory error fails the case
+# (exit code 99).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp="$top/tests/tmp/cli"
@@ -27,6 +29,22 @@ python3 "$top/tests/tools/mkfixtures.py" "$fix" || {
 }
 cp "$top"/testdata/*.porter.yaml "$top"/testdata/vectors/cnab-spec/*.json \
 	"$top"/testdata/vectors/cnab-to-oci/*.json "$fix/"
+
+# the tools the cases run: the built ones, or valgrind wrappers of them
+bin=$top
+if [ "${VALGRIND:-}" = 1 ]; then
+	bin=$tmp/valgrind-bin
+	mkdir -p "$bin"
+	for t in cnab-archive cnab-inspect cnab-publish-archive cnab-relocate; do
+		cat >"$bin/$t" <<-EOF
+			#!/bin/sh
+			exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \\
+				--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \\
+				"$top/$t" "\$@"
+		EOF
+		chmod +x "$bin/$t"
+	done
+fi
 
 section() { # FILE NAME: the lines of a section
 	awk -v want="--- $2" '
@@ -45,7 +63,7 @@ for case in "$top"/tests/cli/cases/*.t; do
 	want_rc=$(sed -n 's/^? //p' "$case" | head -n 1)
 	section "$case" stdout >"$dir/stdout.want"
 	section "$case" stderr >"$dir/stderr.want"
-	(cd "$dir" && PATH="$top:$PATH" sh -c "$cmd" \
+	(cd "$dir" && PATH="$bin:$PATH" sh -c "$cmd" \
 		>"$dir/stdout" 2>"$dir/stderr" </dev/null)
 	rc=$?
 	if [ "${CLI_UPDATE:-}" = 1 ]; then

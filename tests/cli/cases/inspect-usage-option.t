@@ -2,5 +2,5 @@
 $ cnab-inspect --frobnicate
 ? 2
 --- stderr
-cnab-inspect: unrecognized option '--frobnicate'
+cnab-inspect: unknown option '--frobnicate'
 Try 'cnab-inspect --help' for more information.
