@@ -168,7 +168,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory -k test
 
-test: unit cli integration
+test: unit cli integration fuzz-regress
 
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)

@@ -40,7 +40,8 @@ for prog in "$@"; do
 		[ -n "$runs" ] || runs=$(sed -n \
 			's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' \
 			"$log" | tail -1)
-		what="${runs:-?} runs in ${secs}s"
+		what="${runs:-?} runs"
+		[ $rc -eq 0 ] && what="$what in ${secs}s"
 	else
 		# files as arguments: each is run once, nothing is fuzzed
 		files=$(find "$seeds" -type f 2>/dev/null | sort)
