@@ -1316,16 +1316,60 @@ out:
 }
 
 /*
- * Sends buf (n bytes at offset of the upload) as PATCHes, resuming from
- * where the registry says it stopped when one is interrupted.
+ * A chunk of an upload, read from the source while it is sent and kept,
+ * so that what the registry did not get can be sent again.
+ */
+struct chunk {
+	struct cnab_reader *src;
+	char *buf;
+	size_t want;   /* the chunk's length */
+	size_t filled; /* bytes of it read from src (and kept in buf) */
+	size_t pos;    /* the next byte of it to send */
+};
+
+static enum cnab_status chunk_read(void *ctx, void *out, size_t n, size_t *got,
+                                   struct cnab_err *err)
+{
+	struct chunk *c = ctx;
+	enum cnab_status st;
+	size_t k;
+
+	*got = 0;
+	if (c->pos < c->filled) {
+		k = n < c->filled - c->pos ? n : c->filled - c->pos;
+		memcpy(out, c->buf + c->pos, k);
+		c->pos += k;
+		*got = k;
+		return CNAB_OK;
+	}
+	if (c->filled == c->want)
+		return CNAB_OK;
+	k = n < c->want - c->filled ? n : c->want - c->filled;
+	st = cnab_reader_read(c->src, c->buf + c->filled, k, got, err);
+	if (st != CNAB_OK)
+		return st;
+	if (!*got)
+		return cnab_err_set(
+		        err, CNAB_ERR_INTEGRITY,
+		        "the blob ended %zu bytes short of its size",
+		        c->want - c->filled);
+	memcpy(out, c->buf + c->filled, *got);
+	c->filled += *got;
+	c->pos += *got;
+	return CNAB_OK;
+}
+
+/*
+ * Sends a chunk (at offset of the upload) as one PATCH, streamed from its
+ * source; one interrupted is resumed from where the registry says it
+ * stopped, what it lacks sent again from the kept bytes.
  */
 static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
-                                   const char *const *scopes, const char *buf,
-                                   size_t n, uint64_t offset, const char *what,
+                                   const char *const *scopes, struct chunk *c,
+                                   uint64_t offset, const char *what,
                                    struct cnab_err *err)
 {
 	const char *ct = "Content-Type: application/octet-stream";
-	uint64_t sent = 0; /* of buf, acknowledged */
 	struct cnab_err nerr = CNAB_ERR_INIT;
 	enum cnab_status st;
 	int attempt;
@@ -1335,20 +1379,19 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 		struct cnab_http_request req = {0};
 		char range[80];
 		const char *headers[] = {ct, range, NULL};
-		struct cnab_mem_reader m = {(const unsigned char *)buf + sent,
-		                            n - sent, 0};
-		struct cnab_reader rd = cnab_mem_reader_as(&m);
+		struct cnab_reader rd = {chunk_read, c};
+		size_t from = c->pos;
 		uint64_t received = 0;
 
 		snprintf(range, sizeof(range),
-		         "Content-Range: %" PRIu64 "-%" PRIu64, offset + sent,
-		         offset + n - 1);
+		         "Content-Range: %" PRIu64 "-%" PRIu64, offset + from,
+		         offset + c->want - 1);
 		req.method = "PATCH";
 		req.url = *location;
 		req.headers = headers;
 		/* a reader: send_req must not replay it by itself */
 		req.body_reader = &rd;
-		req.body_size = n - sent;
+		req.body_size = c->want - from;
 		req.has_body = true;
 		cnab_err_clear(&nerr);
 		st = send_req(r, &req, scopes, 1, what, &resp, &nerr);
@@ -1357,10 +1400,10 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 			                   err);
 			cnab_http_response_release(&resp);
 			if (st == CNAB_OK) {
-				r->stats.blob_bytes_up += n - sent;
+				r->stats.blob_bytes_up += c->want - from;
 				if (r->opts.progress)
 					r->opts.progress(r->opts.progress_ctx,
-					                 n - sent);
+					                 c->want - from);
 			}
 			return st;
 		}
@@ -1380,6 +1423,7 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 			return st;
 		}
 		if (st != CNAB_OK && st != CNAB_ERR_NET) {
+			/* the source failed: its reason stands */
 			cnab_http_response_release(&resp);
 			return cnab_err_set(err, st, "%s", nerr.msg);
 		}
@@ -1407,16 +1451,17 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 		}
 		if (st != CNAB_OK)
 			return st;
-		if (received < offset || received > offset + n)
-			return cnab_err_set(
-			        err, CNAB_ERR_REGISTRY,
-			        "registry '%s' lost the upload of "
-			        "%s: it has %" PRIu64
-			        " bytes, expected %" PRIu64 " to %" PRIu64,
-			        r->host, what, received, offset, offset + n);
-		r->stats.blob_bytes_up += received - offset - sent;
-		sent = received - offset;
-		if (sent == n)
+		if (received < offset || received > offset + c->filled)
+			return cnab_err_set(err, CNAB_ERR_NET,
+			                    "registry '%s' lost the upload of "
+			                    "%s: it has %" PRIu64
+			                    " bytes, expected %" PRIu64
+			                    " to %" PRIu64,
+			                    r->host, what, received, offset,
+			                    offset + c->filled);
+		r->stats.blob_bytes_up += received - offset - from;
+		c->pos = (size_t)(received - offset);
+		if (c->pos == c->want)
 			return CNAB_OK;
 	}
 }
@@ -1587,44 +1632,34 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 		goto out;
 	}
 	while (offset < d->size) {
-		size_t want = d->size - offset < chunk
-		                      ? (size_t)(d->size - offset)
-		                      : chunk;
+		struct chunk c = {src, buf, 0, 0, 0};
 		struct cnab_err perr = CNAB_ERR_INIT;
 
-		st = read_full(src, buf, want, &n, err);
-		if (st != CNAB_OK)
-			goto out;
-		if (n < want) {
-			st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
-			                  "size mismatch for %s: fewer than "
-			                  "%" PRIu64 " bytes",
-			                  what, d->size);
-			goto out;
-		}
-		st = send_chunk(r, &location, scopes, buf, n, offset, what,
-		                &perr);
+		c.want = d->size - offset < chunk ? (size_t)(d->size - offset)
+		                                  : chunk;
+		st = send_chunk(r, &location, scopes, &c, offset, what, &perr);
 		for (attempt = 1; st == CNAB_ERR_NET && offset == 0 &&
 		                  attempt < r->opts.max_attempts;
 		     attempt++) {
 			/* the session was lost in the first chunk, which is
-			 * still here: start another */
+			 * kept: start another */
 			backoff(r, attempt, NULL);
 			cancel_upload(r, location, scopes, 1);
 			free(location);
 			location = NULL;
 			cnab_err_clear(&perr);
+			c.pos = 0;
 			st = start_upload(r, repo, scopes, what, &location,
 			                  &chunk, &perr);
 			if (st == CNAB_OK)
-				st = send_chunk(r, &location, scopes, buf, n,
+				st = send_chunk(r, &location, scopes, &c,
 				                offset, what, &perr);
 		}
 		if (st != CNAB_OK) {
 			cnab_err_set(err, st, "%s", perr.msg);
 			goto out;
 		}
-		offset += n;
+		offset += c.want;
 	}
 	/* the end of the source: where a verifying one checks */
 	st = read_full(src, buf, 1, &n, err);
