@@ -254,6 +254,14 @@ enum cnab_status cnab_thick_blob_read(struct cnab_thick *t, const void **p,
 	if (st != CNAB_OK)
 		return st;
 	if (*len) {
+		if (t->capturing && !t->capture.len) {
+			/* only what may be a manifest is kept: JSON */
+			const char *c = *p, *end = c + *len;
+
+			while (c < end && strchr(" \t\r\n", *c))
+				c++;
+			t->capturing = c < end && *c == '{';
+		}
 		st = cnab_verifier_update(&t->v, *p, *len, err);
 		if (st == CNAB_OK && t->capturing &&
 		    cnab_buf_add(&t->capture, *p, *len) != CNAB_OK)

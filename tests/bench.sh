@@ -16,6 +16,7 @@ export ITEST_TMP=$top/tests/tmp/bench
 A=$top/cnab-archive
 P=$top/cnab-publish-archive
 I=$top/cnab-inspect
+R=$top/cnab-relocate
 SIZE=$(numfmt --from=iec "${BENCH_SIZE:-1G}")
 BIG=$(numfmt --from=iec "${BENCH_BIG:-4G}")
 REPS=${BENCH_REPS:-3}
@@ -112,7 +113,26 @@ for rep in $(seq "$REPS"); do
 	timed peer-archive bash "$TEST_DIR/peer-archive.sh"
 	echo "size-ours $(stat -c %s "$ARCH") 0" >>"$RESULTS"
 	echo "size-tarczf $(stat -c %s "$TEST_DIR/peer.tgz") 0" >>"$RESULTS"
+
+	# relocate to another registry, against skopeo copy --all of the
+	# same images
+	PD=$D PDN=$DN
+	fresh
+	timed relocate "$R" -q --insecure-registry "$PD" \
+		--insecure-registry "$D" "$PD/bench/app:1" "$D/bench/app:1"
 	done_with "$DN"
+	fresh
+	cat >"$TEST_DIR/peer-relocate.sh" <<-EOF
+		set -e
+		for r in $(echo $REFS); do
+			skopeo --policy "$ITEST_POLICY" copy -q --all \
+				--src-tls-verify=false --dest-tls-verify=false \
+				"docker://\$r" "docker://$D/bench/\$(basename \$r)"
+		done
+	EOF
+	timed peer-relocate bash "$TEST_DIR/peer-relocate.sh"
+	done_with "$DN"
+	done_with "$PDN"
 
 	# the peer of publish: tar xzf, skopeo copy --all each image, then
 	# the bundle's config blob, config manifest and index with curl
@@ -194,6 +214,7 @@ sizet=$(secs size-tarczf)
 	echo "| publish vs tar xzf + skopeo copy --all | ${pub}s | ${peerpub}s | $(ratio "$pub" "$peerpub") | <= 0.5 |"
 	echo "| publish vs the floor (gzip -dc \| sha256sum) | ${pub}s | ${floor}s | $(ratio "$pub" "$floor") | <= 1.5 |"
 	echo "| archive -r vs skopeo copy --all + tar czf | ${arc}s | ${peerarc}s | $(ratio "$arc" "$peerarc") | <= 0.5 |"
+	echo "| relocate vs skopeo copy --all, registry to registry | $(secs relocate)s | $(secs peer-relocate)s | $(ratio "$(secs relocate)" "$(secs peer-relocate)") | |"
 	echo "| archive size vs tar czf | $sizeo B | $sizet B | $(ratio "$sizeo" "$sizet") | <= 1.01 |"
 	echo "| re-publish vs publish (no blob bytes sent) | ${repub}s | ${pub}s | $(ratio "$repub" "$pub") | <= 0.05 |"
 	echo "| inspect -a, $(numfmt --to=iec "$SIZE") | $(secs inspect)s | | | < 0.05s |"

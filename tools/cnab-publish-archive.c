@@ -167,6 +167,16 @@ out:
 	return st;
 }
 
+/* True when bytes start like a JSON object. */
+static bool looks_json(const char *p, size_t n)
+{
+	while (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+		p++;
+		n--;
+	}
+	return n && *p == '{';
+}
+
 /* Handles a blob of the archive as it streams by. */
 static enum cnab_status on_blob(struct publish *p,
                                 const struct cnab_thick_item *item,
@@ -192,8 +202,18 @@ static enum cnab_status on_blob(struct publish *p,
 		return st;
 	}
 	cnab_digest_format(&item->digest, digest);
-	if (item->size > CNAB_MAX_DOCUMENT) {
-		/* a layer: straight from the archive to the registry */
+	/* the first bytes tell a layer from a JSON document, which may be a
+	 * manifest (pushed by the manifest API, later) */
+	if (item->size) {
+		const void *block;
+
+		st = cnab_thick_blob_read(&p->t, &block, &br.left, err);
+		if (st != CNAB_OK)
+			return st;
+		br.block = block;
+	}
+	if (item->size > CNAB_MAX_DOCUMENT || !looks_json(br.block, br.left)) {
+		/* straight from the archive to the registry */
 		struct cnab_err perr = CNAB_ERR_INIT;
 
 		st = cnab_reg_push_blob(p->reg, p->target.ref.path, &d, &r,
@@ -205,7 +225,6 @@ static enum cnab_status on_blob(struct publish *p,
 		p->uploaded += st == CNAB_OK;
 		return st;
 	}
-	/* small: maybe a manifest, which goes by the manifest API later */
 	for (;;) {
 		char chunk[16384];
 

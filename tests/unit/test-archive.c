@@ -969,8 +969,10 @@ static void test_partial_read_then_next(void **state)
 		assert_int_equal(cnab_thick_blob_read(&r.t, &p, &len, &err),
 		                 CNAB_OK);
 		assert_true(len > 0);
+		/* with verify, the rest is read and the blob found wrong;
+		 * without, a blob that is not JSON (no manifest) is skipped */
 		assert_int_equal(cnab_thick_next(&r.t, &item, &eof, &err),
-		                 CNAB_ERR_INTEGRITY);
+		                 verify ? CNAB_ERR_INTEGRITY : CNAB_OK);
 		close_arc(&r);
 	}
 	free(bad);
