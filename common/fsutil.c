@@ -68,6 +68,7 @@ enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
                                    struct cnab_err *err)
 {
 	struct cnab_buf tmp = CNAB_BUF_INIT(8192);
+	enum cnab_status st;
 	mode_t mask;
 
 	f->fd = -1;
@@ -81,26 +82,32 @@ enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
 		return CNAB_OK;
 	}
 	if (cnab_buf_addf(&tmp, "%s.tmp-XXXXXX", path) != CNAB_OK) {
-		cnab_buf_release(&tmp);
-		return cnab_err_set(err, CNAB_ERR_USAGE,
-		                    "output path too long '%.200s'", path);
+		st = cnab_err_set(err, CNAB_ERR_USAGE,
+		                  "output path too long '%.200s'", path);
+		goto fail;
 	}
 	f->tmp = cnab_buf_detach(&tmp, NULL);
-	if (!f->tmp)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	if (!f->tmp) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
 	f->fd = mkstemp(f->tmp);
 	if (f->fd < 0) {
-		int e = errno;
-
-		free(f->tmp);
-		f->tmp = NULL;
-		return cnab_err_set(err, CNAB_ERR_IO, "cannot create '%s': %s",
-		                    path, strerror(e));
+		st = cnab_err_set(err, CNAB_ERR_IO, "cannot create '%s': %s",
+		                  path, strerror(errno));
+		goto fail;
 	}
 	mask = umask(0);
 	umask(mask);
 	fchmod(f->fd, 0666 & ~mask);
 	return CNAB_OK;
+fail:
+	cnab_buf_release(&tmp);
+	free(f->tmp);
+	f->tmp = NULL;
+	free(f->path);
+	f->path = NULL;
+	return st;
 }
 
 enum cnab_status cnab_outfile_commit(struct cnab_outfile *f,
