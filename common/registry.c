@@ -51,6 +51,8 @@ struct cnab_registry {
 	struct token *tokens;
 	size_t ntokens;
 	struct cnab_registry_stats stats;
+	char *upload_buf; /* see upload_buffer */
+	size_t upload_buf_size;
 };
 
 /* Environment overrides of the retry policy (tests make it quick). */
@@ -282,6 +284,7 @@ void cnab_registry_free(struct cnab_registry *r)
 		wipe_free(r->tokens[i].value);
 	}
 	free(r->tokens);
+	free(r->upload_buf);
 	free(r);
 }
 
@@ -1466,6 +1469,24 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 	}
 }
 
+/*
+ * The buffer of uploads, of at least n bytes: one per handle, kept from
+ * blob to blob so that memory stays flat whatever the blobs' sizes.
+ */
+static char *upload_buffer(struct cnab_registry *r, size_t n)
+{
+	char *p;
+
+	if (n <= r->upload_buf_size)
+		return r->upload_buf;
+	p = realloc(r->upload_buf, n);
+	if (!p)
+		return NULL;
+	r->upload_buf = p;
+	r->upload_buf_size = n;
+	return p;
+}
+
 /* Starts an upload session: *location, and the chunk size to use. */
 static enum cnab_status start_upload(struct cnab_registry *r, const char *repo,
                                      const char *const *scopes,
@@ -1581,7 +1602,7 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 		/* the whole blob, and one more byte to see the end (which a
 		 * verifying source checks there), in one request: with it in
 		 * memory, a lost session is just started again */
-		buf = malloc((size_t)d->size + 1);
+		buf = upload_buffer(r, chunk + 1);
 		if (!buf) {
 			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 			goto out;
@@ -1626,7 +1647,7 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 	st = start_upload(r, repo, scopes, what, &location, &chunk, err);
 	if (st != CNAB_OK)
 		goto out;
-	buf = malloc(chunk);
+	buf = upload_buffer(r, chunk + 1);
 	if (!buf) {
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
@@ -1680,7 +1701,6 @@ out:
 	if (st != CNAB_OK && location)
 		cancel_upload(r, location, scopes, 1);
 	free(location);
-	free(buf);
 	free(sc);
 	return st;
 }
