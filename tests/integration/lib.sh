@@ -10,7 +10,7 @@
 #     require_tools cnab-inspect
 #     d=$(fixture_image src app/web v1 --layers 2 --size 64K)
 #     sk_inspect --raw "$(reg_ref src "app/web@$d")" >/dev/null
-#     assert_exit 4 "$CNAB_TOP/cnab-inspect" $(cnab_opts src) -r "$src_HOST/no/such:v1"
+#     assert_exit 4 "$CNAB_BIN/cnab-inspect" $(cnab_opts src) -r "$src_HOST/no/such:v1"
 #     assert_eq "$(count_requests src GET '^/v2/no/such/manifests/v1$' 404)" 1
 #
 # Sourcing it creates the test's own directory, $TEST_DIR
@@ -67,7 +67,21 @@ fi
 
 ITEST_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CNAB_TOP=${CNAB_TOP:-$(cd "$ITEST_LIB_DIR/../.." && pwd)}
-export CNAB_TOP
+# Where the tests take the tools from: CNAB_TOP, or with ITEST_VALGRIND=1
+# wrappers running each under valgrind (a leak or a memory error is exit
+# code 99, which no test expects).
+CNAB_BIN=$CNAB_TOP
+if [ "${ITEST_VALGRIND:-}" = 1 ]; then
+	CNAB_BIN=${ITEST_TMP:-$CNAB_TOP/tests/tmp/integration}/valgrind-bin
+	mkdir -p "$CNAB_BIN"
+	for _t in cnab-archive cnab-inspect cnab-publish-archive cnab-relocate; do
+		printf '#!/bin/sh\nexec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99 "%s/%s" "$@"\n' \
+			"$CNAB_TOP" "$_t" >"$CNAB_BIN/$_t"
+		chmod +x "$CNAB_BIN/$_t"
+	done
+	unset _t
+fi
+export CNAB_TOP CNAB_BIN
 
 TEST_NAME=$(basename "$0" .sh)
 ITEST_TMP=${ITEST_TMP:-$CNAB_TOP/tests/tmp/integration}

@@ -12,7 +12,8 @@
 # the built tools are), ITEST_TIMEOUT (seconds per script, default 900:
 # then SIGTERM to the script's process group, SIGKILL 30s later),
 # ITEST_TMP (default tests/tmp/integration), ITEST_SKIP (script names to
-# leave out).
+# leave out), ITEST_VALGRIND=1 (run every tool under valgrind; a memory
+# error or a leak fails the test).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)

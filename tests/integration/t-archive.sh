@@ -7,8 +7,8 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 require_tools cnab-archive cnab-inspect
 export CNAB_RETRY_BASE_MS=50
-A=$CNAB_TOP/cnab-archive
-I=$CNAB_TOP/cnab-inspect
+A=$CNAB_BIN/cnab-archive
+I=$CNAB_BIN/cnab-inspect
 
 reg_start plain p
 reg_start basic b

@@ -5,9 +5,9 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 require_tools cnab-archive cnab-inspect cnab-publish-archive
-A=$CNAB_TOP/cnab-archive
-I=$CNAB_TOP/cnab-inspect
-P=$CNAB_TOP/cnab-publish-archive
+A=$CNAB_BIN/cnab-archive
+I=$CNAB_BIN/cnab-inspect
+P=$CNAB_BIN/cnab-publish-archive
 
 reg_start plain reg
 H=$(_rv reg HOST)
@@ -38,7 +38,7 @@ limited() {
 
 # the memory bound (sanitizers' shadow memory and quarantine make it moot)
 MAXMEM=65536
-ldd "$I" | grep -q libasan && MAXMEM=1048576
+{ ldd "$CNAB_TOP/cnab-inspect" | grep -q libasan || [ "${ITEST_VALGRIND:-}" = 1 ]; } && MAXMEM=4194304
 for f in "$TEST_DIR"/h/*.tgz; do
 	name=$(basename "$f" .tgz)
 	step "$name"

@@ -6,9 +6,9 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 require_tools cnab-archive cnab-inspect cnab-publish-archive
 export CNAB_RETRY_BASE_MS=50
-A=$CNAB_TOP/cnab-archive
-I=$CNAB_TOP/cnab-inspect
-P=$CNAB_TOP/cnab-publish-archive
+A=$CNAB_BIN/cnab-archive
+I=$CNAB_BIN/cnab-inspect
+P=$CNAB_BIN/cnab-publish-archive
 RESTYLE="python3 $CNAB_TOP/tests/tools/restyle.py"
 
 reg_start plain src

@@ -6,10 +6,10 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 require_tools cnab-archive cnab-inspect cnab-publish-archive cnab-relocate
 export CNAB_RETRY_BASE_MS=50
-A=$CNAB_TOP/cnab-archive
-I=$CNAB_TOP/cnab-inspect
-P=$CNAB_TOP/cnab-publish-archive
-R=$CNAB_TOP/cnab-relocate
+A=$CNAB_BIN/cnab-archive
+I=$CNAB_BIN/cnab-inspect
+P=$CNAB_BIN/cnab-publish-archive
+R=$CNAB_BIN/cnab-relocate
 
 reg_start token src
 reg_start plain dst

@@ -19,7 +19,7 @@ sed -n '/^<!-- tutorial -->$/,/^<!-- \/tutorial -->$/p' "$CNAB_TOP/README.md" |
 [ "$(wc -l <"$TEST_DIR/tutorial.sh")" -gt 20 ] || fail "no tutorial found in README.md"
 step "running the tutorial ($(grep -c '^cnab-' "$TEST_DIR/tutorial.sh") tool commands)"
 mkdir -p "$TEST_DIR/work"
-(cd "$TEST_DIR/work" && PATH="$CNAB_TOP:$PATH" bash -eu -o pipefail -x \
+(cd "$TEST_DIR/work" && PATH="$CNAB_BIN:$PATH" bash -eu -o pipefail -x \
 	"$TEST_DIR/tutorial.sh") >"$TEST_DIR/out" 2>&1 ||
 	{ tail -30 "$TEST_DIR/out" >&2; fail "the tutorial failed"; }
 assert_contains "$(cat "$TEST_DIR/out")" "pushed successfully"
