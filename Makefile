@@ -186,11 +186,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
 
-# unit and CLI tests with every program under valgrind (no leaks, no
-# memory errors)
+# unit, CLI and integration tests with every program under valgrind (no
+# leaks, no memory errors)
 valgrind: all $(UNIT_TESTS)
 	@VALGRIND=1 tests/run-unit.sh $(UNIT_TESTS)
 	@VALGRIND=1 tests/cli/run.sh
+	@ITEST_VALGRIND=1 ITEST_TIMEOUT=1800 ITEST_SKIP="selftest t-proxy-selftest" \
+		tests/integration/run.sh
 
 bench: all
 	@tests/bench.sh
