@@ -60,7 +60,7 @@ struct inspect_opts {
 struct view {
 	struct cnab_bundle *bundle;
 	const struct cnab_relocation *maps[2]; /* looked up in this order */
-	char **digests;                        /* per image, or NULL */
+	char (*digests)[CNAB_DIGEST_STR_MAX];  /* per image ("" if unknown) */
 };
 
 static const char *relocated(const struct view *v,
@@ -82,7 +82,7 @@ static const char *digest_of(const struct view *v, size_t i)
 
 	if (img->content_digest)
 		return img->content_digest;
-	return v->digests && v->digests[i] ? v->digests[i] : "";
+	return v->digests ? v->digests[i] : "";
 }
 
 static json_t *view_json(const struct view *v)
@@ -252,7 +252,8 @@ out:
  * Checks that every image the bundle names is whole in the archive, and
  * learns the digests the bundle lacks.
  */
-static enum cnab_status verify_images(struct cnab_thick *t, char **digests,
+static enum cnab_status verify_images(struct cnab_thick *t,
+                                      char (*digests)[CNAB_DIGEST_STR_MAX],
                                       bool check, size_t *nblobs,
                                       struct cnab_err *err)
 {
@@ -265,7 +266,7 @@ static enum cnab_status verify_images(struct cnab_thick *t, char **digests,
 	for (i = 0; i < b->nimages && st == CNAB_OK; i++) {
 		struct cnab_bundle_image *img = &b->images[i];
 		struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
-		char digest[CNAB_DIGEST_STR_MAX];
+		char *digest = digests[i];
 
 		if (!cnab_bundle_image_is_oci(img))
 			continue;
@@ -276,7 +277,6 @@ static enum cnab_status verify_images(struct cnab_thick *t, char **digests,
 			continue;
 		}
 		cnab_digest_format(&d.digest, digest);
-		digests[i] = strdup(digest);
 		if (check && img->content_digest &&
 		    strcmp(img->content_digest, digest))
 			st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
@@ -299,6 +299,14 @@ static enum cnab_status verify_images(struct cnab_thick *t, char **digests,
 	return st;
 }
 
+/* The line --verify prints on success (unless -q). */
+static void report_verified(const char *subject, size_t nimages,
+                            size_t nobjects)
+{
+	fprintf(stderr, "%s: verified '%s': %zu images, %zu objects\n",
+	        cnab_fe_progname(), subject, nimages, nobjects);
+}
+
 static int inspect_archive(const struct inspect_opts *o)
 {
 	struct cnab_err err = CNAB_ERR_INIT;
@@ -307,8 +315,8 @@ static int inspect_archive(const struct inspect_opts *o)
 	struct cnab_thick_item item;
 	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
 	struct view v = {NULL, {NULL, NULL}, NULL};
-	char **digests = NULL;
-	size_t i, nblobs = 0;
+	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
+	size_t nblobs = 0;
 	bool eof = false;
 	int fd = STDIN_FILENO, rc;
 
@@ -339,7 +347,7 @@ static int inspect_archive(const struct inspect_opts *o)
 		             "corrupt archive '%s': no bundle.json", subject);
 		goto fail;
 	}
-	digests = calloc(t.bundle.nimages, sizeof(*digests));
+	digests = calloc(t.bundle.nimages + 1, sizeof(*digests));
 	if (!digests) {
 		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -347,8 +355,7 @@ static int inspect_archive(const struct inspect_opts *o)
 	if (verify_images(&t, digests, o->verify, &nblobs, &err) != CNAB_OK)
 		goto fail;
 	if (o->verify && !o->common.quiet)
-		fprintf(stderr, "%s: verified '%s': %zu images, %zu objects\n",
-		        cnab_fe_progname(), subject, t.bundle.nimages, nblobs);
+		report_verified(subject, t.bundle.nimages, nblobs);
 	v.bundle = &t.bundle;
 	v.maps[0] = &user;
 	v.maps[1] = &t.mapping;
@@ -358,8 +365,6 @@ static int inspect_archive(const struct inspect_opts *o)
 fail:
 	rc = cnab_fe_fail(&err);
 out:
-	for (i = 0; digests && i < t.bundle.nimages; i++)
-		free(digests[i]);
 	free(digests);
 	cnab_thick_release(&t);
 	cnab_relocation_release(&user);
@@ -415,7 +420,7 @@ static int inspect_ref(const struct inspect_opts *o)
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_pulled p;
 	struct view v = {NULL, {NULL, NULL}, NULL};
-	char **digests = NULL;
+	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t i, nobjects = 0;
 	int rc;
 
@@ -433,22 +438,15 @@ static int inspect_ref(const struct inspect_opts *o)
 		if (verify_pulled(&p, &nobjects, &err) != CNAB_OK)
 			goto fail;
 		if (!o->common.quiet)
-			fprintf(stderr,
-			        "%s: verified '%s': %zu images, %zu objects\n",
-			        cnab_fe_progname(), o->ref, p.bundle.nimages,
-			        nobjects);
+			report_verified(o->ref, p.bundle.nimages, nobjects);
 	}
 	digests = calloc(p.bundle.nimages + 1, sizeof(*digests));
 	if (!digests) {
 		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	for (i = 0; i < p.bundle.nimages; i++) {
-		char d[CNAB_DIGEST_STR_MAX];
-
-		cnab_digest_format(&p.images[i]->digest, d);
-		digests[i] = strdup(d);
-	}
+	for (i = 0; i < p.bundle.nimages; i++)
+		cnab_digest_format(&p.images[i]->digest, digests[i]);
 	v.bundle = &p.bundle;
 	v.maps[0] = &user;
 	v.maps[1] = &p.mapping;
@@ -458,8 +456,6 @@ static int inspect_ref(const struct inspect_opts *o)
 fail:
 	rc = cnab_fe_fail(&err);
 out:
-	for (i = 0; digests && i < p.bundle.nimages; i++)
-		free(digests[i]);
 	free(digests);
 	cnab_pulled_release(&p);
 	cnab_registry_free(reg);
