@@ -10,7 +10,8 @@
 #   --- stderr
 #   ...
 #
-# A missing section means "empty".  The command runs with sh -c in a fresh
+# A missing section means "empty".  The command runs with bash -o pipefail
+# -c (so a tool failing inside a pipeline fails the case) in a fresh
 # temporary directory holding "f", a link to the fixtures made by
 # tests/tools/mkfixtures.py, with the tools first in PATH.  Directories of
 # failed cases are kept under tests/tmp/cli.  CLI_UPDATE=1 rewrites the
@@ -63,7 +64,7 @@ for case in "$top"/tests/cli/cases/*.t; do
 	want_rc=$(sed -n 's/^? //p' "$case" | head -n 1)
 	section "$case" stdout >"$dir/stdout.want"
 	section "$case" stderr >"$dir/stderr.want"
-	(cd "$dir" && PATH="$bin:$PATH" sh -c "$cmd" \
+	(cd "$dir" && PATH="$bin:$PATH" bash -o pipefail -c "$cmd" \
 		>"$dir/stdout" 2>"$dir/stderr" </dev/null)
 	rc=$?
 	if [ "${CLI_UPDATE:-}" = 1 ]; then
