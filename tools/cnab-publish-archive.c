@@ -315,22 +315,14 @@ static enum cnab_status stream(struct publish *p, bool *done,
 		    !p->o->push.dry_run && bundle_complete(&p->t.bundle)) {
 			/* bundle.json first and whole: the index is known
 			 * now, so an existing tag is settled at once */
-			char digest[CNAB_DIGEST_STR_MAX];
-
 			st = cnab_push_objects_build(&p->obj, &p->t.bundle,
 			                             err);
-			if (st != CNAB_OK)
-				return st;
-			cnab_digest_format(&p->obj.index_desc.digest, digest);
-			st = cnab_push_check_tag(&p->target, digest, &same,
-			                         err);
+			if (st == CNAB_OK)
+				st = cnab_push_settle(&p->target, &p->obj,
+				                      &same, err);
 			if (st != CNAB_OK)
 				return st;
 			if (same) {
-				cnab_fe_info(1,
-				             "tag '%s' holds this bundle "
-				             "already: nothing to do",
-				             p->target.string);
 				*done = true;
 				return CNAB_OK;
 			}

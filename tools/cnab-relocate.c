@@ -412,7 +412,6 @@ static int relocate(const struct relocate_opts *o)
 	struct cnab_err err = CNAB_ERR_INIT;
 	struct cnab_registry *dst;
 	struct relocate r;
-	char digest[CNAB_DIGEST_STR_MAX];
 	const char *default_tag;
 	bool same = false;
 	size_t i;
@@ -452,19 +451,13 @@ static int relocate(const struct relocate_opts *o)
 		    cnab_push_target_probe(&r.target, dst, &err) != CNAB_OK)
 			goto fail;
 		/* settle an existing tag before copying anything */
-		cnab_digest_format(&r.obj.index_desc.digest, digest);
-		if (cnab_push_check_tag(&r.target, digest, &same, &err) !=
-		    CNAB_OK)
+		if (cnab_push_settle(&r.target, &r.obj, &same, &err) != CNAB_OK)
 			goto fail;
-		if (same)
-			cnab_fe_info(1,
-			             "tag '%s' holds this bundle already: "
-			             "nothing to do",
-			             r.target.string);
-		else if (copy_blobs(&r, &err) != CNAB_OK ||
-		         cnab_push_manifests(dst, r.target.ref.path, &r.tree,
-		                             &err) != CNAB_OK ||
-		         cnab_push_bundle(&r.target, &r.obj, &err) != CNAB_OK)
+		if (!same &&
+		    (copy_blobs(&r, &err) != CNAB_OK ||
+		     cnab_push_manifests(dst, r.target.ref.path, &r.tree,
+		                         &err) != CNAB_OK ||
+		     cnab_push_bundle(&r.target, &r.obj, &err) != CNAB_OK))
 			goto fail;
 		cnab_fe_info(1,
 		             "%llu blobs copied, %llu mounted, %llu already "

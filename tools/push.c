@@ -61,28 +61,6 @@ void cnab_push_target_release(struct cnab_push_target *t)
 	memset(t, 0, sizeof(*t));
 }
 
-enum cnab_status cnab_push_check_tag(const struct cnab_push_target *t,
-                                     const char *digest, bool *same,
-                                     struct cnab_err *err)
-{
-	char have[CNAB_DIGEST_STR_MAX];
-
-	*same = false;
-	if (!t->exists)
-		return CNAB_OK;
-	cnab_digest_format(&t->existing.digest, have);
-	if (!strcmp(have, digest)) {
-		*same = true;
-		return CNAB_OK;
-	}
-	if (t->force)
-		return CNAB_OK;
-	return cnab_err_set(err, CNAB_ERR_EXISTS,
-	                    "tag '%s' holds a different bundle (%s): use "
-	                    "--force to replace it",
-	                    t->string, have);
-}
-
 static enum cnab_status set_desc(struct cnab_descriptor *d, const char *mt,
                                  const struct cnab_buf *b, struct cnab_err *err)
 {
@@ -116,6 +94,48 @@ static enum cnab_status rebuild(struct cnab_push_objects *x,
 	if (st == CNAB_OK)
 		st = set_desc(&x->index_desc, imt, &x->index, err);
 	return st;
+}
+
+enum cnab_status cnab_push_settle(const struct cnab_push_target *t,
+                                  struct cnab_push_objects *x, bool *same,
+                                  struct cnab_err *err)
+{
+	enum cnab_oci_config_form form = x->form;
+	bool docker_list = x->docker_list;
+	char have[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+	int list;
+
+	*same = false;
+	if (!t->exists)
+		return CNAB_OK;
+	/* a registry that refused the first forms holds one of the others */
+	for (list = 0; list < 2; list++)
+		for (x->form = 0; x->form < CNAB_OCI_CONFIG_FORMS; x->form++) {
+			x->docker_list = list;
+			st = rebuild(x, err);
+			if (st != CNAB_OK)
+				return st;
+			if (cnab_digest_equal(&x->index_desc.digest,
+			                      &t->existing.digest)) {
+				*same = true;
+				cnab_fe_info(1,
+				             "tag '%s' holds this bundle "
+				             "already: nothing to do",
+				             t->string);
+				return CNAB_OK;
+			}
+		}
+	x->form = form;
+	x->docker_list = docker_list;
+	st = rebuild(x, err);
+	if (st != CNAB_OK || t->force)
+		return st;
+	cnab_digest_format(&t->existing.digest, have);
+	return cnab_err_set(err, CNAB_ERR_EXISTS,
+	                    "tag '%s' holds a different bundle (%s): use "
+	                    "--force to replace it",
+	                    t->string, have);
 }
 
 enum cnab_status cnab_push_objects_build(struct cnab_push_objects *x,
@@ -189,6 +209,12 @@ enum cnab_status cnab_push_bundle(struct cnab_push_target *t,
 	enum cnab_status st;
 	bool exists = false, same;
 
+	st = cnab_push_settle(t, x, &same, err);
+	if (st != CNAB_OK || same)
+		return st;
+	if (t->exists)
+		cnab_fe_warn("replacing tag '%s', which held another bundle",
+		             t->string);
 	st = cnab_reg_head_blob(t->reg, repo, &x->blob, &exists, err);
 	if (st == CNAB_OK && !exists)
 		st = cnab_reg_push_blob(t->reg, repo, &x->blob, &r, err);
@@ -214,14 +240,6 @@ enum cnab_status cnab_push_bundle(struct cnab_push_target *t,
 	if (st != CNAB_OK)
 		return cnab_err_set(err, st, "%s", perr.msg);
 	for (;;) {
-		cnab_digest_format(&x->index_desc.digest, digest);
-		st = cnab_push_check_tag(t, digest, &same, err);
-		if (st != CNAB_OK || same)
-			return st;
-		if (t->exists)
-			cnab_fe_warn("replacing tag '%s', which held another "
-			             "bundle",
-			             t->string);
 		cnab_err_clear(&perr);
 		st = cnab_reg_put_manifest(t->reg, repo, t->ref.tag,
 		                           x->index_desc.media_type,

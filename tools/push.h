@@ -72,14 +72,6 @@ enum cnab_status cnab_push_target_probe(struct cnab_push_target *t,
                                         struct cnab_err *err);
 void cnab_push_target_release(struct cnab_push_target *t);
 
-/*
- * Whether the tag may take the bundle of index digest: *same when it holds
- * it already; a different bundle without force is CNAB_ERR_EXISTS.
- */
-enum cnab_status cnab_push_check_tag(const struct cnab_push_target *t,
-                                     const char *digest, bool *same,
-                                     struct cnab_err *err);
-
 /* The bundle's registry objects. */
 struct cnab_push_objects {
 	struct cnab_buf bundle; /* the config blob: canonical bundle.json */
@@ -98,6 +90,16 @@ enum cnab_status cnab_push_objects_build(struct cnab_push_objects *x,
                                          const struct cnab_bundle *b,
                                          struct cnab_err *err);
 void cnab_push_objects_release(struct cnab_push_objects *x);
+
+/*
+ * Whether the target's tag may take the bundle x: *same (with a message)
+ * when it holds it already, in any of the forms a registry may have needed
+ * (x is then switched to that form); a different bundle is CNAB_ERR_EXISTS
+ * unless --force.
+ */
+enum cnab_status cnab_push_settle(const struct cnab_push_target *t,
+                                  struct cnab_push_objects *x, bool *same,
+                                  struct cnab_err *err);
 
 /* Pushes the manifests and indexes of tree (children first) to repo,
  * skipping those there already. */

@@ -153,7 +153,9 @@ ls "$TEST_DIR" | grep -q 'altered.tgz.tmp' && fail "a temporary file was left"
 assert_exit 3 "$R" "${OPTS[@]}" "$PS/pub/app:1" "$PD/altered/app:1"
 assert_exit 4 "$I" "${OPTS[@]}" -r "$D/altered/app:1"
 # none of the altered bytes became a blob at the destination
-for d in $(sk_inspect --raw "docker://$D/clean/app@$WEB" | jq -r '.layers[].digest'); do
+layers=$(sk_inspect --raw "docker://$D/clean/app@$WEB" | jq -r '.layers[].digest')
+[ -n "$layers" ] || fail "no layers to check"
+for d in $layers; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' -I "http://$D/v2/altered/app/blobs/$d")
 	[ "$code" = 404 ] || fail "blob $d reached the destination ($code)"
 done
@@ -173,6 +175,14 @@ assert_exit 0 "$I" "${OPTS[@]}" --verify -o json -r "$D/list/app:1"
 assert_eq "$(jq -r '.images[] | select(.name == "web") | .image' <<<"$OUT")" "$D/list/app@$WEB"
 assert_exit 0 "$A" "${OPTS[@]}" -r "$D/list/app:1" "$TEST_DIR/list.tgz"
 cmp "$TEST_DIR/clean.tgz" "$TEST_DIR/list.tgz" || fail "archive -r of a manifest list differs"
+# the same archive again, the registry now taking OCI indexes: the tag
+# holds this bundle already (as a manifest list), so nothing is written
+proxy_mark pd
+assert_exit 0 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/clean.tgz" --tag "$PD/list/app:1" -o json
+assert_eq "$(jq -r .digest <<<"$OUT")" "$LIST"
+assert_contains "$ERR" "holds this bundle already"
+assert_exit 0 "$R" "${OPTS[@]}" "$PD/list/app:1" "$PD/list/app:1"
+assert_eq "$(proxy_count pd 'PUT|POST|PATCH|DELETE' .)" 0 "writes on a re-publish"
 
 step "a registry refusing the CNAB config media type: the OCI config form"
 proxy_rules pd '[{"action": "reject_manifest", "when": "cnab_config"}]'
@@ -184,6 +194,11 @@ assert_eq "$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
 	application/vnd.oci.image.config.v1+json
 assert_exit 0 "$A" "${OPTS[@]}" -r "$D/ociconf/app:1" "$TEST_DIR/ociconf.tgz"
 cmp "$TEST_DIR/clean.tgz" "$TEST_DIR/ociconf.tgz"
+OCICONF=$(sk_inspect --raw "docker://$D/ociconf/app:1" | sha256_of -)
+proxy_mark pd
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/clean.tgz" --tag "$PD/ociconf/app:1" -o json
+assert_eq "$(jq -r .digest <<<"$OUT")" "$OCICONF"
+assert_eq "$(proxy_count pd 'PUT|POST|PATCH|DELETE' .)" 0 "writes on a re-publish"
 
 step "a blob redirected to another host gets no Authorization"
 reg_start basic-http auth
