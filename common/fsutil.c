@@ -11,6 +11,28 @@
 #include "common/buf.h"
 #include "common/stream.h"
 
+enum cnab_status cnab_file_open(const char *path, int *fd, struct cnab_err *err)
+{
+	struct stat sb;
+
+	if (!strcmp(path, "-")) {
+		*fd = STDIN_FILENO;
+		return CNAB_OK;
+	}
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return cnab_err_set(
+		        err, errno == ENOENT ? CNAB_ERR_NOTFOUND : CNAB_ERR_IO,
+		        "cannot open '%s': %s", path, strerror(errno));
+	if (!fstat(*fd, &sb) && S_ISDIR(sb.st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return cnab_err_set(err, CNAB_ERR_IO, "cannot open '%s': %s",
+		                    path, strerror(EISDIR));
+	}
+	return CNAB_OK;
+}
+
 enum cnab_status cnab_file_read(const char *path, size_t max, char **out,
                                 size_t *len, struct cnab_err *err)
 {
@@ -20,17 +42,9 @@ enum cnab_status cnab_file_read(const char *path, size_t max, char **out,
 	enum cnab_status st;
 	int fd;
 
-	if (!strcmp(path, "-")) {
-		fd = STDIN_FILENO;
-	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return cnab_err_set(err,
-			                    errno == ENOENT ? CNAB_ERR_NOTFOUND
-			                                    : CNAB_ERR_IO,
-			                    "cannot open '%s': %s", path,
-			                    strerror(errno));
-	}
+	st = cnab_file_open(path, &fd, err);
+	if (st != CNAB_OK)
+		return st;
 	r = cnab_fd_reader(&fd);
 	st = cnab_reader_slurp(&r, max, subject, out, len, &rerr);
 	if (st == CNAB_ERR_TOOBIG)

@@ -18,6 +18,13 @@
 enum cnab_status cnab_file_read(const char *path, size_t max, char **out,
                                 size_t *len, struct cnab_err *err);
 
+/*
+ * Opens a file to read ("-" is stdin): *fd, or CNAB_ERR_NOTFOUND when it
+ * does not exist, CNAB_ERR_IO for any other reason.
+ */
+enum cnab_status cnab_file_open(const char *path, int *fd,
+                                struct cnab_err *err);
+
 /* Writes all n bytes to fd, retrying short writes. */
 enum cnab_status cnab_write_all(int fd, const void *p, size_t n,
                                 const char *subject, struct cnab_err *err);

@@ -278,11 +278,8 @@ static enum cnab_status copy_from_layout(struct cnab_layout *l,
 
 	if (!path)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		st = cnab_err_set(
-		        err, errno == ENOENT ? CNAB_ERR_NOTFOUND : CNAB_ERR_IO,
-		        "cannot open '%s': %s", path, strerror(errno));
+	st = cnab_file_open(path, &fd, err);
+	if (st != CNAB_OK) {
 		free(path);
 		return st;
 	}
@@ -612,8 +609,9 @@ int main(int argc, char **argv)
 		goto out;
 	epoch = getenv("SOURCE_DATE_EPOCH");
 	if (epoch && *epoch) {
+		errno = 0;
 		o.mtime = strtoll(epoch, &end, 10);
-		if (*end || o.mtime < 0) {
+		if (*end || o.mtime < 0 || errno == ERANGE) {
 			rc = cnab_fe_usage_error(
 			        "invalid SOURCE_DATE_EPOCH '%s': "
 			        "want seconds since 1970",

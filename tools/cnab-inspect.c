@@ -323,14 +323,8 @@ static int inspect_archive(const struct inspect_opts *o)
 	memset(&t, 0, sizeof(t));
 	if (load_mapping(o, &user, &err) != CNAB_OK)
 		goto fail;
-	if (strcmp(o->archive, "-")) {
-		fd = open(o->archive, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			cnab_err_set(&err, CNAB_ERR_NOTFOUND,
-			             "cannot open '%s': %m", o->archive);
-			goto fail;
-		}
-	}
+	if (cnab_file_open(o->archive, &fd, &err) != CNAB_OK)
+		goto fail;
 	if (cnab_thick_open(&t, fd, subject, o->verify, &err) != CNAB_OK)
 		goto fail;
 	while (!eof) {

@@ -382,16 +382,10 @@ static int publish(const struct publish_opts *o)
 	p.target.force = o->push.force;
 	if (cnab_relocation_init(&p.mapping, &err) != CNAB_OK)
 		goto fail;
-	if (strcmp(o->archive, "-")) {
-		fd = open(o->archive, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			cnab_err_set(&err, CNAB_ERR_NOTFOUND,
-			             "cannot open '%s': %m", o->archive);
-			goto fail;
-		}
-		if (!fstat(fd, &sb) && S_ISREG(sb.st_mode))
-			p.archive_size = (uint64_t)sb.st_size;
-	}
+	if (cnab_file_open(o->archive, &fd, &err) != CNAB_OK)
+		goto fail;
+	if (fd != STDIN_FILENO && !fstat(fd, &sb) && S_ISREG(sb.st_mode))
+		p.archive_size = (uint64_t)sb.st_size;
 	if (cnab_thick_open(&p.t, fd, subject, true, &err) != CNAB_OK)
 		goto fail;
 	if (!o->push.dry_run) {

@@ -43,6 +43,31 @@ static int count(const char *prefix)
 	return n;
 }
 
+/* Only a missing file is "not found"; other failures are I/O errors. */
+static void test_open_errors(void **state)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	FILE *f = fopen("plain", "w");
+	int fd = 7;
+
+	(void)state;
+	fclose(f);
+	assert_int_equal(cnab_file_open("absent", &fd, &err),
+	                 CNAB_ERR_NOTFOUND);
+	cnab_err_clear(&err);
+	assert_int_equal(cnab_file_open("plain/x", &fd, &err), CNAB_ERR_IO);
+	assert_string_equal(err.msg, "cannot open 'plain/x': Not a directory");
+	cnab_err_clear(&err);
+	assert_int_equal(cnab_file_open(".", &fd, &err), CNAB_ERR_IO);
+	assert_string_equal(err.msg, "cannot open '.': Is a directory");
+	assert_int_equal(fd, -1);
+	assert_int_equal(cnab_file_open("-", &fd, &err), CNAB_OK);
+	assert_int_equal(fd, STDIN_FILENO);
+	assert_int_equal(cnab_file_open("plain", &fd, &err), CNAB_OK);
+	assert_true(fd > STDIN_FILENO);
+	close(fd);
+}
+
 static void test_outfile_commit_abort(void **state)
 {
 	struct cnab_outfile f = CNAB_OUTFILE_INIT;
@@ -94,6 +119,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_read_caps),
+	        cmocka_unit_test(test_open_errors),
 	        cmocka_unit_test(test_outfile_commit_abort),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
