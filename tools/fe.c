@@ -34,13 +34,20 @@ const char *cnab_fe_progname(void)
 
 static void progress_clear(void);
 
+/*
+ * Messages and the progress line may come from several threads (relocate's
+ * copies): each is written, and the progress line's state changed, holding
+ * stderr's lock (flockfile), so lines never mix.
+ */
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
+	flockfile(stderr);
 	progress_clear();
 	fflush(stdout);
 	fprintf(stderr, "%s: %s", cnab_fe_progname(), prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void cnab_fe_error(const char *fmt, ...)
@@ -264,6 +271,7 @@ void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n)
 		snprintf(eta, sizeof(eta), ", %ld:%02ld left", left / 60,
 		         left % 60);
 	}
+	flockfile(stderr);
 	fprintf(stderr, "\r\033[K%s: %s / %s (%d%%), %s/s%s%s%s", p->label,
 	        done, total,
 	        p->total ? (int)(100.0 * (double)p->done / (double)p->total)
@@ -271,6 +279,7 @@ void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n)
 	        rate, eta, p->item[0] ? ", " : "", p->item);
 	fflush(stderr);
 	shown = p;
+	funlockfile(stderr);
 }
 
 void cnab_fe_progress_item(struct cnab_fe_progress *p, const char *fmt, ...)
@@ -290,8 +299,10 @@ void cnab_fe_progress_set(struct cnab_fe_progress *p, uint64_t done)
 
 void cnab_fe_progress_end(struct cnab_fe_progress *p)
 {
+	flockfile(stderr);
 	if (shown == p)
 		progress_clear();
+	funlockfile(stderr);
 	p->on = false;
 }
 
@@ -305,8 +316,10 @@ void cnab_fe_log_cb(void *ctx, const char *line)
 	(void)ctx;
 	if (cnab_fe_verbose < 1)
 		return;
+	flockfile(stderr);
 	progress_clear();
 	fprintf(stderr, "%s: %s\n", cnab_fe_progname(), line);
+	funlockfile(stderr);
 }
 
 void cnab_fe_registry_opts(const struct cnab_fe_common *o,
