@@ -413,6 +413,7 @@ static int relocate(const struct relocate_opts *o)
 	struct cnab_registry *dst;
 	struct relocate r;
 	const char *default_tag;
+	char *version_tag = NULL, *p;
 	bool same = false;
 	size_t i;
 	int rc;
@@ -432,29 +433,51 @@ static int relocate(const struct relocate_opts *o)
 	if (cnab_relocation_init(&r.mapping, &err) != CNAB_OK ||
 	    load(&r, &err) != CNAB_OK)
 		goto fail;
-	default_tag =
-	        o->source && r.pulled.ref.tag ? r.pulled.ref.tag : r.b->version;
+	if (o->source && r.pulled.ref.tag) {
+		default_tag = r.pulled.ref.tag;
+	} else {
+		/* the version as a tag, '+' (not allowed in tags) as '_', as
+		 * Porter does */
+		version_tag = strdup(r.b->version);
+		if (!version_tag) {
+			cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		for (p = version_tag; (p = strchr(p, '+'));)
+			*p = '_';
+		default_tag = version_tag;
+	}
 	if (cnab_push_target_init(&r.target, o->dest, default_tag, &err) !=
 	    CNAB_OK) {
-		rc = cnab_fe_usage_error("invalid DEST: %s", err.msg);
+		if (default_tag == version_tag)
+			rc = cnab_fe_usage_error(
+			        "the bundle's version '%.128s' is not a valid "
+			        "tag: give DEST as REGISTRY/REPO:TAG",
+			        r.b->version);
+		else
+			rc = cnab_fe_usage_error("invalid DEST: %s", err.msg);
 		goto out;
 	}
 	r.target.force = o->push.force;
-	if (walk(&r, &err) != CNAB_OK ||
-	    cnab_push_objects_build(&r.obj, r.b, &err) != CNAB_OK ||
+	if (cnab_push_objects_build(&r.obj, r.b, &err) != CNAB_OK ||
 	    cnab_oci_relocation_from_bundle(r.b, r.target.name, &r.mapping,
 	                                    &err) != CNAB_OK)
 		goto fail;
-	if (!o->push.dry_run) {
+	if (o->push.dry_run) {
+		/* every manifest of every image is read: the plan holds */
+		if (walk(&r, &err) != CNAB_OK)
+			goto fail;
+	} else {
 		if (cnab_registry_pool_get(&r.pool, r.target.ref.domain, &dst,
 		                           &err) != CNAB_OK ||
 		    cnab_push_target_probe(&r.target, dst, &err) != CNAB_OK)
 			goto fail;
-		/* settle an existing tag before copying anything */
+		/* settle an existing tag before reading anything more */
 		if (cnab_push_settle(&r.target, &r.obj, &same, &err) != CNAB_OK)
 			goto fail;
 		if (!same &&
-		    (copy_blobs(&r, &err) != CNAB_OK ||
+		    (walk(&r, &err) != CNAB_OK ||
+		     copy_blobs(&r, &err) != CNAB_OK ||
 		     cnab_push_manifests(dst, r.target.ref.path, &r.tree,
 		                         &err) != CNAB_OK ||
 		     cnab_push_bundle(&r.target, &r.obj, &err) != CNAB_OK))
@@ -480,6 +503,7 @@ out:
 	}
 	free(r.origins);
 	free(r.node_origin);
+	free(version_tag);
 	cnab_image_tree_release(&r.tree);
 	cnab_push_objects_release(&r.obj);
 	cnab_push_target_release(&r.target);

@@ -61,8 +61,11 @@ reg_mark dst
 reg_mark src
 assert_exit 0 "$R" "${OPTS[@]}" "$S/acme/app:1.0" "$D/mirror/app"
 assert_eq "$(count_requests dst 'POST|PATCH|PUT' '.')" 0 "writes to DEST"
-# the one blob read is the bundle config: bundle.json itself
+# the one blob read is the bundle config: bundle.json itself, and no
+# image manifest is read once the tag is known to hold the bundle
 assert_eq "$(count_requests src GET '/blobs/')" 1 "blobs read from SOURCE"
+# (the bundle's index, by tag, and its config manifest)
+assert_eq "$(count_requests src GET '/manifests/')" 2 "manifests read from SOURCE"
 
 step "within one registry: blobs are mounted, not copied"
 reg_mark src
@@ -81,6 +84,14 @@ step "a thin bundle: images from where bundle.json names them"
 assert_exit 0 "$R" "${OPTS[@]}" -f "$TEST_DIR/bundle.json" "$D/thin/app" -o json
 assert_eq "$(jq -r .reference <<<"$OUT")" "$D/thin/app:2.3.4" "default tag: the version"
 assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST" "the same bundle once its images are resolved"
+
+step "a version that is not a tag: '+' becomes '_', as in Porter"
+jq '.version = "2.3.4+build.5"' "$TEST_DIR/bundle.json" >"$TEST_DIR/plus.json"
+assert_exit 0 "$R" "${OPTS[@]}" -f "$TEST_DIR/plus.json" "$D/plus/app" -o json
+assert_eq "$(jq -r .reference <<<"$OUT")" "$D/plus/app:2.3.4_build.5"
+jq '.version = "2.3.4/x"' "$TEST_DIR/bundle.json" >"$TEST_DIR/slash.json"
+assert_exit 2 "$R" "${OPTS[@]}" -f "$TEST_DIR/slash.json" "$D/slash/app"
+assert_contains "$ERR" "the bundle's version '2.3.4/x' is not a valid tag: give DEST as REGISTRY/REPO:TAG"
 
 step "--jobs 1 and --jobs 8 give the same result"
 for j in 1 8; do
