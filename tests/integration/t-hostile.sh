@@ -20,9 +20,15 @@ jq -n --arg h "$H" '{schemaVersion: "v1.2.0", name: "h", version: "1",
 	invocationImages: [{imageType: "docker", image: ($h + "/app/inv:1")}]}' \
 	>"$TEST_DIR/b.json"
 assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/b.json" "$TEST_DIR/good.tgz"
-python3 "$CNAB_TOP/tests/tools/mkhostile.py" "$TEST_DIR/good.tgz" "$TEST_DIR/h"
+"$ITEST_PYTHON" "$CNAB_TOP/tests/tools/mkhostile.py" "$TEST_DIR/good.tgz" "$TEST_DIR/h"
 
-# runs a tool in an empty directory, with limits; sets RC, ERR, MAXKB, SECS
+# the memory bound (sanitizers' shadow memory and quarantine make it moot)
+MAXMEM=65536
+{ ldd "$CNAB_TOP/cnab-inspect" | grep -q libasan || [ "${ITEST_VALGRIND:-}" = 1 ]; } && MAXMEM=4194304
+
+# runs a tool in an empty directory, within 120 s (else RC is 124) and
+# MAXMEM KB, and checks that it wrote nothing there; sets RC, ERR, MAXKB,
+# SECS
 limited() {
 	local dir=$TEST_DIR/run-$1
 	shift
@@ -34,11 +40,8 @@ limited() {
 	read -r MAXKB SECS < <(tail -n 1 "$dir.time") || true
 	[ -z "$(ls -A "$dir")" ] || fail "$*: wrote $(ls -A "$dir")"
 	rmdir "$dir"
+	[ "$MAXKB" -lt "$MAXMEM" ] || fail "$(basename "$1") on $name: $MAXKB KB of memory"
 }
-
-# the memory bound (sanitizers' shadow memory and quarantine make it moot)
-MAXMEM=65536
-{ ldd "$CNAB_TOP/cnab-inspect" | grep -q libasan || [ "${ITEST_VALGRIND:-}" = 1 ]; } && MAXMEM=4194304
 for f in "$TEST_DIR"/h/*.tgz; do
 	name=$(basename "$f" .tgz)
 	step "$name"
@@ -48,7 +51,6 @@ for f in "$TEST_DIR"/h/*.tgz; do
 	limited "$name" "$P" "${OPTS[@]}" -a "$f" --tag "$H/hostile/$name:1"
 	assert_eq "$RC" 3 "cnab-publish-archive on $name: $ERR"
 	note "publish: ${SECS}s, ${MAXKB} KB"
-	[ "$MAXKB" -lt "$MAXMEM" ] || fail "$name: $MAXKB KB of memory"
 	assert_exit 4 "$I" "${OPTS[@]}" -r "$H/hostile/$name:1"
 done
 [ ! -e /tmp/evil ] || fail "/tmp/evil was written"

@@ -147,9 +147,11 @@ layer=$(sk_inspect --raw "docker://$S/app/installer:v1" | jq -r '.layers[1].dige
 $RESTYLE "$TEST_DIR/a.tgz" "$TEST_DIR/corrupt-layer.tgz" --corrupt "$layer"
 $RESTYLE "$TEST_DIR/a.tgz" "$TEST_DIR/missing.tgz" --drop "$MULTI"
 head -c $(($(stat -c %s "$TEST_DIR/a.tgz") * 2 / 3)) "$TEST_DIR/a.tgz" >"$TEST_DIR/truncated.tgz"
+declare -A WHY=([corrupt]="digest mismatch" [corrupt-layer]="digest mismatch"
+	[missing]="missing from archive" [truncated]="runcated")
 for bad in corrupt corrupt-layer missing truncated; do
 	assert_exit 3 "$P" "${OPTS[@]}" -a "$TEST_DIR/$bad.tgz" --tag "$D/bad/$bad:1"
-	note "$bad: $ERR"
+	assert_contains "$ERR" "${WHY[$bad]}"
 	assert_exit 4 "$I" "${OPTS[@]}" -r "$D/bad/$bad:1"
 done
 # into a tag holding another bundle, even with --force: it keeps it
@@ -157,12 +159,14 @@ assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/other.tgz" --tag "$D/acme/keep:1" 
 OTHER=$(jq -r .digest <<<"$OUT")
 for bad in corrupt-layer missing truncated; do
 	assert_exit 3 "$P" "${OPTS[@]}" --force -a "$TEST_DIR/$bad.tgz" --tag "$D/acme/keep:1"
-	assert_eq "sha256:$(sk_inspect --raw "docker://$D/acme/keep:1" | sha256sum | cut -d' ' -f1)" \
+	assert_eq "$(sk_inspect --raw "docker://$D/acme/keep:1" | sha256_of -)" \
 		"$OTHER" "the tag kept its bundle"
 done
 # a tag that holds this very bundle already is settled from bundle.json
 # alone: nothing is read or written
+reg_mark dst
 assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/corrupt-layer.tgz" --tag "$D/acme/app:1.0"
+assert_eq "$(count_requests dst 'GET|POST|PATCH|PUT' '/v2/.+')" 0 "reads and writes"
 
 step "wrong credentials: exit 1, a clear message, no secret"
 jq -n --arg h "$D" '{auths: {($h): {auth: ("testuser:sesame-wrong" | @base64)}}}' \
