@@ -1074,7 +1074,6 @@ enum cnab_status cnab_reg_get_blob(struct cnab_registry *r, const char *repo,
 	const char *headers[2] = {NULL, NULL};
 	struct cnab_err nerr = CNAB_ERR_INIT;
 	enum cnab_status st;
-	int attempt = 1;
 
 	cnab_digest_format(&d->digest, digest);
 	snprintf(what, sizeof(what), "blob '%s/%s@%s'", r->host, repo, digest);
@@ -1127,20 +1126,14 @@ enum cnab_status cnab_reg_get_blob(struct cnab_registry *r, const char *repo,
 			st = CNAB_OK; /* everything arrived before the cut */
 			break;
 		}
-		/* interrupted: resume after what arrived, if anything
-		 * moved, else retry a bounded number of times */
-		if (st != CNAB_ERR_NET ||
-		    (g.done == before && attempt >= r->opts.max_attempts)) {
+		/* interrupted after some bytes: resume after them (send_req
+		 * itself retried the attempts that brought nothing) */
+		if (st != CNAB_ERR_NET || g.done == before) {
 			cnab_err_set(err, st, "%s", nerr.msg);
 			break;
 		}
-		if (g.done == before)
-			attempt++;
-		else
-			attempt = 1;
-		backoff(r, attempt, NULL);
+		backoff(r, 1, NULL);
 		st = CNAB_OK;
-		continue;
 	}
 	if (st == CNAB_OK)
 		st = cnab_verifier_finish(&g.v, err);
@@ -1365,18 +1358,21 @@ static enum cnab_status chunk_read(void *ctx, void *out, size_t n, size_t *got,
 /*
  * Sends a chunk (at offset of the upload) as one PATCH, streamed from its
  * source; one interrupted is resumed from where the registry says it
- * stopped, what it lacks sent again from the kept bytes.
+ * stopped, what it lacks sent again from the kept bytes.  *lost tells
+ * whether it failed because the registry lost the upload session (which
+ * only a new session can get past).
  */
 static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
                                    const char *const *scopes, struct chunk *c,
                                    uint64_t offset, const char *what,
-                                   struct cnab_err *err)
+                                   bool *lost, struct cnab_err *err)
 {
 	const char *ct = "Content-Type: application/octet-stream";
 	struct cnab_err nerr = CNAB_ERR_INIT;
 	enum cnab_status st;
 	int attempt;
 
+	*lost = false;
 	for (attempt = 1;; attempt++) {
 		struct cnab_http_response resp = {0};
 		struct cnab_http_request req = {0};
@@ -1431,10 +1427,11 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 			return cnab_err_set(err, st, "%s", nerr.msg);
 		}
 		if (attempt >= r->opts.max_attempts) {
+			/* (send_req said which registry it could not reach) */
 			if (st == CNAB_OK)
 				st = fail_answer(r, "PATCH", &resp, what, err);
 			else
-				st = fail_net(r, "PATCH", what, &nerr, err);
+				st = cnab_err_set(err, st, "%s", nerr.msg);
 			cnab_http_response_release(&resp);
 			return st;
 		}
@@ -1446,6 +1443,7 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 			/* Distribution cancels a session that received more
 			 * than its state says: it cannot be resumed */
 			cnab_err_clear(err);
+			*lost = true;
 			return cnab_err_set(
 			        err, CNAB_ERR_NET,
 			        "registry '%s' lost the upload of %s "
@@ -1454,7 +1452,8 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 		}
 		if (st != CNAB_OK)
 			return st;
-		if (received < offset || received > offset + c->filled)
+		*lost = received < offset || received > offset + c->filled;
+		if (*lost)
 			return cnab_err_set(err, CNAB_ERR_NET,
 			                    "registry '%s' lost the upload of "
 			                    "%s: it has %" PRIu64
@@ -1522,13 +1521,14 @@ static enum cnab_status start_upload(struct cnab_registry *r, const char *repo,
 /*
  * Ends an upload session with PUT ?digest=, sending body (NULL: none).  A
  * PUT whose answer was lost and that finds its session gone asks whether
- * the blob arrived.
+ * the blob arrived; if not, *lost is set (and the status is CNAB_ERR_NET).
  */
 static enum cnab_status finish_upload(struct cnab_registry *r, const char *repo,
                                       const struct cnab_descriptor *d,
                                       const char *location, const char *body,
                                       const char *const *scopes,
-                                      const char *what, struct cnab_err *err)
+                                      const char *what, bool *lost,
+                                      struct cnab_err *err)
 {
 	struct cnab_http_response resp = {0};
 	struct cnab_http_request req = {0};
@@ -1538,6 +1538,7 @@ static enum cnab_status finish_upload(struct cnab_registry *r, const char *repo,
 	enum cnab_status st;
 	char *final;
 
+	*lost = false;
 	cnab_digest_format(&d->digest, digest);
 	final = with_param(location, "digest", digest);
 	if (!final)
@@ -1561,18 +1562,20 @@ static enum cnab_status finish_upload(struct cnab_registry *r, const char *repo,
 	if (st != CNAB_OK || resp.status == 201 || resp.status == 204)
 		goto out;
 	error_detail(&resp, detail, sizeof(detail));
-	if (resp.status == 400 && strstr(detail, "DIGEST_INVALID"))
+	if (resp.status == 400 && strstr(detail, "DIGEST_INVALID")) {
 		st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
 		                  "registry '%s' refused %s: its content does "
 		                  "not match its digest",
 		                  r->host, what);
-	else if (resp.status == 404)
+	} else if (resp.status == 404) {
 		/* the session is gone: a transfer problem, to try again */
+		*lost = true;
 		st = cnab_err_set(err, CNAB_ERR_NET,
 		                  "registry '%s' lost the upload of %s%s",
 		                  r->host, what, detail);
-	else
+	} else {
 		st = fail_answer(r, "PUT", &resp, what, err);
+	}
 out:
 	cnab_http_response_release(&resp);
 	free(final);
@@ -1614,8 +1617,11 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 			        "size mismatch for %s: %s %" PRIu64 " bytes",
 			        what, n > d->size ? "more than" : "fewer than",
 			        d->size);
+		/* send_req retries the POST and the PUT by itself: only a
+		 * session the registry lost is started again */
 		for (attempt = 1; st == CNAB_OK; attempt++) {
 			struct cnab_err perr = CNAB_ERR_INIT;
+			bool lost = false;
 
 			free(location);
 			location = NULL;
@@ -1623,11 +1629,10 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 			                  &chunk, &perr);
 			if (st == CNAB_OK)
 				st = finish_upload(r, repo, d, location, buf,
-				                   scopes, what, &perr);
+				                   scopes, what, &lost, &perr);
 			if (st == CNAB_OK)
 				break;
-			if (st != CNAB_ERR_NET ||
-			    attempt >= r->opts.max_attempts) {
+			if (!lost || attempt >= r->opts.max_attempts) {
 				st = cnab_err_set(err, st, "%s", perr.msg);
 				break;
 			}
@@ -1647,23 +1652,30 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 	st = start_upload(r, repo, scopes, what, &location, &chunk, err);
 	if (st != CNAB_OK)
 		goto out;
-	buf = upload_buffer(r, chunk + 1);
-	if (!buf) {
-		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-		goto out;
-	}
 	while (offset < d->size) {
-		struct chunk c = {src, buf, 0, 0, 0};
+		struct chunk c = {src, NULL, 0, 0, 0};
 		struct cnab_err perr = CNAB_ERR_INIT;
+		bool lost = false;
 
+		/* chunk may have grown with a restarted session: the buffer
+		 * follows it (one more byte for the end of the source) */
+		buf = upload_buffer(r, chunk + 1);
+		if (!buf) {
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		c.buf = buf;
 		c.want = d->size - offset < chunk ? (size_t)(d->size - offset)
 		                                  : chunk;
-		st = send_chunk(r, &location, scopes, &c, offset, what, &perr);
-		for (attempt = 1; st == CNAB_ERR_NET && offset == 0 &&
+		st = send_chunk(r, &location, scopes, &c, offset, what, &lost,
+		                &perr);
+		for (attempt = 1; st == CNAB_ERR_NET && lost && offset == 0 &&
 		                  attempt < r->opts.max_attempts;
 		     attempt++) {
 			/* the session was lost in the first chunk, which is
-			 * kept: start another */
+			 * kept: start another (this chunk keeps its length,
+			 * c.want, within the buffer; a larger minimum the
+			 * new session asks for applies from the next) */
 			backoff(r, attempt, NULL);
 			cancel_upload(r, location, scopes, 1);
 			free(location);
@@ -1674,7 +1686,7 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 			                  &chunk, &perr);
 			if (st == CNAB_OK)
 				st = send_chunk(r, &location, scopes, &c,
-				                offset, what, &perr);
+				                offset, what, &lost, &perr);
 		}
 		if (st != CNAB_OK) {
 			cnab_err_set(err, st, "%s", perr.msg);
@@ -1689,9 +1701,12 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 		                  "size mismatch for %s: more than %" PRIu64
 		                  " bytes",
 		                  what, d->size);
-	if (st == CNAB_OK)
+	if (st == CNAB_OK) {
+		bool lost;
+
 		st = finish_upload(r, repo, d, location, NULL, scopes, what,
-		                   err);
+		                   &lost, err);
+	}
 	if (st == CNAB_OK) {
 		r->stats.blobs_uploaded++;
 		free(location);
