@@ -55,7 +55,11 @@ struct cnab_registry {
 	size_t upload_buf_size;
 };
 
-/* Environment overrides of the retry policy (tests make it quick). */
+/*
+ * Environment overrides of the retry policy (tests make it quick): a
+ * positive decimal number, else (unset, empty, malformed, zero, negative,
+ * out of range) dflt.
+ */
 static long env_long(const char *name, long dflt)
 {
 	const char *v = getenv(name);
@@ -64,8 +68,9 @@ static long env_long(const char *name, long dflt)
 
 	if (!v || !*v)
 		return dflt;
+	errno = 0;
 	n = strtol(v, &end, 10);
-	return *end || n < 0 ? dflt : n;
+	return *end || errno || n <= 0 ? dflt : n;
 }
 
 static bool host_listed(const char *host, const char *const *list)
