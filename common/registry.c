@@ -496,9 +496,15 @@ static enum cnab_status load_cred(struct cnab_registry *r, struct cnab_err *err)
 	st = cnab_cred_lookup(r->opts.authfile, r->host, &r->cred, &found, err);
 	if (st != CNAB_OK)
 		return st;
+	if (found && r->cred.username && r->cred.password) {
+		st = cnab_cred_basic_header(&r->cred, &r->basic, err);
+		if (st != CNAB_OK) {
+			/* looked up again next time, failing the same way */
+			cnab_cred_release(&r->cred);
+			return st;
+		}
+	}
 	r->cred_loaded = true;
-	if (found && r->cred.username && r->cred.password)
-		return cnab_cred_basic_header(&r->cred, &r->basic, err);
 	return CNAB_OK;
 }
 
@@ -611,11 +617,13 @@ static enum cnab_status fetch_token(struct cnab_registry *r,
 	}
 	wipe_free(t->value);
 	t->value = cnab_strfmt("Bearer %s", tok);
-	t->expires = time(NULL) + expires;
 	if (!t->value) {
+		/* expired: the next request asks for a token again */
+		t->expires = 0;
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	t->expires = time(NULL) + expires;
 	*out = t;
 out:
 	if (resp.body.data)
