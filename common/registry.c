@@ -568,7 +568,10 @@ static enum cnab_status fetch_token(struct cnab_registry *r,
 	req.max_redirects = MAX_REDIRECTS;
 	st = send_plain(r, &req, &resp, &nerr);
 	if (st != CNAB_OK) {
-		st = cnab_err_set(err, nerr.status,
+		/* an answer over the limit is no token either */
+		st = cnab_err_set(err,
+		                  nerr.status == CNAB_ERR_TOOBIG ? CNAB_ERR_AUTH
+		                                                 : nerr.status,
 		                  "cannot get a token for registry '%s' from "
 		                  "'%.200s': %s",
 		                  r->host, r->challenge.realm, nerr.msg);
@@ -714,6 +717,10 @@ send_req(struct cnab_registry *r, struct cnab_http_request *req,
 			backoff(r, attempt++, NULL);
 			continue;
 		}
+		if (st == CNAB_ERR_TOOBIG)
+			return cnab_err_set(err, st, "registry '%s': %s %s: %s",
+			                    r->host, req->method, what,
+			                    nerr.msg);
 		if (st != CNAB_OK)
 			return cnab_err_set(err, st, "%s", nerr.msg);
 		if (resp->status == 401 && !renewed &&
@@ -804,12 +811,6 @@ enum cnab_status cnab_reg_get_manifest(struct cnab_registry *r,
 	}
 	if (resp.status != 200) {
 		st = fail_answer(r, "GET", &resp, what, err);
-		goto out;
-	}
-	if (resp.truncated) {
-		st = cnab_err_set(err, CNAB_ERR_TOOBIG,
-		                  "%s is larger than the limit of %zu bytes",
-		                  what, CNAB_MAX_DOCUMENT);
 		goto out;
 	}
 	/* the digest of what arrived, in the algorithm asked for */
