@@ -743,6 +743,21 @@ send_req(struct cnab_registry *r, struct cnab_http_request *req,
 	}
 }
 
+/* Builds "BASE/v2/REPO/KIND/REF" once pinged. */
+static enum cnab_status api_url(struct cnab_registry *r, const char *repo,
+                                const char *kind, const char *ref, char **url,
+                                struct cnab_err *err)
+{
+	enum cnab_status st = ping(r, err);
+
+	if (st != CNAB_OK)
+		return st;
+	*url = cnab_strfmt("%s/v2/%s/%s/%s", r->base, repo, kind, ref);
+	if (!*url)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	return CNAB_OK;
+}
+
 static char *scope(const char *repo, const char *actions)
 {
 	return cnab_strfmt("repository:%s:%s", repo, actions);
@@ -780,28 +795,20 @@ enum cnab_status cnab_reg_get_manifest(struct cnab_registry *r,
 	enum cnab_status st;
 
 	memset(out, 0, sizeof(*out));
-	url = cnab_strfmt("%s/v2/%s/manifests/%s", "", repo, reference);
 	what = cnab_strfmt("manifest '%s/%s%s%s'", r->host, repo,
 	                   cnab_digest_valid(reference) ? "@" : ":", reference);
-	if (!sc || !url || !what) {
+	if (!sc || !what) {
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	st = ping(r, err);
+	st = api_url(r, repo, "manifests", reference, &url, err);
 	if (st != CNAB_OK)
 		goto out;
-	free(url);
-	url = cnab_strfmt("%s/v2/%s/manifests/%s", r->base, repo, reference);
-	if (!url) {
-		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-		goto out;
-	}
 	req.method = "GET";
 	req.url = url;
 	req.headers = headers;
 	req.body_max = CNAB_MAX_DOCUMENT;
 	req.max_redirects = MAX_REDIRECTS;
-	resp.body.max = 0;
 	st = send_req(r, &req, scopes, 1, what, &resp, err);
 	if (st != CNAB_OK)
 		goto out;
@@ -850,21 +857,6 @@ out:
 	free(sc);
 	free(what);
 	return st;
-}
-
-/* Builds "BASE/v2/REPO/KIND/REF" once pinged. */
-static enum cnab_status api_url(struct cnab_registry *r, const char *repo,
-                                const char *kind, const char *ref, char **url,
-                                struct cnab_err *err)
-{
-	enum cnab_status st = ping(r, err);
-
-	if (st != CNAB_OK)
-		return st;
-	*url = cnab_strfmt("%s/v2/%s/%s/%s", r->base, repo, kind, ref);
-	if (!*url)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	return CNAB_OK;
 }
 
 enum cnab_status cnab_reg_head_manifest(struct cnab_registry *r,
