@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -1156,30 +1157,14 @@ out:
  * Auth files.
  */
 
-/*
- * Reads path into b.  When it does not exist: CNAB_ERR_NOTFOUND if
- * must_exist, else CNAB_OK with *exists false.
- */
-static enum cnab_status read_secret_file(const char *path, bool must_exist,
-                                         struct sbuf *b, bool *exists,
-                                         struct cnab_err *err)
+/* Reads fd (path names it in messages) to its end into b. */
+static enum cnab_status read_secret_fd(int fd, const char *path, struct sbuf *b,
+                                       struct cnab_err *err)
 {
 	char chunk[8192];
 	enum cnab_status st = CNAB_OK;
-	bool is_stdin = !strcmp(path, "-");
 	ssize_t n;
-	int fd;
 
-	*exists = false;
-	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
-			return CNAB_OK;
-		return cnab_err_set(
-		        err, errno == ENOENT ? CNAB_ERR_NOTFOUND : CNAB_ERR_IO,
-		        "cannot open '%s': %s", path, strerror(errno));
-	}
-	*exists = true;
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
@@ -1206,8 +1191,81 @@ static enum cnab_status read_secret_file(const char *path, bool must_exist,
 		}
 	}
 	OPENSSL_cleanse(chunk, sizeof(chunk));
-	if (!is_stdin)
-		close(fd);
+	return st;
+}
+
+/*
+ * The auth file "-": stdin can be read only once, so what it held (or why
+ * it could not be read) is kept for every lookup of the process, each
+ * registry handle's included, and wiped at exit.
+ */
+static pthread_mutex_t stdin_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool stdin_read;
+static struct sbuf stdin_copy = SBUF_INIT(CNAB_MAX_DOCUMENT);
+static struct cnab_err stdin_err = CNAB_ERR_INIT;
+
+static void stdin_wipe(void)
+{
+	pthread_mutex_lock(&stdin_lock);
+	sbuf_release(&stdin_copy);
+	pthread_mutex_unlock(&stdin_lock);
+}
+
+static enum cnab_status read_stdin(struct sbuf *b, struct cnab_err *err)
+{
+	enum cnab_status st;
+
+	pthread_mutex_lock(&stdin_lock);
+	if (!stdin_read) {
+		stdin_read = true;
+		if (read_secret_fd(STDIN_FILENO, "-", &stdin_copy,
+		                   &stdin_err) != CNAB_OK)
+			sbuf_release(&stdin_copy);
+		atexit(stdin_wipe);
+	}
+	if (stdin_err.status != CNAB_OK) {
+		st = cnab_err_set(err, stdin_err.status, "%s", stdin_err.msg);
+	} else {
+		st = sbuf_add(b, stdin_copy.data, stdin_copy.len);
+		if (st == CNAB_ERR_TOOBIG)
+			cnab_err_set(
+			        err, st,
+			        "'-' is larger than the limit of %zu bytes",
+			        b->max);
+		else if (st != CNAB_OK)
+			nomem(err);
+	}
+	pthread_mutex_unlock(&stdin_lock);
+	return st;
+}
+
+/*
+ * Reads path ("-": stdin) into b.  When it does not exist:
+ * CNAB_ERR_NOTFOUND if must_exist, else CNAB_OK with *exists false.
+ */
+static enum cnab_status read_secret_file(const char *path, bool must_exist,
+                                         struct sbuf *b, bool *exists,
+                                         struct cnab_err *err)
+{
+	enum cnab_status st;
+	int fd;
+
+	*exists = false;
+	if (!strcmp(path, "-")) {
+		*exists = true;
+		return read_stdin(b, err);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
+			return CNAB_OK;
+		return cnab_err_set(
+		        err, errno == ENOENT ? CNAB_ERR_NOTFOUND : CNAB_ERR_IO,
+		        "cannot open '%s': %s", path, strerror(errno));
+	}
+	*exists = true;
+	st = read_secret_fd(fd, path, b, err);
+	close(fd);
 	return st;
 }
 

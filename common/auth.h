@@ -90,7 +90,8 @@ struct cnab_cred {
  * Finds the credentials for host ("127.0.0.1:5000", "docker.io", "ghcr.io")
  * as the Docker and Podman clients do.
  *
- * The auth file is authfile when not NULL ("-" is stdin; it must exist,
+ * The auth file is authfile when not NULL ("-" is stdin, read at the first
+ * such lookup and kept for the others of the process; a file must exist,
  * else CNAB_ERR_NOTFOUND "cannot open '<path>': ..."), otherwise the first
  * that exists of $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json and
  * $HOME/.docker/config.json (none existing, or an empty file, means

@@ -98,7 +98,6 @@ bool cnab_http_verify_failed(const struct cnab_http *h)
 
 void cnab_http_response_release(struct cnab_http_response *r)
 {
-	free(r->url);
 	free(r->location);
 	free(r->content_type);
 	free(r->docker_digest);
@@ -213,8 +212,20 @@ static size_t write_cb(char *p, size_t size, size_t nitems, void *ctx)
 		r->sunk += n;
 		return n;
 	}
-	if (cnab_buf_add(&r->body, p, n) != CNAB_OK)
-		r->truncated = true; /* keep what fits; the status tells */
+	if (cnab_buf_add(&r->body, p, n) != CNAB_OK) {
+		r->truncated = true;
+		if (ok) {
+			/* a 2xx body is what was asked for: the transfer is
+			 * stopped rather than downloaded in vain */
+			x->cb_status = cnab_err_set(
+			        x->err, CNAB_ERR_TOOBIG,
+			        "the answer is larger than the limit of %zu "
+			        "bytes",
+			        r->body.max);
+			return 0;
+		}
+		/* an error body: keep what fits, the status tells */
+	}
 	return n;
 }
 
@@ -389,11 +400,7 @@ static enum cnab_status exchange(struct cnab_http *h,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK) {
-		char *eff = NULL;
-
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-		curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
-		resp->url = strdup(eff ? eff : url);
 		log_request(h, req->method, url, resp->status, elapsed_ms(&t0),
 		            NULL);
 		goto out;

@@ -54,7 +54,6 @@ struct cnab_http_request {
 
 struct cnab_http_response {
 	long status;
-	char *url; /* the URL that answered (after redirects) */
 	char *location;
 	char *content_type;
 	char *docker_digest; /* Docker-Content-Digest */
@@ -66,7 +65,8 @@ struct cnab_http_response {
 	bool has_length;
 	struct cnab_buf body; /* when there was no sink, or not 2xx */
 	uint64_t sunk;        /* bytes given to the sink */
-	bool truncated;       /* the in-memory body passed body_max */
+	bool truncated;       /* an error body passed body_max (a 2xx one
+	                       * stops the transfer: CNAB_ERR_TOOBIG) */
 };
 
 struct cnab_http;
@@ -81,7 +81,9 @@ void cnab_http_free(struct cnab_http *h);
  * failures (connect, TLS, reset, stall) are CNAB_ERR_NET with curl's reason;
  * *tls_failed says when the TLS handshake itself failed (the peer may not
  * speak TLS) and *verify_failed when a certificate was refused.  A sink's
- * failure is returned as is.  resp is released by the caller.
+ * failure is returned as is, and so is a 2xx body kept in memory (no sink)
+ * that passes body_max: CNAB_ERR_TOOBIG, the transfer stopped there.  resp
+ * is released by the caller.
  */
 enum cnab_status cnab_http_do(struct cnab_http *h,
                               const struct cnab_http_request *req,

@@ -55,7 +55,11 @@ struct cnab_registry {
 	size_t upload_buf_size;
 };
 
-/* Environment overrides of the retry policy (tests make it quick). */
+/*
+ * Environment overrides of the retry policy (tests make it quick): a
+ * positive decimal number, else (unset, empty, malformed, zero, negative,
+ * out of range) dflt.
+ */
 static long env_long(const char *name, long dflt)
 {
 	const char *v = getenv(name);
@@ -64,8 +68,9 @@ static long env_long(const char *name, long dflt)
 
 	if (!v || !*v)
 		return dflt;
+	errno = 0;
 	n = strtol(v, &end, 10);
-	return *end || n < 0 ? dflt : n;
+	return *end || errno || n <= 0 ? dflt : n;
 }
 
 static bool host_listed(const char *host, const char *const *list)
@@ -491,9 +496,15 @@ static enum cnab_status load_cred(struct cnab_registry *r, struct cnab_err *err)
 	st = cnab_cred_lookup(r->opts.authfile, r->host, &r->cred, &found, err);
 	if (st != CNAB_OK)
 		return st;
+	if (found && r->cred.username && r->cred.password) {
+		st = cnab_cred_basic_header(&r->cred, &r->basic, err);
+		if (st != CNAB_OK) {
+			/* looked up again next time, failing the same way */
+			cnab_cred_release(&r->cred);
+			return st;
+		}
+	}
 	r->cred_loaded = true;
-	if (found && r->cred.username && r->cred.password)
-		return cnab_cred_basic_header(&r->cred, &r->basic, err);
 	return CNAB_OK;
 }
 
@@ -557,7 +568,10 @@ static enum cnab_status fetch_token(struct cnab_registry *r,
 	req.max_redirects = MAX_REDIRECTS;
 	st = send_plain(r, &req, &resp, &nerr);
 	if (st != CNAB_OK) {
-		st = cnab_err_set(err, nerr.status,
+		/* an answer over the limit is no token either */
+		st = cnab_err_set(err,
+		                  nerr.status == CNAB_ERR_TOOBIG ? CNAB_ERR_AUTH
+		                                                 : nerr.status,
 		                  "cannot get a token for registry '%s' from "
 		                  "'%.200s': %s",
 		                  r->host, r->challenge.realm, nerr.msg);
@@ -606,11 +620,13 @@ static enum cnab_status fetch_token(struct cnab_registry *r,
 	}
 	wipe_free(t->value);
 	t->value = cnab_strfmt("Bearer %s", tok);
-	t->expires = time(NULL) + expires;
 	if (!t->value) {
+		/* expired: the next request asks for a token again */
+		t->expires = 0;
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	t->expires = time(NULL) + expires;
 	*out = t;
 out:
 	if (resp.body.data)
@@ -701,6 +717,10 @@ send_req(struct cnab_registry *r, struct cnab_http_request *req,
 			backoff(r, attempt++, NULL);
 			continue;
 		}
+		if (st == CNAB_ERR_TOOBIG)
+			return cnab_err_set(err, st, "registry '%s': %s %s: %s",
+			                    r->host, req->method, what,
+			                    nerr.msg);
 		if (st != CNAB_OK)
 			return cnab_err_set(err, st, "%s", nerr.msg);
 		if (resp->status == 401 && !renewed &&
@@ -721,6 +741,21 @@ send_req(struct cnab_registry *r, struct cnab_http_request *req,
 		}
 		return CNAB_OK;
 	}
+}
+
+/* Builds "BASE/v2/REPO/KIND/REF" once pinged. */
+static enum cnab_status api_url(struct cnab_registry *r, const char *repo,
+                                const char *kind, const char *ref, char **url,
+                                struct cnab_err *err)
+{
+	enum cnab_status st = ping(r, err);
+
+	if (st != CNAB_OK)
+		return st;
+	*url = cnab_strfmt("%s/v2/%s/%s/%s", r->base, repo, kind, ref);
+	if (!*url)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	return CNAB_OK;
 }
 
 static char *scope(const char *repo, const char *actions)
@@ -760,28 +795,20 @@ enum cnab_status cnab_reg_get_manifest(struct cnab_registry *r,
 	enum cnab_status st;
 
 	memset(out, 0, sizeof(*out));
-	url = cnab_strfmt("%s/v2/%s/manifests/%s", "", repo, reference);
 	what = cnab_strfmt("manifest '%s/%s%s%s'", r->host, repo,
 	                   cnab_digest_valid(reference) ? "@" : ":", reference);
-	if (!sc || !url || !what) {
+	if (!sc || !what) {
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	st = ping(r, err);
+	st = api_url(r, repo, "manifests", reference, &url, err);
 	if (st != CNAB_OK)
 		goto out;
-	free(url);
-	url = cnab_strfmt("%s/v2/%s/manifests/%s", r->base, repo, reference);
-	if (!url) {
-		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-		goto out;
-	}
 	req.method = "GET";
 	req.url = url;
 	req.headers = headers;
 	req.body_max = CNAB_MAX_DOCUMENT;
 	req.max_redirects = MAX_REDIRECTS;
-	resp.body.max = 0;
 	st = send_req(r, &req, scopes, 1, what, &resp, err);
 	if (st != CNAB_OK)
 		goto out;
@@ -791,12 +818,6 @@ enum cnab_status cnab_reg_get_manifest(struct cnab_registry *r,
 	}
 	if (resp.status != 200) {
 		st = fail_answer(r, "GET", &resp, what, err);
-		goto out;
-	}
-	if (resp.truncated) {
-		st = cnab_err_set(err, CNAB_ERR_TOOBIG,
-		                  "%s is larger than the limit of %zu bytes",
-		                  what, CNAB_MAX_DOCUMENT);
 		goto out;
 	}
 	/* the digest of what arrived, in the algorithm asked for */
@@ -836,21 +857,6 @@ out:
 	free(sc);
 	free(what);
 	return st;
-}
-
-/* Builds "BASE/v2/REPO/KIND/REF" once pinged. */
-static enum cnab_status api_url(struct cnab_registry *r, const char *repo,
-                                const char *kind, const char *ref, char **url,
-                                struct cnab_err *err)
-{
-	enum cnab_status st = ping(r, err);
-
-	if (st != CNAB_OK)
-		return st;
-	*url = cnab_strfmt("%s/v2/%s/%s/%s", r->base, repo, kind, ref);
-	if (!*url)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	return CNAB_OK;
 }
 
 enum cnab_status cnab_reg_head_manifest(struct cnab_registry *r,
@@ -1074,7 +1080,6 @@ enum cnab_status cnab_reg_get_blob(struct cnab_registry *r, const char *repo,
 	const char *headers[2] = {NULL, NULL};
 	struct cnab_err nerr = CNAB_ERR_INIT;
 	enum cnab_status st;
-	int attempt = 1;
 
 	cnab_digest_format(&d->digest, digest);
 	snprintf(what, sizeof(what), "blob '%s/%s@%s'", r->host, repo, digest);
@@ -1127,20 +1132,14 @@ enum cnab_status cnab_reg_get_blob(struct cnab_registry *r, const char *repo,
 			st = CNAB_OK; /* everything arrived before the cut */
 			break;
 		}
-		/* interrupted: resume after what arrived, if anything
-		 * moved, else retry a bounded number of times */
-		if (st != CNAB_ERR_NET ||
-		    (g.done == before && attempt >= r->opts.max_attempts)) {
+		/* interrupted after some bytes: resume after them (send_req
+		 * itself retried the attempts that brought nothing) */
+		if (st != CNAB_ERR_NET || g.done == before) {
 			cnab_err_set(err, st, "%s", nerr.msg);
 			break;
 		}
-		if (g.done == before)
-			attempt++;
-		else
-			attempt = 1;
-		backoff(r, attempt, NULL);
+		backoff(r, 1, NULL);
 		st = CNAB_OK;
-		continue;
 	}
 	if (st == CNAB_OK)
 		st = cnab_verifier_finish(&g.v, err);
@@ -1365,18 +1364,21 @@ static enum cnab_status chunk_read(void *ctx, void *out, size_t n, size_t *got,
 /*
  * Sends a chunk (at offset of the upload) as one PATCH, streamed from its
  * source; one interrupted is resumed from where the registry says it
- * stopped, what it lacks sent again from the kept bytes.
+ * stopped, what it lacks sent again from the kept bytes.  *lost tells
+ * whether it failed because the registry lost the upload session (which
+ * only a new session can get past).
  */
 static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
                                    const char *const *scopes, struct chunk *c,
                                    uint64_t offset, const char *what,
-                                   struct cnab_err *err)
+                                   bool *lost, struct cnab_err *err)
 {
 	const char *ct = "Content-Type: application/octet-stream";
 	struct cnab_err nerr = CNAB_ERR_INIT;
 	enum cnab_status st;
 	int attempt;
 
+	*lost = false;
 	for (attempt = 1;; attempt++) {
 		struct cnab_http_response resp = {0};
 		struct cnab_http_request req = {0};
@@ -1431,10 +1433,11 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 			return cnab_err_set(err, st, "%s", nerr.msg);
 		}
 		if (attempt >= r->opts.max_attempts) {
+			/* (send_req said which registry it could not reach) */
 			if (st == CNAB_OK)
 				st = fail_answer(r, "PATCH", &resp, what, err);
 			else
-				st = fail_net(r, "PATCH", what, &nerr, err);
+				st = cnab_err_set(err, st, "%s", nerr.msg);
 			cnab_http_response_release(&resp);
 			return st;
 		}
@@ -1446,6 +1449,7 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 			/* Distribution cancels a session that received more
 			 * than its state says: it cannot be resumed */
 			cnab_err_clear(err);
+			*lost = true;
 			return cnab_err_set(
 			        err, CNAB_ERR_NET,
 			        "registry '%s' lost the upload of %s "
@@ -1454,7 +1458,8 @@ static enum cnab_status send_chunk(struct cnab_registry *r, char **location,
 		}
 		if (st != CNAB_OK)
 			return st;
-		if (received < offset || received > offset + c->filled)
+		*lost = received < offset || received > offset + c->filled;
+		if (*lost)
 			return cnab_err_set(err, CNAB_ERR_NET,
 			                    "registry '%s' lost the upload of "
 			                    "%s: it has %" PRIu64
@@ -1522,13 +1527,14 @@ static enum cnab_status start_upload(struct cnab_registry *r, const char *repo,
 /*
  * Ends an upload session with PUT ?digest=, sending body (NULL: none).  A
  * PUT whose answer was lost and that finds its session gone asks whether
- * the blob arrived.
+ * the blob arrived; if not, *lost is set (and the status is CNAB_ERR_NET).
  */
 static enum cnab_status finish_upload(struct cnab_registry *r, const char *repo,
                                       const struct cnab_descriptor *d,
                                       const char *location, const char *body,
                                       const char *const *scopes,
-                                      const char *what, struct cnab_err *err)
+                                      const char *what, bool *lost,
+                                      struct cnab_err *err)
 {
 	struct cnab_http_response resp = {0};
 	struct cnab_http_request req = {0};
@@ -1538,6 +1544,7 @@ static enum cnab_status finish_upload(struct cnab_registry *r, const char *repo,
 	enum cnab_status st;
 	char *final;
 
+	*lost = false;
 	cnab_digest_format(&d->digest, digest);
 	final = with_param(location, "digest", digest);
 	if (!final)
@@ -1561,18 +1568,20 @@ static enum cnab_status finish_upload(struct cnab_registry *r, const char *repo,
 	if (st != CNAB_OK || resp.status == 201 || resp.status == 204)
 		goto out;
 	error_detail(&resp, detail, sizeof(detail));
-	if (resp.status == 400 && strstr(detail, "DIGEST_INVALID"))
+	if (resp.status == 400 && strstr(detail, "DIGEST_INVALID")) {
 		st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
 		                  "registry '%s' refused %s: its content does "
 		                  "not match its digest",
 		                  r->host, what);
-	else if (resp.status == 404)
+	} else if (resp.status == 404) {
 		/* the session is gone: a transfer problem, to try again */
+		*lost = true;
 		st = cnab_err_set(err, CNAB_ERR_NET,
 		                  "registry '%s' lost the upload of %s%s",
 		                  r->host, what, detail);
-	else
+	} else {
 		st = fail_answer(r, "PUT", &resp, what, err);
+	}
 out:
 	cnab_http_response_release(&resp);
 	free(final);
@@ -1614,8 +1623,11 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 			        "size mismatch for %s: %s %" PRIu64 " bytes",
 			        what, n > d->size ? "more than" : "fewer than",
 			        d->size);
+		/* send_req retries the POST and the PUT by itself: only a
+		 * session the registry lost is started again */
 		for (attempt = 1; st == CNAB_OK; attempt++) {
 			struct cnab_err perr = CNAB_ERR_INIT;
+			bool lost = false;
 
 			free(location);
 			location = NULL;
@@ -1623,11 +1635,10 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 			                  &chunk, &perr);
 			if (st == CNAB_OK)
 				st = finish_upload(r, repo, d, location, buf,
-				                   scopes, what, &perr);
+				                   scopes, what, &lost, &perr);
 			if (st == CNAB_OK)
 				break;
-			if (st != CNAB_ERR_NET ||
-			    attempt >= r->opts.max_attempts) {
+			if (!lost || attempt >= r->opts.max_attempts) {
 				st = cnab_err_set(err, st, "%s", perr.msg);
 				break;
 			}
@@ -1647,23 +1658,30 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 	st = start_upload(r, repo, scopes, what, &location, &chunk, err);
 	if (st != CNAB_OK)
 		goto out;
-	buf = upload_buffer(r, chunk + 1);
-	if (!buf) {
-		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-		goto out;
-	}
 	while (offset < d->size) {
-		struct chunk c = {src, buf, 0, 0, 0};
+		struct chunk c = {src, NULL, 0, 0, 0};
 		struct cnab_err perr = CNAB_ERR_INIT;
+		bool lost = false;
 
+		/* chunk may have grown with a restarted session: the buffer
+		 * follows it (one more byte for the end of the source) */
+		buf = upload_buffer(r, chunk + 1);
+		if (!buf) {
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		c.buf = buf;
 		c.want = d->size - offset < chunk ? (size_t)(d->size - offset)
 		                                  : chunk;
-		st = send_chunk(r, &location, scopes, &c, offset, what, &perr);
-		for (attempt = 1; st == CNAB_ERR_NET && offset == 0 &&
+		st = send_chunk(r, &location, scopes, &c, offset, what, &lost,
+		                &perr);
+		for (attempt = 1; st == CNAB_ERR_NET && lost && offset == 0 &&
 		                  attempt < r->opts.max_attempts;
 		     attempt++) {
 			/* the session was lost in the first chunk, which is
-			 * kept: start another */
+			 * kept: start another (this chunk keeps its length,
+			 * c.want, within the buffer; a larger minimum the
+			 * new session asks for applies from the next) */
 			backoff(r, attempt, NULL);
 			cancel_upload(r, location, scopes, 1);
 			free(location);
@@ -1674,7 +1692,7 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 			                  &chunk, &perr);
 			if (st == CNAB_OK)
 				st = send_chunk(r, &location, scopes, &c,
-				                offset, what, &perr);
+				                offset, what, &lost, &perr);
 		}
 		if (st != CNAB_OK) {
 			cnab_err_set(err, st, "%s", perr.msg);
@@ -1689,9 +1707,12 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 		                  "size mismatch for %s: more than %" PRIu64
 		                  " bytes",
 		                  what, d->size);
-	if (st == CNAB_OK)
+	if (st == CNAB_OK) {
+		bool lost;
+
 		st = finish_upload(r, repo, d, location, NULL, scopes, what,
-		                   err);
+		                   &lost, err);
+	}
 	if (st == CNAB_OK) {
 		r->stats.blobs_uploaded++;
 		free(location);

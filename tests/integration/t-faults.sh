@@ -104,10 +104,24 @@ proxy_rules pd '[]'
 assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/big.tgz" --tag "$PD/stdin/app:1"
 
 step "retries exhausted: exit 1, the registry and the last status, tag untouched"
+# each request is tried CNAB_RETRY_ATTEMPTS times in all, not that many
+# times over in nested loops
 proxy_rules pd '[{"action": "status", "status": 503, "method": "POST|PATCH|PUT"}]'
-assert_exit 1 "$P" "${OPTS[@]}" -a "$TEST_DIR/big.tgz" --tag "$PD/clean/app:1" --force
+proxy_mark pd
+CNAB_RETRY_ATTEMPTS=3 assert_exit 1 "$P" "${OPTS[@]}" -a "$TEST_DIR/big.tgz" \
+	--tag "$PD/clean/app:1" --force
 assert_contains "$ERR" "registry '$PD'"
 assert_contains "$ERR" "503"
+assert_eq "$(proxy_count pd POST '/blobs/uploads/$')" 3 "upload POSTs answered 503"
+# a blob whose every GET is cut before a byte of it arrives
+proxy_rules ps '[{"action": "cut_response", "after": 0, "method": "GET",
+	"path": "/blobs/sha256:"}]'
+proxy_mark ps
+CNAB_RETRY_ATTEMPTS=3 assert_exit 1 "$A" "${OPTS[@]}" -f "$TEST_DIR/bundle.json" \
+	"$TEST_DIR/cut.tgz"
+assert_contains "$ERR" "cannot reach registry '$PS'"
+assert_eq "$(proxy_count ps GET '/blobs/sha256:')" 3 "blob GETs cut"
+proxy_rules ps '[]'
 assert_exit 1 "$P" "${OPTS[@]}" -a "$TEST_DIR/clean.tgz" --tag "$PD/exhausted/app:1"
 assert_contains "$ERR" "503"
 proxy_rules pd '[]'

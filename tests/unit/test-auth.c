@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -866,6 +867,41 @@ static int count_fds(void)
 	return n;
 }
 
+/* "-" is stdin: read once, its credentials for every lookup after. */
+static void test_cred_stdin(void **state)
+{
+	struct cnab_cred c = CNAB_CRED_INIT;
+	struct cnab_err err = CNAB_ERR_INIT;
+	bool found = false;
+	int saved, fd;
+
+	(void)state;
+	reset_env();
+	write_file(at("stdin.json"),
+	           "{\"auths\":{\"r.example\":{\"auth\":\"cmVnOnJlZ3B3\"},"
+	           "\"s.example\":{\"auth\":\"ZGM6ZGNwdw==\"}}}",
+	           0600);
+	saved = dup(STDIN_FILENO);
+	fd = open(at("stdin.json"), O_RDONLY);
+	assert_true(saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+	close(fd);
+	/* one registry handle, then another: stdin is at its end by then */
+	assert_user("-", "reg");
+	assert_user("-", "reg");
+	assert_int_equal(cnab_cred_lookup("-", "s.example", &c, &found, &err),
+	                 CNAB_OK);
+	assert_true(found);
+	assert_str(c.username, "dc");
+	cnab_cred_release(&c);
+	/* even with stdin gone */
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+	assert_user("-", "reg");
+	/* the other paths still read their file each time */
+	assert_user(at("stdin.json"), "reg");
+}
+
 static void test_cred_helpers(void **state)
 {
 	char *input;
@@ -1213,6 +1249,7 @@ int main(void)
 	        cmocka_unit_test(test_challenge_random),
 	        cmocka_unit_test(test_cred_table),
 	        cmocka_unit_test(test_cred_paths),
+	        cmocka_unit_test(test_cred_stdin),
 	        cmocka_unit_test(test_cred_helpers),
 	        cmocka_unit_test(test_basic_header),
 	        cmocka_unit_test(test_token_parse),
