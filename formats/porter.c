@@ -119,6 +119,7 @@ static enum cnab_status convert_image(yaml_document_t *doc, yaml_node_t *n,
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_buf image = CNAB_BUF_INIT(8192);
 	struct cnab_err rerr = CNAB_ERR_INIT;
+	const char *too_long = NULL;
 	enum cnab_status st;
 	json_t *obj;
 	char field[300];
@@ -150,11 +151,29 @@ static enum cnab_status convert_image(yaml_document_t *doc, yaml_node_t *n,
 		                    "invalid '%s': image '%s' needs a digest "
 		                    "or a tag",
 		                    subject, name);
-	cnab_buf_addstr(&image, repo);
-	if (tag)
-		cnab_buf_addf(&image, ":%s", tag);
-	if (digest)
-		cnab_buf_addf(&image, "@%s", digest);
+	/* every part must fit: a part left out would name another image */
+	st = cnab_buf_addstr(&image, repo);
+	if (st != CNAB_OK)
+		too_long = "repository";
+	if (st == CNAB_OK && tag) {
+		st = cnab_buf_addf(&image, ":%s", tag);
+		too_long = "tag";
+	}
+	if (st == CNAB_OK && digest) {
+		st = cnab_buf_addf(&image, "@%s", digest);
+		too_long = "digest";
+	}
+	if (st == CNAB_ERR_NOMEM) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (st != CNAB_OK) {
+		st = cnab_err_set(err, CNAB_ERR_INVALID,
+		                  "invalid '%s': image '%.100s': field '%s' is "
+		                  "too long (image reference over %zu bytes)",
+		                  subject, name, too_long, image.max);
+		goto out;
+	}
 	if (cnab_ref_parse(&ref, cnab_buf_str(&image), &rerr) != CNAB_OK) {
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
 		                  "invalid '%s': image '%s': %s", subject, name,

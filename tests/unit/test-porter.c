@@ -355,6 +355,62 @@ static void test_errors(void **state)
 	}
 }
 
+/* An image part too long for the reference buffer is refused, not dropped. */
+static void test_image_part_too_long(void **state)
+{
+	static const char *const fields[] = {"repository", "tag", "digest"};
+	size_t n = 9000, i;
+	char *part = malloc(n + 1);
+
+	(void)state;
+	assert_non_null(part);
+	memset(part, 'a', n);
+	part[n] = '\0';
+	for (i = 0; i < 3; i++) {
+		struct cnab_err err = CNAB_ERR_INIT;
+		json_t *doc = NULL;
+		char *text, want[100];
+
+		text = cnab_strfmt(HEAD "images:\n  web:\n"
+		                        "    repository: %s\n"
+		                        "    tag: %s\n"
+		                        "    digest: %s\n",
+		                   i == 0 ? part : "x/web",
+		                   i == 1 ? part : "v1",
+		                   i == 2 ? part : SPRING_DIGEST);
+		assert_non_null(text);
+		assert_int_equal(cnab_porter_to_bundle(text, strlen(text),
+		                                       "porter.yaml", &doc,
+		                                       NULL, &err),
+		                 CNAB_ERR_INVALID);
+		snprintf(want, sizeof(want),
+		         "image 'web': field '%s' is too long", fields[i]);
+		if (!strstr(err.msg, want))
+			fail_msg("'%s' lacks '%s'", err.msg, want);
+		assert_null(doc);
+		free(text);
+	}
+	/* a tag alone: once it was dropped, leaving "x/web" (:latest) */
+	{
+		struct cnab_err err = CNAB_ERR_INIT;
+		json_t *doc = NULL;
+		char *text = cnab_strfmt(HEAD "images:\n  web:\n"
+		                              "    repository: x/web\n"
+		                              "    tag: %s\n",
+		                         part);
+
+		assert_non_null(text);
+		assert_int_equal(cnab_porter_to_bundle(text, strlen(text),
+		                                       "porter.yaml", &doc,
+		                                       NULL, &err),
+		                 CNAB_ERR_INVALID);
+		assert_non_null(strstr(err.msg, "field 'tag' is too long"));
+		assert_null(doc);
+		free(text);
+	}
+	free(part);
+}
+
 static void test_too_big(void **state)
 {
 	size_t len = CNAB_MAX_DOCUMENT + 1;
@@ -388,6 +444,7 @@ int main(void)
 	        cmocka_unit_test(test_installer_ref_errors),
 	        cmocka_unit_test(test_subset),
 	        cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_image_part_too_long),
 	        cmocka_unit_test(test_too_big),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
