@@ -250,11 +250,17 @@ static enum cnab_status convert(yaml_document_t *doc, const char *subject,
 		st = set_str(b, "description", desc, err);
 	if (st != CNAB_OK)
 		goto out;
+	/*
+	 * The _new setters take the reference even when they fail: b owns
+	 * arr once it is set, and arr owns obj once appended.
+	 */
 	arr = json_array();
+	if (!arr || json_object_set_new(b, "invocationImages", arr)) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	obj = json_object();
-	if (!arr || !obj || json_object_set_new(b, "invocationImages", arr) ||
-	    json_array_append_new(arr, obj)) {
-		json_decref(obj);
+	if (!obj || json_array_append_new(arr, obj)) {
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
