@@ -6,6 +6,7 @@
 #include <yaml.h>
 
 #include "common/buf.h"
+#include "common/json.h"
 #include "common/reference.h"
 #include "formats/bundle.h"
 
@@ -360,13 +361,10 @@ enum cnab_status cnab_bundle_parse_any(struct cnab_bundle *b, const void *data,
                                        size_t len, const char *subject,
                                        struct cnab_err *err)
 {
-	const char *p = data, *end = p + len;
 	enum cnab_status st;
 	json_t *doc;
 
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	if (p < end && *p == '{')
+	if (cnab_json_looks_object(data, len))
 		return cnab_bundle_parse(b, data, len, subject, err);
 	st = cnab_porter_to_bundle(data, len, subject, &doc, NULL, err);
 	if (st != CNAB_OK)
