@@ -385,6 +385,7 @@ struct cnab_tar_writer {
 	int64_t mtime;
 	char *subject;
 	z_stream z;
+	gz_header gzhead; /* zlib keeps a pointer to it */
 	bool z_ready;
 	unsigned char *out;
 	size_t outlen;
@@ -544,6 +545,14 @@ enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
 		                 Z_DEFAULT_STRATEGY) != Z_OK)
 			goto nomem;
 		w->z_ready = true;
+		/*
+		 * A fixed header: no name, mtime 0, and OS 3 (Unix) on every
+		 * platform; zlib would write its own platform's code.
+		 */
+		memset(&w->gzhead, 0, sizeof(w->gzhead));
+		w->gzhead.os = 3;
+		if (deflateSetHeader(&w->z, &w->gzhead) != Z_OK)
+			goto nomem;
 	}
 	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
 	    archive_write_add_filter_none(w->a) != ARCHIVE_OK ||
