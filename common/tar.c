@@ -222,6 +222,33 @@ static enum cnab_status normalise(struct cnab_tar_reader *r, const char *raw,
 	return CNAB_OK;
 }
 
+/*
+ * Reads and drops the rest of the current entry, checking the expansion
+ * after every block.  Offsets are not checked: the entry reader's
+ * archive_read_data() may have taken part of the data already.
+ */
+static enum cnab_status drain(struct cnab_tar_reader *r, struct cnab_err *err)
+{
+	const void *p;
+	size_t len;
+	la_int64_t offset;
+	enum cnab_status st;
+	int rc;
+
+	for (;;) {
+		rc = archive_read_data_block(r->a, &p, &len, &offset);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc < ARCHIVE_WARN)
+			return corrupt(r, err);
+		st = check_bomb(r, err);
+		if (st != CNAB_OK)
+			return st;
+	}
+	r->in_entry = false;
+	return CNAB_OK;
+}
+
 enum cnab_status cnab_tar_next(struct cnab_tar_reader *r,
                                struct cnab_tar_entry *e, bool *eof,
                                struct cnab_err *err)
@@ -234,6 +261,18 @@ enum cnab_status cnab_tar_next(struct cnab_tar_reader *r,
 	*eof = r->eof;
 	if (r->eof)
 		return CNAB_OK;
+	/*
+	 * The rest of an entry left unread: compressed, it goes through the
+	 * checked read, so a bomb is refused as it expands (libarchive would
+	 * inflate it all in archive_read_next_header).  Plain, libarchive
+	 * skips it (seeking a file) and nothing expands.
+	 */
+	if (r->in_entry &&
+	    archive_filter_code(r->a, 0) != ARCHIVE_FILTER_NONE) {
+		st = drain(r, err);
+		if (st != CNAB_OK)
+			return st;
+	}
 again:
 	r->in_entry = false;
 	rc = archive_read_next_header(r->a, &ae);
