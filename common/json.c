@@ -796,3 +796,21 @@ enum cnab_status cnab_json_get_u64(const json_t *obj, const char *key,
 out:
 	return st;
 }
+
+size_t cnab_json_ws_len(const void *p, size_t n)
+{
+	const char *c = p;
+	size_t i = 0;
+
+	while (i < n &&
+	       (c[i] == ' ' || c[i] == '\t' || c[i] == '\r' || c[i] == '\n'))
+		i++;
+	return i;
+}
+
+bool cnab_json_looks_object(const void *p, size_t n)
+{
+	size_t i = cnab_json_ws_len(p, n);
+
+	return i < n && ((const char *)p)[i] == '{';
+}

@@ -116,4 +116,13 @@ enum cnab_status cnab_json_get_u64(const json_t *obj, const char *key,
                                    bool required, uint64_t *out, bool *present,
                                    const char *subject, struct cnab_err *err);
 
+/*
+ * How many bytes at the start of p (n long) are JSON whitespace: space,
+ * tab, CR and LF.  NUL is not whitespace.
+ */
+size_t cnab_json_ws_len(const void *p, size_t n);
+
+/* True when p (n long) starts, after JSON whitespace, with '{'. */
+bool cnab_json_looks_object(const void *p, size_t n);
+
 #endif

@@ -105,19 +105,25 @@ enum cnab_status cnab_descriptor_parse(struct cnab_descriptor *d,
 enum cnab_status cnab_descriptor_copy(struct cnab_descriptor *dst,
                                       const struct cnab_descriptor *src)
 {
+	/*
+	 * Nothing of src is borrowed: on failure dst holds nothing, and
+	 * releasing it again (as callers do) is harmless.
+	 */
 	*dst = *src;
-	dst->media_type = src->media_type ? strdup(src->media_type) : NULL;
-	if (src->media_type && !dst->media_type)
-		return CNAB_ERR_NOMEM;
-	dst->annotations =
-	        src->annotations ? json_deep_copy(src->annotations) : NULL;
-	dst->platform = src->platform ? json_deep_copy(src->platform) : NULL;
-	if ((src->annotations && !dst->annotations) ||
-	    (src->platform && !dst->platform)) {
-		cnab_descriptor_release(dst);
-		return CNAB_ERR_NOMEM;
-	}
+	dst->media_type = NULL;
+	dst->annotations = NULL;
+	dst->platform = NULL;
+	if (src->media_type && !(dst->media_type = strdup(src->media_type)))
+		goto nomem;
+	if (src->annotations &&
+	    !(dst->annotations = json_deep_copy(src->annotations)))
+		goto nomem;
+	if (src->platform && !(dst->platform = json_deep_copy(src->platform)))
+		goto nomem;
 	return CNAB_OK;
+nomem:
+	cnab_descriptor_release(dst);
+	return CNAB_ERR_NOMEM;
 }
 
 void cnab_descriptor_release(struct cnab_descriptor *d)

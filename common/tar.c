@@ -222,6 +222,33 @@ static enum cnab_status normalise(struct cnab_tar_reader *r, const char *raw,
 	return CNAB_OK;
 }
 
+/*
+ * Reads and drops the rest of the current entry, checking the expansion
+ * after every block.  Offsets are not checked: the entry reader's
+ * archive_read_data() may have taken part of the data already.
+ */
+static enum cnab_status drain(struct cnab_tar_reader *r, struct cnab_err *err)
+{
+	const void *p;
+	size_t len;
+	la_int64_t offset;
+	enum cnab_status st;
+	int rc;
+
+	for (;;) {
+		rc = archive_read_data_block(r->a, &p, &len, &offset);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc < ARCHIVE_WARN)
+			return corrupt(r, err);
+		st = check_bomb(r, err);
+		if (st != CNAB_OK)
+			return st;
+	}
+	r->in_entry = false;
+	return CNAB_OK;
+}
+
 enum cnab_status cnab_tar_next(struct cnab_tar_reader *r,
                                struct cnab_tar_entry *e, bool *eof,
                                struct cnab_err *err)
@@ -234,6 +261,18 @@ enum cnab_status cnab_tar_next(struct cnab_tar_reader *r,
 	*eof = r->eof;
 	if (r->eof)
 		return CNAB_OK;
+	/*
+	 * The rest of an entry left unread: compressed, it goes through the
+	 * checked read, so a bomb is refused as it expands (libarchive would
+	 * inflate it all in archive_read_next_header).  Plain, libarchive
+	 * skips it (seeking a file) and nothing expands.
+	 */
+	if (r->in_entry &&
+	    archive_filter_code(r->a, 0) != ARCHIVE_FILTER_NONE) {
+		st = drain(r, err);
+		if (st != CNAB_OK)
+			return st;
+	}
 again:
 	r->in_entry = false;
 	rc = archive_read_next_header(r->a, &ae);
@@ -385,6 +424,7 @@ struct cnab_tar_writer {
 	int64_t mtime;
 	char *subject;
 	z_stream z;
+	gz_header gzhead; /* zlib keeps a pointer to it */
 	bool z_ready;
 	unsigned char *out;
 	size_t outlen;
@@ -544,6 +584,14 @@ enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
 		                 Z_DEFAULT_STRATEGY) != Z_OK)
 			goto nomem;
 		w->z_ready = true;
+		/*
+		 * A fixed header: no name, mtime 0, and OS 3 (Unix) on every
+		 * platform; zlib would write its own platform's code.
+		 */
+		memset(&w->gzhead, 0, sizeof(w->gzhead));
+		w->gzhead.os = 3;
+		if (deflateSetHeader(&w->z, &w->gzhead) != Z_OK)
+			goto nomem;
 	}
 	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
 	    archive_write_add_filter_none(w->a) != ARCHIVE_OK ||

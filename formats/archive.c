@@ -210,6 +210,7 @@ static enum cnab_status start_blob(struct cnab_thick *t,
 	cnab_buf_reset(&t->capture);
 	/* small blobs may be manifests: keep them until they are known */
 	t->capturing = item->size <= CNAB_MAX_DOCUMENT;
+	t->sniffing = t->capturing;
 	return CNAB_OK;
 }
 
@@ -219,11 +220,8 @@ static enum cnab_status keep_manifest(struct cnab_thick *t,
 {
 	struct cnab_manifest m = CNAB_MANIFEST_INIT;
 	struct cnab_err ignored = CNAB_ERR_INIT;
-	size_t i = 0;
 
-	while (i < t->capture.len && strchr(" \t\r\n", t->capture.data[i]))
-		i++;
-	if (i == t->capture.len || t->capture.data[i] != '{')
+	if (!cnab_json_looks_object(t->capture.data, t->capture.len))
 		return CNAB_OK;
 	if (cnab_manifest_parse(&m, t->capture.data, t->capture.len, NULL,
 	                        t->cur_digest, &ignored) != CNAB_OK)
@@ -254,13 +252,21 @@ enum cnab_status cnab_thick_blob_read(struct cnab_thick *t, const void **p,
 	if (st != CNAB_OK)
 		return st;
 	if (*len) {
-		if (t->capturing && !t->capture.len) {
-			/* only what may be a manifest is kept: JSON */
-			const char *c = *p, *end = c + *len;
+		if (t->sniffing) {
+			/*
+			 * Only what may be a manifest is kept: JSON.  Decided
+			 * at the first byte that is not whitespace, in
+			 * whichever block it comes (a pipe may give short
+			 * ones).
+			 */
+			size_t ws = cnab_json_ws_len(*p, *len);
 
-			while (c < end && strchr(" \t\r\n", *c))
-				c++;
-			t->capturing = c < end && *c == '{';
+			if (ws < *len) {
+				t->sniffing = false;
+				t->capturing = ((const char *)*p)[ws] == '{';
+				if (!t->capturing)
+					cnab_buf_reset(&t->capture);
+			}
 		}
 		st = cnab_verifier_update(&t->v, *p, *len, err);
 		if (st == CNAB_OK && t->capturing &&

@@ -67,6 +67,7 @@ struct cnab_thick {
 	bool v_ready;
 	struct cnab_buf capture;
 	bool capturing;
+	bool sniffing; /* capturing, and only whitespace seen yet */
 	char cur_digest[CNAB_DIGEST_STR_MAX];
 	char *cur_subject; /* "ARCHIVE:ENTRY", for messages */
 };

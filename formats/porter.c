@@ -6,6 +6,7 @@
 #include <yaml.h>
 
 #include "common/buf.h"
+#include "common/json.h"
 #include "common/reference.h"
 #include "formats/bundle.h"
 
@@ -119,6 +120,7 @@ static enum cnab_status convert_image(yaml_document_t *doc, yaml_node_t *n,
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_buf image = CNAB_BUF_INIT(8192);
 	struct cnab_err rerr = CNAB_ERR_INIT;
+	const char *too_long = NULL;
 	enum cnab_status st;
 	json_t *obj;
 	char field[300];
@@ -150,11 +152,29 @@ static enum cnab_status convert_image(yaml_document_t *doc, yaml_node_t *n,
 		                    "invalid '%s': image '%s' needs a digest "
 		                    "or a tag",
 		                    subject, name);
-	cnab_buf_addstr(&image, repo);
-	if (tag)
-		cnab_buf_addf(&image, ":%s", tag);
-	if (digest)
-		cnab_buf_addf(&image, "@%s", digest);
+	/* every part must fit: a part left out would name another image */
+	st = cnab_buf_addstr(&image, repo);
+	if (st != CNAB_OK)
+		too_long = "repository";
+	if (st == CNAB_OK && tag) {
+		st = cnab_buf_addf(&image, ":%s", tag);
+		too_long = "tag";
+	}
+	if (st == CNAB_OK && digest) {
+		st = cnab_buf_addf(&image, "@%s", digest);
+		too_long = "digest";
+	}
+	if (st == CNAB_ERR_NOMEM) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (st != CNAB_OK) {
+		st = cnab_err_set(err, CNAB_ERR_INVALID,
+		                  "invalid '%s': image '%.100s': field '%s' is "
+		                  "too long (image reference over %zu bytes)",
+		                  subject, name, too_long, image.max);
+		goto out;
+	}
 	if (cnab_ref_parse(&ref, cnab_buf_str(&image), &rerr) != CNAB_OK) {
 		st = cnab_err_set(err, CNAB_ERR_INVALID,
 		                  "invalid '%s': image '%s': %s", subject, name,
@@ -231,11 +251,17 @@ static enum cnab_status convert(yaml_document_t *doc, const char *subject,
 		st = set_str(b, "description", desc, err);
 	if (st != CNAB_OK)
 		goto out;
+	/*
+	 * The _new setters take the reference even when they fail: b owns
+	 * arr once it is set, and arr owns obj once appended.
+	 */
 	arr = json_array();
+	if (!arr || json_object_set_new(b, "invocationImages", arr)) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	obj = json_object();
-	if (!arr || !obj || json_object_set_new(b, "invocationImages", arr) ||
-	    json_array_append_new(arr, obj)) {
-		json_decref(obj);
+	if (!obj || json_array_append_new(arr, obj)) {
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -335,13 +361,10 @@ enum cnab_status cnab_bundle_parse_any(struct cnab_bundle *b, const void *data,
                                        size_t len, const char *subject,
                                        struct cnab_err *err)
 {
-	const char *p = data, *end = p + len;
 	enum cnab_status st;
 	json_t *doc;
 
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	if (p < end && *p == '{')
+	if (cnab_json_looks_object(data, len))
 		return cnab_bundle_parse(b, data, len, subject, err);
 	st = cnab_porter_to_bundle(data, len, subject, &doc, NULL, err);
 	if (st != CNAB_OK)

@@ -7,6 +7,7 @@
 #include "common/buf.h"
 #include "common/digest.h"
 #include "common/image.h"
+#include "common/map.h"
 #include "common/oci.h"
 #include "common/tar.h"
 #include "formats/archive.h"
@@ -1121,6 +1122,68 @@ static void test_too_big_bundle(void **state)
 	free(text);
 }
 
+/*
+ * A manifest whose first block of data is all whitespace is still kept:
+ * the decision waits for the first byte that is not whitespace.  One
+ * starting with a NUL is not taken for JSON.
+ */
+static void test_manifest_after_whitespace(void **state)
+{
+	size_t pad = (size_t)3 << 19; /* past a 1 MiB read block */
+	struct blob ws, nul;
+	struct cnab_buf b = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
+	int level;
+
+	(void)state;
+	assert_int_equal(cnab_buf_grow(&b, pad + f.mi.len), CNAB_OK);
+	memset(b.data, '\n', pad);
+	memset(b.data, ' ', pad / 2);
+	b.len = pad;
+	assert_int_equal(cnab_buf_add(&b, f.mi.data, f.mi.len), CNAB_OK);
+	make_blob(&ws, CNAB_MT_OCI_MANIFEST, b.data, b.len);
+	cnab_buf_reset(&b);
+	assert_int_equal(cnab_buf_add(&b, "\0", 1), CNAB_OK);
+	assert_int_equal(cnab_buf_add(&b, f.mi.data, f.mi.len), CNAB_OK);
+	make_blob(&nul, CNAB_MT_OCI_MANIFEST, b.data, b.len);
+	cnab_buf_release(&b);
+	for (level = -1; level <= 6; level += 7) {
+		struct arc a = {0};
+		struct reading r;
+		struct cnab_err err = CNAB_ERR_INIT;
+		const struct cnab_thick_blob *kept;
+		char *index = index_json(REF_INV, REF_WEB, NULL, NULL);
+
+		add_text(&a, "", CNAB_ARCHIVE_BUNDLE, BUNDLE_TEXT);
+		add_text(&a, "", CNAB_ARCHIVE_MARKER, MARKER);
+		add_text(&a, "", CNAB_ARCHIVE_INDEX, index);
+		add_blobs(&a, "", NULL);
+		add_file(&a, "", ws.name, ws.data, ws.len);
+		add_file(&a, "", nul.name, nul.data, nul.len);
+		write_arc(&a, "ws.tgz", level);
+		if (read_whole("ws.tgz", true, &r, &err) != CNAB_OK)
+			fail_msg("level %d: %s", level, err.msg);
+		kept = cnab_map_get(&r.t.blobs, ws.digest);
+		assert_non_null(kept);
+		assert_true(kept->verified);
+		assert_non_null(kept->data);
+		assert_int_equal(kept->len, ws.len);
+		assert_memory_equal(kept->data, ws.data, ws.len);
+		kept = cnab_map_get(&r.t.blobs, nul.digest);
+		assert_non_null(kept);
+		assert_true(kept->verified);
+		assert_null(kept->data);
+		/* the fixture's own manifests */
+		kept = cnab_map_get(&r.t.blobs, f.mi.digest);
+		assert_non_null(kept);
+		assert_non_null(kept->data);
+		close_arc(&r);
+		free(index);
+	}
+	unlink("ws.tgz");
+	free_blob(&ws);
+	free_blob(&nul);
+}
+
 static void test_not_an_archive(void **state)
 {
 	struct reading r;
@@ -1153,6 +1216,7 @@ int main(void)
 	        cmocka_unit_test(test_bad_blob_names),
 	        cmocka_unit_test(test_malformed_metadata),
 	        cmocka_unit_test(test_too_big_bundle),
+	        cmocka_unit_test(test_manifest_after_whitespace),
 	        cmocka_unit_test(test_not_an_archive),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -493,6 +493,78 @@ static void test_descriptor_parse(void **state)
 	json_decref(obj);
 }
 
+/* jansson's allocator, failing once `fail_left` allocations were made. */
+static long fail_left = -1;
+
+static void *failing_malloc(size_t n)
+{
+	if (fail_left == 0)
+		return NULL;
+	if (fail_left > 0)
+		fail_left--;
+	return malloc(n);
+}
+
+static void test_descriptor_copy(void **state)
+{
+	struct cnab_descriptor src = CNAB_DESCRIPTOR_INIT;
+	struct cnab_descriptor dst = CNAB_DESCRIPTOR_INIT;
+	struct cnab_err err = CNAB_ERR_INIT;
+	json_t *obj;
+	long n;
+
+	(void)state;
+	obj = json_pack("{s:s, s:s, s:I, s:{s:s}, s:{s:s, s:s}}", "mediaType",
+	                "m", "digest", DA, "size", (json_int_t)42,
+	                "annotations", CNAB_ANNOTATION_REF_NAME,
+	                "example.com/a:1", "platform", "os", "linux",
+	                "architecture", "amd64");
+	assert_non_null(obj);
+	assert_int_equal(cnab_descriptor_parse(&src, obj, "desc", &err),
+	                 CNAB_OK);
+	json_decref(obj);
+	/* a deep copy: nothing shared with src */
+	assert_int_equal(cnab_descriptor_copy(&dst, &src), CNAB_OK);
+	assert_string_equal(dst.media_type, "m");
+	assert_ptr_not_equal(dst.media_type, src.media_type);
+	assert_string_equal(dstr(&dst), DA);
+	assert_int_equal(dst.size, 42);
+	assert_ptr_not_equal(dst.annotations, src.annotations);
+	assert_ptr_not_equal(dst.platform, src.platform);
+	assert_true(json_equal(dst.annotations, src.annotations));
+	assert_true(json_equal(dst.platform, src.platform));
+	cnab_descriptor_release(&dst);
+	/*
+	 * Each JSON allocation of the copy fails in turn: dst borrows
+	 * nothing of src, so releasing it (again) leaves src whole.
+	 */
+	json_set_alloc_funcs(failing_malloc, free);
+	for (n = 0;; n++) {
+		enum cnab_status st;
+
+		fail_left = n;
+		st = cnab_descriptor_copy(&dst, &src);
+		if (st == CNAB_OK) {
+			cnab_descriptor_release(&dst);
+			break;
+		}
+		assert_int_equal(st, CNAB_ERR_NOMEM);
+		assert_null(dst.media_type);
+		assert_null(dst.annotations);
+		assert_null(dst.platform);
+		cnab_descriptor_release(&dst);
+	}
+	fail_left = -1;
+	json_set_alloc_funcs(malloc, free);
+	assert_true(n > 0);
+	assert_int_equal(src.annotations->refcount, 1);
+	assert_int_equal(src.platform->refcount, 1);
+	assert_string_equal(
+	        cnab_descriptor_annotation(&src, CNAB_ANNOTATION_REF_NAME),
+	        "example.com/a:1");
+	cnab_descriptor_release(&src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,6 +578,7 @@ int main(void)
 	        cmocka_unit_test(test_media_type_predicates),
 	        cmocka_unit_test(test_compressed),
 	        cmocka_unit_test(test_descriptor_parse),
+	        cmocka_unit_test(test_descriptor_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

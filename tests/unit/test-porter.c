@@ -355,6 +355,109 @@ static void test_errors(void **state)
 	}
 }
 
+/* An image part too long for the reference buffer is refused, not dropped. */
+static void test_image_part_too_long(void **state)
+{
+	static const char *const fields[] = {"repository", "tag", "digest"};
+	size_t n = 9000, i;
+	char *part = malloc(n + 1);
+
+	(void)state;
+	assert_non_null(part);
+	memset(part, 'a', n);
+	part[n] = '\0';
+	for (i = 0; i < 3; i++) {
+		struct cnab_err err = CNAB_ERR_INIT;
+		json_t *doc = NULL;
+		char *text, want[100];
+
+		text = cnab_strfmt(HEAD "images:\n  web:\n"
+		                        "    repository: %s\n"
+		                        "    tag: %s\n"
+		                        "    digest: %s\n",
+		                   i == 0 ? part : "x/web",
+		                   i == 1 ? part : "v1",
+		                   i == 2 ? part : SPRING_DIGEST);
+		assert_non_null(text);
+		assert_int_equal(cnab_porter_to_bundle(text, strlen(text),
+		                                       "porter.yaml", &doc,
+		                                       NULL, &err),
+		                 CNAB_ERR_INVALID);
+		snprintf(want, sizeof(want),
+		         "image 'web': field '%s' is too long", fields[i]);
+		if (!strstr(err.msg, want))
+			fail_msg("'%s' lacks '%s'", err.msg, want);
+		assert_null(doc);
+		free(text);
+	}
+	/* a tag alone: once it was dropped, leaving "x/web" (:latest) */
+	{
+		struct cnab_err err = CNAB_ERR_INIT;
+		json_t *doc = NULL;
+		char *text = cnab_strfmt(HEAD "images:\n  web:\n"
+		                              "    repository: x/web\n"
+		                              "    tag: %s\n",
+		                         part);
+
+		assert_non_null(text);
+		assert_int_equal(cnab_porter_to_bundle(text, strlen(text),
+		                                       "porter.yaml", &doc,
+		                                       NULL, &err),
+		                 CNAB_ERR_INVALID);
+		assert_non_null(strstr(err.msg, "field 'tag' is too long"));
+		assert_null(doc);
+		free(text);
+	}
+	free(part);
+}
+
+/* jansson's allocator, failing once `fail_left` allocations were made. */
+static long fail_left = -1;
+
+static void *failing_malloc(size_t n)
+{
+	if (fail_left == 0)
+		return NULL;
+	if (fail_left > 0)
+		fail_left--;
+	return malloc(n);
+}
+
+/*
+ * Every JSON allocation of a conversion fails in turn: each run ends in
+ * CNAB_ERR_NOMEM (or succeeds), with nothing freed twice or leaked (which
+ * make valgrind checks).
+ */
+static void test_json_alloc_failures(void **state)
+{
+	char *text = test_read_file("spring-music.porter.yaml", NULL);
+	long n;
+
+	(void)state;
+	json_set_alloc_funcs(failing_malloc, free);
+	for (n = 0;; n++) {
+		struct cnab_err err = CNAB_ERR_INIT;
+		json_t *doc = NULL;
+		enum cnab_status st;
+
+		fail_left = n;
+		st = cnab_porter_to_bundle(text, strlen(text), "porter.yaml",
+		                           &doc, NULL, &err);
+		if (st == CNAB_OK && fail_left > 0) {
+			json_decref(doc);
+			break; /* no allocation failed: all were tried */
+		}
+		json_decref(doc);
+		if (st != CNAB_OK && st != CNAB_ERR_NOMEM &&
+		    st != CNAB_ERR_INVALID)
+			fail_msg("allocation %ld: status %d", n, st);
+	}
+	fail_left = -1;
+	json_set_alloc_funcs(malloc, free);
+	assert_true(n > 10);
+	free(text);
+}
+
 static void test_too_big(void **state)
 {
 	size_t len = CNAB_MAX_DOCUMENT + 1;
@@ -388,6 +491,8 @@ int main(void)
 	        cmocka_unit_test(test_installer_ref_errors),
 	        cmocka_unit_test(test_subset),
 	        cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_image_part_too_long),
+	        cmocka_unit_test(test_json_alloc_failures),
 	        cmocka_unit_test(test_too_big),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

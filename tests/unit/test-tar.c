@@ -281,6 +281,9 @@ static void test_writer_deterministic(void **state)
 	assert_int_equal((unsigned char)a[1], 0x8b);
 	assert_int_equal(a[3], 0);
 	assert_int_equal(a[4] | a[5] | a[6] | a[7], 0);
+	/* no extra flags at level 6, and OS 3 (Unix) whatever the platform */
+	assert_int_equal(a[8], 0);
+	assert_int_equal(a[9], 3);
 	/* read back */
 	assert_int_equal(read_all(a, len1, &out, &err), CNAB_OK);
 	assert_non_null(strstr(cnab_buf_str(&out), "bundle.json={};"));
@@ -299,6 +302,68 @@ static void test_writer_deterministic(void **state)
 	free(plain);
 }
 
+/*
+ * A run of zeros in an entry skipped unread is refused as it expands, not
+ * after all of it was inflated; a partly read entry is skipped as before.
+ */
+static void test_skipped_bomb(void **state)
+{
+	const char *path = "bomb.tgz";
+	uint64_t size = (uint64_t)288 << 20, left;
+	struct cnab_err err = CNAB_ERR_INIT;
+	struct cnab_tar_writer *w;
+	struct cnab_tar_reader *r;
+	struct cnab_tar_entry e;
+	struct cnab_reader rd;
+	size_t chunk = 1 << 20, got;
+	char *zeros = calloc(1, chunk), small[4];
+	bool eof;
+	int fd;
+
+	(void)state;
+	assert_non_null(zeros);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(cnab_tar_writer_open(&w, fd, 9, 0, path, &err),
+	                 CNAB_OK);
+	assert_int_equal(cnab_tar_writer_file(w, "small", 8, true, &err),
+	                 CNAB_OK);
+	assert_int_equal(cnab_tar_writer_write(w, "12345678", 8, &err),
+	                 CNAB_OK);
+	assert_int_equal(cnab_tar_writer_file(w, "zeros", size, true, &err),
+	                 CNAB_OK);
+	for (left = size; left; left -= chunk)
+		assert_int_equal(cnab_tar_writer_write(w, zeros, chunk, &err),
+		                 CNAB_OK);
+	assert_int_equal(cnab_tar_writer_file(w, "after", 1, true, &err),
+	                 CNAB_OK);
+	assert_int_equal(cnab_tar_writer_write(w, "x", 1, &err), CNAB_OK);
+	assert_int_equal(cnab_tar_writer_close(w, &err), CNAB_OK);
+	cnab_tar_writer_free(w);
+	close(fd);
+	free(zeros);
+
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(cnab_tar_reader_open_fd(&r, fd, path, &err), CNAB_OK);
+	/* half of "small" through the entry reader, the rest skipped */
+	assert_int_equal(cnab_tar_next(r, &e, &eof, &err), CNAB_OK);
+	assert_string_equal(e.name, "small");
+	rd = cnab_tar_entry_reader(r);
+	assert_int_equal(rd.read(rd.ctx, small, sizeof(small), &got, &err),
+	                 CNAB_OK);
+	assert_int_equal(got, sizeof(small));
+	assert_int_equal(cnab_tar_next(r, &e, &eof, &err), CNAB_OK);
+	assert_string_equal(e.name, "zeros");
+	/* "zeros" skipped: refused once past the threshold, not at its end */
+	assert_int_equal(cnab_tar_next(r, &e, &eof, &err), CNAB_ERR_TOOBIG);
+	assert_non_null(strstr(err.msg, "gzip bomb"));
+	assert_true(cnab_tar_bytes_out(r) < size);
+	cnab_tar_reader_free(r);
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +371,7 @@ int main(void)
 	        cmocka_unit_test(test_hostile_entries),
 	        cmocka_unit_test(test_corrupt_streams),
 	        cmocka_unit_test(test_writer_deterministic),
+	        cmocka_unit_test(test_skipped_bomb),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
