@@ -1695,6 +1695,7 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 				                offset, what, &lost, &perr);
 		}
 		if (st != CNAB_OK) {
+			r->stats.uploads_lost += lost;
 			cnab_err_set(err, st, "%s", perr.msg);
 			goto out;
 		}

@@ -42,6 +42,9 @@ struct cnab_registry_stats {
 	uint64_t blobs_uploaded;
 	uint64_t blobs_mounted;
 	uint64_t retries;
+	/* uploads that failed because the registry lost the session past
+	 * the part kept in memory: only the source can send them again */
+	uint64_t uploads_lost;
 };
 
 struct cnab_registry;

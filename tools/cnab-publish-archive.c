@@ -167,16 +167,6 @@ out:
 	return st;
 }
 
-/* True when bytes start like a JSON object. */
-static bool looks_json(const char *p, size_t n)
-{
-	while (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
-		p++;
-		n--;
-	}
-	return n && *p == '{';
-}
-
 /* Handles a blob of the archive as it streams by. */
 static enum cnab_status on_blob(struct publish *p,
                                 const struct cnab_thick_item *item,
@@ -212,13 +202,20 @@ static enum cnab_status on_blob(struct publish *p,
 			return st;
 		br.block = block;
 	}
-	if (item->size > CNAB_MAX_DOCUMENT || !looks_json(br.block, br.left)) {
+	if (item->size > CNAB_MAX_DOCUMENT ||
+	    !cnab_json_looks_object(br.block, br.left)) {
 		/* straight from the archive to the registry */
 		struct cnab_err perr = CNAB_ERR_INIT;
+		struct cnab_registry_stats before, after;
 
+		cnab_registry_stats(p->reg, &before);
 		st = cnab_reg_push_blob(p->reg, p->target.ref.path, &d, &r,
 		                        &perr);
-		if (st == CNAB_ERR_NET && p->archive_size)
+		cnab_registry_stats(p->reg, &after);
+		/* a session lost past what push_blob kept: only the file has
+		 * the blob's bytes again (any other failure was retried) */
+		if (st == CNAB_ERR_NET && p->archive_size &&
+		    after.uploads_lost > before.uploads_lost)
 			st = replay_blob(p, item->name, &d, &perr, err);
 		else if (st != CNAB_OK)
 			cnab_err_set(err, st, "%s", perr.msg);

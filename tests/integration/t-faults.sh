@@ -54,14 +54,19 @@ proxy_rules pd "$RANDOM_FAULTS"
 proxy_mark ps
 assert_exit 0 "$A" -v "${OPTS[@]}" -f "$TEST_DIR/bundle.json" "$TEST_DIR/faulty.tgz"
 cmp "$TEST_DIR/clean.tgz" "$TEST_DIR/faulty.tgz" || fail "faults changed the archive"
-note "archive: $(proxy_count ps '*' . '5..|null') faults in $(proxy_count ps '*' .) requests"
+FAULTS=$(proxy_count ps '*' . '5..|null')
+note "archive: $FAULTS faults in $(proxy_count ps '*' .) requests"
 proxy_mark pd
 assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/clean.tgz" --tag "$PD/faulty/app:1" -o json
 assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST"
-note "publish: $(proxy_count pd '*' . '5..|null') faults in $(proxy_count pd '*' .) requests"
+n=$(proxy_count pd '*' . '5..|null')
+note "publish: $n faults in $(proxy_count pd '*' .) requests"
+FAULTS=$((FAULTS + n))
 assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/clean.tgz" --tag "$PS/pub/app:1"
 assert_exit 0 "$R" "${OPTS[@]}" -o json "$PS/pub/app:1" "$PD/relocated/app:1"
 assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST"
+# (some 80 requests at 10% each: none failing would mean no fault ran)
+[ "$FAULTS" -gt 0 ] || fail "no fault was injected"
 proxy_rules ps '[]'
 proxy_rules pd '[]'
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/faulty/app:1"
@@ -122,6 +127,15 @@ CNAB_RETRY_ATTEMPTS=3 assert_exit 1 "$A" "${OPTS[@]}" -f "$TEST_DIR/bundle.json"
 assert_contains "$ERR" "cannot reach registry '$PS'"
 assert_eq "$(proxy_count ps GET '/blobs/sha256:')" 3 "blob GETs cut"
 proxy_rules ps '[]'
+# every PATCH of a chunked upload cut before it reaches the registry: the
+# session is not lost, so the blob is not read again from the file
+proxy_rules pd '[{"action": "cut_request", "method": "PATCH", "after": 100000}]'
+proxy_mark pd
+CNAB_RETRY_ATTEMPTS=3 assert_exit 1 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/big.tgz" \
+	--tag "$PD/cutpatch/app:1"
+assert_not_contains "$ERR" "sending it again"
+assert_eq "$(proxy_count pd PATCH '/blobs/uploads/')" 3 "PATCHes cut"
+proxy_rules pd '[{"action": "status", "status": 503, "method": "POST|PATCH|PUT"}]'
 assert_exit 1 "$P" "${OPTS[@]}" -a "$TEST_DIR/clean.tgz" --tag "$PD/exhausted/app:1"
 assert_contains "$ERR" "503"
 proxy_rules pd '[]'
@@ -136,6 +150,16 @@ proxy_rules ps '[{"action": "status", "status": 500}]'
 assert_exit 1 "$A" "${OPTS[@]}" -f "$TEST_DIR/bundle.json" "$TEST_DIR/none.tgz"
 assert_contains "$ERR" "500"
 [ ! -e "$TEST_DIR/none.tgz" ] || fail "a failed archive was left"
+
+step "a blob body cut short once: the download resumes; 403: a clear error"
+proxy_rules ps '[{"action": "truncate", "drop": 100, "n": 1, "method": "GET",
+	"path": "/blobs/sha256:"}]'
+assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/bundle.json" "$TEST_DIR/short.tgz"
+cmp "$TEST_DIR/clean.tgz" "$TEST_DIR/short.tgz"
+proxy_rules ps '[{"action": "status", "status": 403, "path": "/manifests/"}]'
+assert_exit 1 "$I" "${OPTS[@]}" -r "$PS/pub/app:1"
+assert_contains "$ERR" "access denied by registry '$PS'"
+proxy_rules ps '[]'
 
 step "429 with Retry-After, in seconds and as a date, is honoured"
 proxy_rules ps '[{"action": "status", "status": 429, "retry_after": "1", "n": 1,
