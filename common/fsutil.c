@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,41 @@ enum cnab_status cnab_write_all(int fd, const void *p, size_t n,
 	return CNAB_OK;
 }
 
+/*
+ * The temporary file of the output being written (one at a time), removed
+ * by on_fatal_signal when SIGINT, SIGTERM or SIGHUP ends the process.
+ */
+static char *volatile live_tmp;
+
+static void on_fatal_signal(int sig)
+{
+	char *tmp = live_tmp;
+
+	if (tmp)
+		unlink(tmp);
+	raise(sig); /* delivered on return, to the default action */
+}
+
+void cnab_outfile_remove_on_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* one ignored on entry (nohup, a background job) stays so */
+		if (!sigaction(sigs[i], NULL, &old) &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
 enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
                                    struct cnab_err *err)
 {
@@ -114,6 +150,7 @@ enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
 	mask = umask(0);
 	umask(mask);
 	fchmod(f->fd, 0666 & ~mask);
+	live_tmp = f->tmp;
 	return CNAB_OK;
 fail:
 	cnab_buf_release(&tmp);
@@ -148,6 +185,7 @@ enum cnab_status cnab_outfile_commit(struct cnab_outfile *f,
 		                  f->path, strerror(errno));
 		goto out;
 	}
+	live_tmp = NULL;
 	free(f->tmp);
 	f->tmp = NULL;
 out:
@@ -165,6 +203,7 @@ void cnab_outfile_abort(struct cnab_outfile *f)
 	f->fd = -1;
 	if (f->tmp) {
 		unlink(f->tmp);
+		live_tmp = NULL;
 		free(f->tmp);
 		f->tmp = NULL;
 	}

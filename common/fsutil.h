@@ -53,6 +53,13 @@ enum cnab_status cnab_outfile_commit(struct cnab_outfile *f,
 /* Closes and removes the temporary file; safe to call after commit. */
 void cnab_outfile_abort(struct cnab_outfile *f);
 
+/*
+ * Makes SIGINT, SIGTERM and SIGHUP remove the temporary file of the output
+ * being written before they end the process (a signal ignored when this is
+ * called, as under nohup, stays ignored).
+ */
+void cnab_outfile_remove_on_signals(void);
+
 /* Writes a whole small file atomically (through a cnab_outfile). */
 enum cnab_status cnab_file_write(const char *path, const void *data, size_t len,
                                  struct cnab_err *err);

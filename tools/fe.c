@@ -1,5 +1,6 @@
 #include "tools/fe.h"
 
+#include "common/fsutil.h"
 #include "common/registry.h"
 #include "tools/output.h"
 
@@ -25,6 +26,7 @@ bool cnab_fe_quiet;
 void cnab_fe_init(const struct cnab_fe_tool *t)
 {
 	tool = t;
+	cnab_outfile_remove_on_signals();
 }
 
 const char *cnab_fe_progname(void)

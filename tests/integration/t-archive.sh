@@ -214,4 +214,21 @@ wait "$pid" || fail "archive did not survive a registry restart: $(tail -3 "$TES
 grep -Eq 'GET .*/blobs/sha256:[0-9a-f]{64} -> 206 ' "$TEST_DIR/big2.err" ||
 	fail "no download was resumed: $(grep 'blobs/sha256' "$TEST_DIR/big2.err" | tail -3)"
 
+step "ended by a signal mid-download: no temporary file is left"
+# (SIGINT is ignored by a background job of a script, and stays so)
+for sig in TERM HUP; do
+	rm -f "$TEST_DIR/big.tgz"
+	# shellcheck disable=SC2046
+	"$A" $(cnab_opts p) -f "$TEST_DIR/big.json" "$TEST_DIR/big.tgz" \
+		2>"$TEST_DIR/sig.err" &
+	pid=$!
+	mid_download
+	kill -"$sig" "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	assert_eq "$rc" "$((128 + $(kill -l "$sig")))" "exit status after SIG$sig"
+	ls "$TEST_DIR" | grep -q 'big.tgz.tmp' && fail "SIG$sig left a temporary file"
+	[ ! -e "$TEST_DIR/big.tgz" ] || fail "SIG$sig left an archive"
+done
+
 echo "ok"
