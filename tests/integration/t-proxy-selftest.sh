@@ -7,10 +7,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-# ---------------------------------------------------------------------------
-# Proxy helpers (proposed for lib.sh; used from there once they exist)
-# ---------------------------------------------------------------------------
-# proxy_start, proxy_rules, proxy_count... come from lib.sh.
+# (proxy_start, proxy_rules, proxy_count... come from lib.sh)
 
 # ---------------------------------------------------------------------------
 # Local helpers

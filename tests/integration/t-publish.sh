@@ -9,7 +9,7 @@ export CNAB_RETRY_BASE_MS=50
 A=$CNAB_BIN/cnab-archive
 I=$CNAB_BIN/cnab-inspect
 P=$CNAB_BIN/cnab-publish-archive
-RESTYLE="python3 $CNAB_TOP/tests/tools/restyle.py"
+RESTYLE="$ITEST_PYTHON $CNAB_TOP/tests/tools/restyle.py"
 
 reg_start plain src
 reg_start token dst
