@@ -186,11 +186,6 @@ static enum cnab_status on_blob(struct publish *p,
 		return CNAB_OK; /* read through and verified by the reader */
 	d.digest = item->digest;
 	d.size = item->size;
-	st = cnab_reg_head_blob(p->reg, p->target.ref.path, &d, &exists, err);
-	if (st != CNAB_OK || exists) {
-		p->skipped += exists;
-		return st;
-	}
 	cnab_digest_format(&item->digest, digest);
 	/* the first bytes tell a layer from a JSON document, which may be a
 	 * manifest (pushed by the manifest API, later) */
@@ -208,6 +203,12 @@ static enum cnab_status on_blob(struct publish *p,
 		struct cnab_err perr = CNAB_ERR_INIT;
 		struct cnab_registry_stats before, after;
 
+		st = cnab_reg_head_blob(p->reg, p->target.ref.path, &d, &exists,
+		                        err);
+		if (st != CNAB_OK || exists) {
+			p->skipped += exists;
+			return st; /* the reader verifies the rest */
+		}
 		cnab_registry_stats(p->reg, &before);
 		st = cnab_reg_push_blob(p->reg, p->target.ref.path, &d, &r,
 		                        &perr);
@@ -233,8 +234,13 @@ static enum cnab_status on_blob(struct publish *p,
 			break;
 		}
 	}
+	/* a manifest (kept by the reader) is pushed later, by the manifest
+	 * API; another JSON document (a config) is a blob */
 	info = cnab_map_get(&p->t.blobs, digest);
-	if (st == CNAB_OK && !(info && info->data)) {
+	if (st == CNAB_OK && !(info && info->data))
+		st = cnab_reg_head_blob(p->reg, p->target.ref.path, &d, &exists,
+		                        err);
+	if (st == CNAB_OK && !(info && info->data) && !exists) {
 		struct cnab_mem_reader m = {(const unsigned char *)small.data,
 		                            small.len, 0};
 		struct cnab_reader mr = cnab_mem_reader_as(&m);
@@ -243,6 +249,7 @@ static enum cnab_status on_blob(struct publish *p,
 		                        err);
 		p->uploaded += st == CNAB_OK;
 	}
+	p->skipped += exists;
 	cnab_buf_release(&small);
 	return st;
 }

@@ -41,6 +41,10 @@ assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/a.tgz" --tag "$D/acme/app:1.0" \
 	--relocation-mapping "$TEST_DIR/map.json"
 assert_match "$OUT" "^Bundle tag $D/acme/app:1.0 pushed successfully, with digest \"sha256:[0-9a-f]{64}\"$"
 DIGEST=$(sed 's/.*"\(sha256:[0-9a-f]*\)".*/\1/' <<<"$OUT")
+# manifests go by the manifest API only: no blob HEAD for them
+for d in "$INV" "$WEB" "$MULTI"; do
+	assert_eq "$(count_requests dst HEAD "/blobs/$d\$")" 0 "blob HEADs of manifest $d"
+done
 assert_eq "$(jq -r --arg k "$S/app/web:2.0" '.[$k]' "$TEST_DIR/map.json")" \
 	"$D/acme/app@$WEB"
 for d in "$INV" "$WEB" "$MULTI"; do
