@@ -85,39 +85,40 @@ static const char *digest_of(const struct view *v, size_t i)
 	return v->digests ? v->digests[i] : "";
 }
 
+/* The -o json/yaml document; NULL when out of memory. */
 static json_t *view_json(const struct view *v)
 {
 	const struct cnab_bundle *b = v->bundle;
-	json_t *root = json_object(), *inv = json_array(), *imgs = json_array();
+	json_t *root, *o;
 	size_t i;
 
-	json_object_set_new(root, "name", json_string(b->name));
-	json_object_set_new(root, "description",
-	                    json_string(b->description ? b->description : ""));
-	json_object_set_new(root, "version", json_string(b->version));
-	json_object_set_new(root, "invocationImages", inv);
-	json_object_set_new(root, "images", imgs);
-	for (i = 0; i < b->nimages; i++) {
+	root = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "name", b->name,
+	                 "description", b->description ? b->description : "",
+	                 "version", b->version, "invocationImages", "images");
+	for (i = 0; root && i < b->nimages; i++) {
 		const struct cnab_bundle_image *img = &b->images[i];
-		json_t *o = json_object();
 
-		if (img->name) {
-			json_object_set_new(o, "name", json_string(img->name));
-			json_array_append_new(imgs, o);
-		} else {
-			json_array_append_new(inv, o);
-		}
-		json_object_set_new(o, "imageType",
-		                    json_string(img->image_type));
-		json_object_set_new(o, "image", json_string(relocated(v, img)));
-		json_object_set_new(o, "digest", json_string(digest_of(v, i)));
-		json_object_set_new(o, "originalImage",
-		                    json_string(img->image));
 		if (img->name)
-			json_object_set_new(
-			        o, "description",
-			        json_string(img->description ? img->description
-			                                     : ""));
+			o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name",
+			              img->name, "imageType", img->image_type,
+			              "image", relocated(v, img), "digest",
+			              digest_of(v, i), "originalImage",
+			              img->image, "description",
+			              img->description ? img->description : "");
+		else
+			o = json_pack("{s:s, s:s, s:s, s:s}", "imageType",
+			              img->image_type, "image",
+			              relocated(v, img), "digest",
+			              digest_of(v, i), "originalImage",
+			              img->image);
+		if (json_array_append_new(
+		            json_object_get(root, img->name
+		                                          ? "images"
+		                                          : "invocationImages"),
+		            o)) {
+			json_decref(root);
+			root = NULL;
+		}
 	}
 	return root;
 }
@@ -133,9 +134,12 @@ static int print_table(const struct view *v)
 	size_t i;
 	int rc = 0;
 
-	if (cnab_table_init(&inv, 4, inv_head) ||
-	    cnab_table_init(&imgs, 5, img_head))
+	if (cnab_table_init(&inv, 4, inv_head))
 		return -1;
+	if (cnab_table_init(&imgs, 5, img_head)) {
+		cnab_table_release(&inv);
+		return -1;
+	}
 	for (i = 0; i < b->nimages && !rc; i++) {
 		const struct cnab_bundle_image *img = &b->images[i];
 
@@ -158,10 +162,10 @@ static int print_table(const struct view *v)
 		       b->description ? b->description : "");
 		printf("Version: %s\n", b->version);
 		printf("\nInvocation Images:\n");
-		cnab_table_print(&inv, stdout);
+		rc = cnab_table_print(&inv, stdout);
 		printf("\nImages:\n");
 		if (imgs.nrows > 1)
-			cnab_table_print(&imgs, stdout);
+			rc = rc ? rc : cnab_table_print(&imgs, stdout);
 		else
 			printf("No images defined\n");
 	}
@@ -179,8 +183,10 @@ static int show(const struct inspect_opts *o, const struct view *v)
 	if (o->raw) {
 		struct cnab_buf out = CNAB_BUF_INIT(SIZE_MAX);
 
-		if (cnab_bundle_canonical(v->bundle, &out, &err) != CNAB_OK)
+		if (cnab_bundle_canonical(v->bundle, &out, &err) != CNAB_OK) {
+			cnab_buf_release(&out);
 			return cnab_fe_fail(&err);
+		}
 		fwrite(out.data, 1, out.len, stdout);
 		cnab_buf_release(&out);
 		return cnab_fe_flush_stdout();
@@ -189,8 +195,12 @@ static int show(const struct inspect_opts *o, const struct view *v)
 		rc = print_table(v);
 	} else {
 		doc = view_json(v);
-		rc = o->output == CNAB_OUT_JSON ? cnab_out_json(doc, stdout)
-		                                : cnab_out_yaml(doc, stdout);
+		if (!doc)
+			rc = -1;
+		else if (o->output == CNAB_OUT_JSON)
+			rc = cnab_out_json(doc, stdout);
+		else
+			rc = cnab_out_yaml(doc, stdout);
 		json_decref(doc);
 	}
 	if (rc) {

@@ -59,13 +59,13 @@ int cnab_table_add(struct cnab_table *t, const char *const *cells)
 	return 0;
 }
 
-void cnab_table_print(const struct cnab_table *t, FILE *f)
+int cnab_table_print(const struct cnab_table *t, FILE *f)
 {
 	size_t *width = calloc(t->ncols, sizeof(*width));
 	size_t r, c;
 
 	if (!width)
-		return;
+		return -1;
 	for (r = 0; r < t->nrows; r++)
 		for (c = 0; c < t->ncols; c++) {
 			size_t n = strlen(t->cells[r * t->ncols + c]);
@@ -85,6 +85,7 @@ void cnab_table_print(const struct cnab_table *t, FILE *f)
 		fputc('\n', f);
 	}
 	free(width);
+	return 0;
 }
 
 void cnab_table_release(struct cnab_table *t)

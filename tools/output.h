@@ -39,7 +39,8 @@ int cnab_table_init(struct cnab_table *t, size_t ncols,
                     const char *const *header);
 /* Appends a row of ncols cells (NULL is an empty cell); copies them. */
 int cnab_table_add(struct cnab_table *t, const char *const *cells);
-void cnab_table_print(const struct cnab_table *t, FILE *f);
+/* Prints the table with aligned columns; -1 when out of memory. */
+int cnab_table_print(const struct cnab_table *t, FILE *f);
 void cnab_table_release(struct cnab_table *t);
 
 /* Prints v as indented JSON followed by a newline. */
