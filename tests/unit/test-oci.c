@@ -493,18 +493,6 @@ static void test_descriptor_parse(void **state)
 	json_decref(obj);
 }
 
-/* jansson's allocator, failing once `fail_left` allocations were made. */
-static long fail_left = -1;
-
-static void *failing_malloc(size_t n)
-{
-	if (fail_left == 0)
-		return NULL;
-	if (fail_left > 0)
-		fail_left--;
-	return malloc(n);
-}
-
 static void test_descriptor_copy(void **state)
 {
 	struct cnab_descriptor src = CNAB_DESCRIPTOR_INIT;
@@ -538,11 +526,11 @@ static void test_descriptor_copy(void **state)
 	 * Each JSON allocation of the copy fails in turn: dst borrows
 	 * nothing of src, so releasing it (again) leaves src whole.
 	 */
-	json_set_alloc_funcs(failing_malloc, free);
+	json_set_alloc_funcs(test_failing_malloc, free);
 	for (n = 0;; n++) {
 		enum cnab_status st;
 
-		fail_left = n;
+		*test_fail_left() = n;
 		st = cnab_descriptor_copy(&dst, &src);
 		if (st == CNAB_OK) {
 			cnab_descriptor_release(&dst);
@@ -554,7 +542,7 @@ static void test_descriptor_copy(void **state)
 		assert_null(dst.platform);
 		cnab_descriptor_release(&dst);
 	}
-	fail_left = -1;
+	*test_fail_left() = -1;
 	json_set_alloc_funcs(malloc, free);
 	assert_true(n > 0);
 	assert_int_equal(src.annotations->refcount, 1);

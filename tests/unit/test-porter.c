@@ -411,18 +411,6 @@ static void test_image_part_too_long(void **state)
 	free(part);
 }
 
-/* jansson's allocator, failing once `fail_left` allocations were made. */
-static long fail_left = -1;
-
-static void *failing_malloc(size_t n)
-{
-	if (fail_left == 0)
-		return NULL;
-	if (fail_left > 0)
-		fail_left--;
-	return malloc(n);
-}
-
 /*
  * Every JSON allocation of a conversion fails in turn: each run ends in
  * CNAB_ERR_NOMEM (or succeeds), with nothing freed twice or leaked (which
@@ -434,16 +422,16 @@ static void test_json_alloc_failures(void **state)
 	long n;
 
 	(void)state;
-	json_set_alloc_funcs(failing_malloc, free);
+	json_set_alloc_funcs(test_failing_malloc, free);
 	for (n = 0;; n++) {
 		struct cnab_err err = CNAB_ERR_INIT;
 		json_t *doc = NULL;
 		enum cnab_status st;
 
-		fail_left = n;
+		*test_fail_left() = n;
 		st = cnab_porter_to_bundle(text, strlen(text), "porter.yaml",
 		                           &doc, NULL, &err);
-		if (st == CNAB_OK && fail_left > 0) {
+		if (st == CNAB_OK && *test_fail_left() > 0) {
 			json_decref(doc);
 			break; /* no allocation failed: all were tried */
 		}
@@ -452,7 +440,7 @@ static void test_json_alloc_failures(void **state)
 		    st != CNAB_ERR_INVALID)
 			fail_msg("allocation %ld: status %d", n, st);
 	}
-	fail_left = -1;
+	*test_fail_left() = -1;
 	json_set_alloc_funcs(malloc, free);
 	assert_true(n > 10);
 	free(text);

@@ -48,4 +48,27 @@ static inline char *test_read_file(const char *rel, size_t *len)
 	return test_read_file_abs(path, len);
 }
 
+/*
+ * An allocator for json_set_alloc_funcs that fails once *test_fail_left()
+ * allocations were made (-1, the start: never), to test every allocation
+ * failure of a function in turn.
+ */
+static inline long *test_fail_left(void)
+{
+	static long left = -1;
+
+	return &left;
+}
+
+static inline void *test_failing_malloc(size_t n)
+{
+	long *left = test_fail_left();
+
+	if (*left == 0)
+		return NULL;
+	if (*left > 0)
+		(*left)--;
+	return malloc(n);
+}
+
 #endif
