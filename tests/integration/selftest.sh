@@ -341,9 +341,11 @@ echo "\$x_PID \$x_ISSUER_PID \$y_PID" >"$ntop/\$TEST_NAME.pids"
 case \${1:-} in
 fail) fail "deliberate failure" ;;
 subshell) v=\$(fail "deliberate failure in a subshell") || true; echo "still here" ;;
-wait) sleep 120 ;;
+wait) sleep 120 & at_exit kill \$! ; wait \$! ;;
 esac
 EOF
+# (wait, not sleep in the foreground: a signal that comes while bash forks
+# the sleep would otherwise be handled only once the sleep ends)
 nested_pids() { cat "$ntop/$1.pids"; }
 check_stopped() {
 	local pid
