@@ -18,6 +18,7 @@
 #include "common/fsutil.h"
 #include "common/http.h"
 #include "common/json.h"
+#include "common/reference.h"
 
 #define DEFAULT_CHUNK  ((size_t)8 << 20)
 #define MAX_REDIRECTS  5
@@ -79,23 +80,6 @@ static bool host_listed(const char *host, const char *const *list)
 		if (!strcasecmp(*list, host))
 			return true;
 	return false;
-}
-
-static bool is_loopback(const char *host)
-{
-	char name[256];
-	const char *colon;
-	size_t n;
-
-	if (host[0] == '[')
-		return !strncmp(host, "[::1]", 5);
-	colon = strrchr(host, ':');
-	n = colon ? (size_t)(colon - host) : strlen(host);
-	if (n >= sizeof(name))
-		return false;
-	memcpy(name, host, n);
-	name[n] = '\0';
-	return !strcasecmp(name, "localhost") || !strncmp(name, "127.", 4);
 }
 
 /* Appends every *.crt of dir to the CA bundle; remembers a client
@@ -238,7 +222,7 @@ enum cnab_status cnab_registry_new(struct cnab_registry **out, const char *host,
 		goto fail;
 	}
 	r->insecure = host_listed(host, opts->insecure);
-	r->loopback = is_loopback(host);
+	r->loopback = cnab_host_is_loopback(host);
 	st = setup_tls(r, err);
 	if (st != CNAB_OK)
 		goto fail;
