@@ -42,7 +42,11 @@ struct cnab_registry {
 	bool loopback;
 	struct cnab_registry_opts opts;
 	struct cnab_http *http;
+	/* the system's CAs with extra ones: those of --cert-dir (for every
+	 * host) then those of certs.d/HOST (for HOST only), all of them for
+	 * HOST, the first ca_any_len bytes for others (0: none extra) */
 	struct cnab_buf ca;
+	size_t ca_any_len;
 	char *client_cert, *client_key;
 	bool pinged;
 	struct cnab_challenge challenge;
@@ -142,7 +146,7 @@ static enum cnab_status setup_tls(struct cnab_registry *r, struct cnab_err *err)
 	const char *dirs[3];
 	char *paths[2];
 	enum cnab_status st = CNAB_OK;
-	size_t before, i;
+	size_t before, common = 0, i;
 
 	paths[0] = cnab_strfmt("/etc/docker/certs.d/%s", r->host);
 	paths[1] = cnab_strfmt("/etc/containers/certs.d/%s", r->host);
@@ -155,9 +159,12 @@ static enum cnab_status setup_tls(struct cnab_registry *r, struct cnab_err *err)
 	dirs[2] = paths[1];
 	/* the system's CAs first, so that extra ones add to them */
 	before = r->ca.len;
-	for (i = 0; i < 3 && st == CNAB_OK; i++)
+	for (i = 0; i < 3 && st == CNAB_OK; i++) {
 		if (dirs[i])
 			st = load_cert_dir(r, dirs[i], err);
+		if (i == 0)
+			common = r->ca.len - before;
+	}
 	if (st == CNAB_OK && r->ca.len > before) {
 		char *sys = NULL;
 		size_t len;
@@ -173,6 +180,8 @@ static enum cnab_status setup_tls(struct cnab_registry *r, struct cnab_err *err)
 			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 			goto out;
 		}
+		if (common)
+			r->ca_any_len = all.len - r->ca.len + common;
 		cnab_buf_release(&r->ca);
 		r->ca = all;
 	}
@@ -226,9 +235,16 @@ enum cnab_status cnab_registry_new(struct cnab_registry **out, const char *host,
 	st = setup_tls(r, err);
 	if (st != CNAB_OK)
 		goto fail;
-	hc.verify_tls = !r->insecure;
-	hc.ca_blob = r->ca.len ? r->ca.data : NULL;
-	hc.ca_blob_len = r->ca.len;
+	/* TLS decided for each URL: these for the registry itself (where
+	 * requests go to api_host), the --insecure-registry list and the
+	 * --cert-dir CAs for other hosts (token realms, blob stores) */
+	hc.host = r->api_host;
+	hc.host_insecure = r->insecure;
+	hc.insecure = opts->insecure;
+	hc.ca_blob = r->ca_any_len ? r->ca.data : NULL;
+	hc.ca_blob_len = r->ca_any_len;
+	hc.host_ca_blob = r->ca.len ? r->ca.data : NULL;
+	hc.host_ca_blob_len = r->ca.len;
 	hc.client_cert = r->client_cert;
 	hc.client_key = r->client_key;
 	hc.stall_timeout = env_long("CNAB_STALL_TIMEOUT", 60);

@@ -64,6 +64,43 @@ static void test_same_origin(void **state)
 			         cases[i].b);
 }
 
+/* The per-request TLS decision's test: is this URL on that host? */
+static void test_url_is_host(void **state)
+{
+	static const struct {
+		const char *url, *host;
+		bool same;
+	} cases[] = {
+	        {"https://reg.example:5000/v2/", "reg.example:5000", true},
+	        {"http://reg.example:5000/v2/", "REG.example:5000", true},
+	        {"https://reg.example/v2/", "reg.example", true},
+	        {"https://reg.example:443/v2/", "reg.example", true},
+	        {"http://reg.example/v2/", "reg.example:80", true},
+	        {"https://127.0.0.1:5000/token?x=1", "127.0.0.1:5000", true},
+	        {"https://[::1]:5000/v2/", "[::1]:5000", true},
+	        /* the token realm on another port, another host */
+	        {"https://reg.example:5001/token", "reg.example:5000", false},
+	        {"https://127.0.0.1:5001/token", "127.0.0.1:5000", false},
+	        {"https://auth.example/token", "reg.example", false},
+	        {"https://reg.example:8443/", "reg.example", false},
+	        {"https://reg.example/", "reg.example:5000", false},
+	        {"https://reg.example.evil/", "reg.example", false},
+	        {"https://reg.example@evil.example/", "reg.example", false},
+	        {"https://[::1]:5001/v2/", "[::1]:5000", false},
+	        {"https://reg.example/", "reg.example/x", false},
+	        {"https://reg.example/", "", false},
+	        {"not a url", "reg.example", false},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (cnab_http_url_is_host(cases[i].url, cases[i].host) !=
+		    cases[i].same)
+			fail_msg("case %zu: %s on %s", i, cases[i].url,
+			         cases[i].host);
+}
+
 static void test_retry_delay(void **state)
 {
 	char date[64];
@@ -355,6 +392,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_resolve),
 	        cmocka_unit_test(test_same_origin),
+	        cmocka_unit_test(test_url_is_host),
 	        cmocka_unit_test(test_retry_delay),
 	        cmocka_unit_test(test_retryable),
 	        cmocka_unit_test(test_redirect_other_origin),
