@@ -70,8 +70,8 @@ enum cnab_status cnab_http_new(struct cnab_http **out,
 	if (config->ca_blob)
 		h->ca_blob = dup_mem(config->ca_blob, config->ca_blob_len);
 	if (config->host_ca_blob)
-		h->host_ca_blob = dup_mem(config->host_ca_blob,
-		                          config->host_ca_blob_len);
+		h->host_ca_blob =
+		        dup_mem(config->host_ca_blob, config->host_ca_blob_len);
 	if (config->client_cert)
 		h->client_cert = strdup(config->client_cert);
 	if (config->client_key)
@@ -571,8 +571,7 @@ bool cnab_http_url_is_host(const char *url, const char *hostport)
 	CURLUcode rc;
 	bool same = false;
 
-	if (!u || !hp || !hostport || !*hostport ||
-	    strpbrk(hostport, "/?#@") ||
+	if (!u || !hp || !hostport || !*hostport || strpbrk(hostport, "/?#@") ||
 	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
 		goto out;
 	scheme = url_part(u, CURLUPART_SCHEME, &rc);
