@@ -120,6 +120,7 @@ void cnab_http_response_release(struct cnab_http_response *r)
 	free(r->docker_digest);
 	free(r->www_authenticate);
 	free(r->range);
+	free(r->content_range);
 	free(r->retry_after);
 	free(r->chunk_min);
 	cnab_buf_release(&r->body);
@@ -173,6 +174,8 @@ static size_t header_cb(char *line, size_t size, size_t nitems, void *ctx)
 	        {"www-authenticate",
 	         offsetof(struct cnab_http_response, www_authenticate)},
 	        {"range", offsetof(struct cnab_http_response, range)},
+	        {"content-range",
+	         offsetof(struct cnab_http_response, content_range)},
 	        {"retry-after",
 	         offsetof(struct cnab_http_response, retry_after)},
 	        {"oci-chunk-min-length",

@@ -77,6 +77,7 @@ struct cnab_http_response {
 	char *docker_digest; /* Docker-Content-Digest */
 	char *www_authenticate;
 	char *range;
+	char *content_range;
 	char *retry_after;
 	char *chunk_min; /* OCI-Chunk-Min-Length */
 	uint64_t content_length;

@@ -1032,7 +1032,47 @@ struct blob_get {
 	uint64_t skip;  /* bytes of this answer already passed on */
 	bool decided;   /* whether this answer repeats bytes is known */
 	const struct cnab_http_response *resp;
+	const char *what; /* "blob 'HOST/REPO@DIGEST'" */
 };
+
+/*
+ * A 206 must start where it was asked to (its Content-Range "bytes
+ * A-B/SIZE" starting at g->start): bytes from elsewhere would be taken for
+ * the next ones, and only the final digest would tell, misleadingly.
+ */
+static enum cnab_status check_range(struct blob_get *g,
+                                    const struct cnab_http_response *resp,
+                                    struct cnab_err *err)
+{
+	const char *v = resp->content_range;
+	char shown[81];
+	unsigned long long a;
+	char *end;
+	size_t i;
+
+	if (resp->status != 206)
+		return CNAB_OK;
+	if (v && !strncasecmp(v, "bytes ", 6)) {
+		v += 6 + strspn(v + 6, " ");
+		errno = 0;
+		a = strtoull(v, &end, 10);
+		if (end != v && *end == '-' && !errno && a == g->start)
+			return CNAB_OK;
+	}
+	/* what the registry said, printable */
+	snprintf(shown, sizeof(shown), "%s",
+	         resp->content_range ? resp->content_range : "");
+	for (i = 0; shown[i]; i++)
+		if ((unsigned char)shown[i] < 0x20 || shown[i] == 0x7f)
+			shown[i] = '?';
+	return cnab_err_set(err, CNAB_ERR_CORRUPT,
+	                    "registry '%s' answered a range request for %s "
+	                    "from byte %" PRIu64 " with %s%s%s",
+	                    g->r->host, g->what, g->start,
+	                    resp->content_range ? "Content-Range '" : "",
+	                    resp->content_range ? shown : "no Content-Range",
+	                    resp->content_range ? "'" : "");
+}
 
 static enum cnab_status blob_sink(void *ctx, const void *p, size_t n,
                                   struct cnab_err *err)
@@ -1044,6 +1084,9 @@ static enum cnab_status blob_sink(void *ctx, const void *p, size_t n,
 		/* a server that ignored Range sends everything again */
 		g->decided = true;
 		g->skip = g->resp->status == 200 ? g->start : 0;
+		st = check_range(g, g->resp, err);
+		if (st != CNAB_OK)
+			return st;
 	}
 	if (g->skip) {
 		size_t s = n < g->skip ? n : (size_t)g->skip;
@@ -1073,7 +1116,7 @@ enum cnab_status cnab_reg_get_blob(struct cnab_registry *r, const char *repo,
                                    struct cnab_err *err)
 {
 	struct blob_get g = {
-	        r, {{0}, {0}, 0, NULL}, sink, ctx, 0, 0, 0, false, NULL};
+	        r, {{0}, {0}, 0, NULL}, sink, ctx, 0, 0, 0, false, NULL, NULL};
 	char digest[CNAB_DIGEST_STR_MAX], what[600], range[64];
 	char *url = NULL, *sc = scope(repo, "pull");
 	const char *scopes[1] = {sc};
@@ -1083,6 +1126,7 @@ enum cnab_status cnab_reg_get_blob(struct cnab_registry *r, const char *repo,
 
 	cnab_digest_format(&d->digest, digest);
 	snprintf(what, sizeof(what), "blob '%s/%s@%s'", r->host, repo, digest);
+	g.what = what;
 	if (!sc)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	st = cnab_verifier_init(&g.v, &d->digest, d->size, what, err);
@@ -1115,6 +1159,9 @@ enum cnab_status cnab_reg_get_blob(struct cnab_registry *r, const char *repo,
 		st = send_req(r, &req, scopes, 1, what, &resp, &nerr);
 		if (st == CNAB_OK &&
 		    (resp.status == 200 || resp.status == 206)) {
+			/* (an empty body did not reach blob_sink) */
+			if (!g.decided)
+				st = check_range(&g, &resp, err);
 			cnab_http_response_release(&resp);
 			break;
 		}

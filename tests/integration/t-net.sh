@@ -64,6 +64,7 @@ proxy_rules ps "[{\"action\": \"truncate\", \"drop\": 100000, \"n\": 1,
 proxy_mark ps
 assert_exit 3 "$A" "${OPTS[@]}" -f "$TEST_DIR/r.json" "$TEST_DIR/r.tgz"
 assert_eq "$(proxy_count ps GET "/blobs/$LD\$" 206)" 1 "resumed GETs"
+note "$ERR"
 assert_contains "$ERR" "registry '$PS'"
 assert_contains "$ERR" "from byte $((LS - 100000))"
 assert_contains "$ERR" "bytes $((LS - 101000))-$((LS - 1))/$LS"
