@@ -20,7 +20,10 @@
 #include "common/json.h"
 #include "common/reference.h"
 
-#define DEFAULT_CHUNK  ((size_t)8 << 20)
+#define DEFAULT_CHUNK ((size_t)8 << 20)
+/* The most of a blob kept in memory for an upload, whatever the registry
+ * demands (OCI-Chunk-Min-Length): per handle, so per job */
+#define MAX_CHUNK      ((size_t)32 << 20)
 #define MAX_REDIRECTS  5
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 
@@ -1539,11 +1542,16 @@ static char *upload_buffer(struct cnab_registry *r, size_t n)
 	return p;
 }
 
-/* Starts an upload session: *location, and the chunk size to use. */
+/*
+ * Starts an upload session: *location, and the chunk size to use, raised
+ * to the registry's OCI-Chunk-Min-Length up to MAX_CHUNK; a larger demand
+ * is left in *demand (else 0), for the caller to decide.
+ */
 static enum cnab_status start_upload(struct cnab_registry *r, const char *repo,
                                      const char *const *scopes,
                                      const char *what, char **location,
-                                     size_t *chunk, struct cnab_err *err)
+                                     size_t *chunk, uint64_t *demand,
+                                     struct cnab_err *err)
 {
 	struct cnab_http_response resp = {0};
 	struct cnab_http_request req = {0};
@@ -1560,10 +1568,13 @@ static enum cnab_status start_upload(struct cnab_registry *r, const char *repo,
 		st = fail_answer(r, "POST", &resp, what, err);
 	if (st == CNAB_OK)
 		st = next_location(r, &resp, base, location, what, err);
+	*demand = 0;
 	if (st == CNAB_OK && resp.chunk_min) {
 		unsigned long long min = strtoull(resp.chunk_min, NULL, 10);
 
-		if (min > *chunk && min <= ((size_t)256 << 20))
+		if (min > MAX_CHUNK)
+			*demand = min;
+		else if (min > *chunk)
 			*chunk = (size_t)min;
 	}
 	cnab_http_response_release(&resp);
@@ -1635,6 +1646,18 @@ out:
 	return st;
 }
 
+/* A chunk demand over MAX_CHUNK, for a blob that does not fit in it. */
+static enum cnab_status fail_demand(struct cnab_registry *r, const char *what,
+                                    uint64_t size, uint64_t demand,
+                                    struct cnab_err *err)
+{
+	return cnab_err_set(err, CNAB_ERR_REGISTRY,
+	                    "registry '%s' demands upload chunks of at least "
+	                    "%" PRIu64 " bytes (OCI-Chunk-Min-Length) for %s "
+	                    "of %" PRIu64 " bytes: more than the limit of %zu",
+	                    r->host, demand, what, size, MAX_CHUNK);
+}
+
 enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
                                     const struct cnab_descriptor *d,
                                     struct cnab_reader *src,
@@ -1645,7 +1668,7 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 	char *sc = scope(repo, "pull,push");
 	const char *scopes[1] = {sc};
 	size_t chunk = r->opts.chunk_size, n;
-	uint64_t offset = 0;
+	uint64_t offset = 0, demand = 0;
 	enum cnab_status st = CNAB_OK;
 	bool single = d->size <= chunk;
 	int attempt;
@@ -1654,11 +1677,25 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 	snprintf(what, sizeof(what), "blob '%s/%s@%s'", r->host, repo, digest);
 	if (!sc)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	if (!single) {
+		st = start_upload(r, repo, scopes, what, &location, &chunk,
+		                  &demand, err);
+		if (st != CNAB_OK)
+			goto out;
+		/* chunks over the cap: the blob in one request if it fits in
+		 * the cap, on this session, else nothing */
+		if (demand && d->size > MAX_CHUNK) {
+			st = fail_demand(r, what, d->size, demand, err);
+			goto out;
+		}
+		single = demand != 0;
+	}
 	if (single) {
 		/* the whole blob, and one more byte to see the end (which a
 		 * verifying source checks there), in one request: with it in
 		 * memory, a lost session is just started again */
-		buf = upload_buffer(r, chunk + 1);
+		buf = upload_buffer(
+		        r, (d->size > chunk ? (size_t)d->size : chunk) + 1);
 		if (!buf) {
 			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 			goto out;
@@ -1676,10 +1713,12 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 			struct cnab_err perr = CNAB_ERR_INIT;
 			bool lost = false;
 
-			free(location);
-			location = NULL;
-			st = start_upload(r, repo, scopes, what, &location,
-			                  &chunk, &perr);
+			/* (a session may be open: the one that told the
+			 * demand; whatever it is, the PUT has it all) */
+			if (!location)
+				st = start_upload(r, repo, scopes, what,
+				                  &location, &chunk, &demand,
+				                  &perr);
 			if (st == CNAB_OK)
 				st = finish_upload(r, repo, d, location, buf,
 				                   scopes, what, &lost, &perr);
@@ -1690,6 +1729,8 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 				break;
 			}
 			backoff(r, attempt, NULL);
+			free(location);
+			location = NULL;
 			st = CNAB_OK;
 		}
 		if (st == CNAB_OK) {
@@ -1702,9 +1743,6 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 		}
 		goto out;
 	}
-	st = start_upload(r, repo, scopes, what, &location, &chunk, err);
-	if (st != CNAB_OK)
-		goto out;
 	while (offset < d->size) {
 		struct chunk c = {src, NULL, 0, 0, 0};
 		struct cnab_err perr = CNAB_ERR_INIT;
@@ -1712,14 +1750,14 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 
 		/* chunk may have grown with a restarted session: the buffer
 		 * follows it (one more byte for the end of the source) */
-		buf = upload_buffer(r, chunk + 1);
+		c.want = d->size - offset < chunk ? (size_t)(d->size - offset)
+		                                  : chunk;
+		buf = upload_buffer(r, c.want + 1);
 		if (!buf) {
 			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		c.buf = buf;
-		c.want = d->size - offset < chunk ? (size_t)(d->size - offset)
-		                                  : chunk;
 		st = send_chunk(r, &location, scopes, &c, offset, what, &lost,
 		                &perr);
 		for (attempt = 1; st == CNAB_ERR_NET && lost && offset == 0 &&
@@ -1736,8 +1774,11 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 			cnab_err_clear(&perr);
 			c.pos = 0;
 			st = start_upload(r, repo, scopes, what, &location,
-			                  &chunk, &perr);
-			if (st == CNAB_OK)
+			                  &chunk, &demand, &perr);
+			if (st == CNAB_OK && demand)
+				st = fail_demand(r, what, d->size, demand,
+				                 &perr);
+			else if (st == CNAB_OK)
 				st = send_chunk(r, &location, scopes, &c,
 				                offset, what, &lost, &perr);
 		}
