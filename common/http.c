@@ -500,9 +500,14 @@ enum cnab_status cnab_http_do(struct cnab_http *h,
 			break;
 		next = cnab_http_resolve(url, resp->location);
 		if (!next) {
+			/* (without the query: a signed URL's secret) */
+			size_t n = strcspn(resp->location, "?");
+
 			st = cnab_err_set(err, CNAB_ERR_REGISTRY,
-			                  "bad redirect to '%.200s'",
-			                  resp->location);
+			                  "bad redirect to '%.*s%s'",
+			                  (int)(n < 200 ? n : 200),
+			                  resp->location,
+			                  resp->location[n] ? "?..." : "");
 			break;
 		}
 		free(url);

@@ -77,9 +77,9 @@ proxy_rules ps "[{\"action\": \"redirect_blob_get\", \"to\": \"$(_rv src URL)\",
 proxy_mark ps
 assert_exit 0 "$A" -v -v "${OPTS[@]}" -f "$TEST_DIR/r.json" "$TEST_DIR/r.tgz"
 [ "$(proxy_count ps GET '/blobs/sha256' 307)" -gt 0 ] || fail "no blob GET was redirected"
-assert_contains "$ERR" "GET $(_rv src URL)/v2/app/r/blobs/$LD?... -> 200"
 assert_not_contains "$OUT$ERR" "s3cret" "the signature in the output"
 assert_not_contains "$OUT$ERR" "AKIA" "the credential in the output"
+assert_contains "$ERR" "GET $(_rv src URL)/v2/app/r/blobs/$LD?... -> 200"
 proxy_rules ps '[]'
 
 step "OCI-Chunk-Min-Length: honoured up to 32 MiB, above it a monolithic upload or a clear failure"

@@ -268,11 +268,11 @@ static void keep_line(void *ctx, const char *line)
 /* GET url with a Bearer token, following redirects; the log in *log. */
 static enum cnab_status get_with_auth(const char *url,
                                       struct cnab_http_response *resp,
-                                      struct cnab_buf *log)
+                                      struct cnab_buf *log,
+                                      struct cnab_err *err)
 {
 	struct cnab_http_config hc = {0};
 	struct cnab_http_request req = {0};
-	struct cnab_err err = CNAB_ERR_INIT;
 	struct cnab_http *h = NULL;
 	enum cnab_status st;
 
@@ -280,12 +280,12 @@ static enum cnab_status get_with_auth(const char *url,
 	hc.stall_timeout = 5;
 	hc.log = keep_line;
 	hc.log_ctx = log;
-	assert_int_equal(cnab_http_new(&h, &hc, &err), CNAB_OK);
+	assert_int_equal(cnab_http_new(&h, &hc, err), CNAB_OK);
 	req.method = "GET";
 	req.url = url;
 	req.authorization = "Bearer s3cret-token";
 	req.max_redirects = 5;
-	st = cnab_http_do(h, &req, resp, &err);
+	st = cnab_http_do(h, &req, resp, err);
 	cnab_http_free(h);
 	return st;
 }
@@ -297,6 +297,7 @@ static void test_redirect_other_origin(void **state)
 	struct srv a, b;
 	struct cnab_http_response resp = {0};
 	struct cnab_buf log = CNAB_BUF_INIT(1 << 16);
+	struct cnab_err err = CNAB_ERR_INIT;
 	char url[128], loc[160];
 
 	(void)state;
@@ -309,7 +310,7 @@ static void test_redirect_other_origin(void **state)
 	srv_start(&a);
 	srv_start(&b);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v2/r/blobs/x", a.port);
-	assert_int_equal(get_with_auth(url, &resp, &log), CNAB_OK);
+	assert_int_equal(get_with_auth(url, &resp, &log, &err), CNAB_OK);
 	srv_stop(&a);
 	srv_stop(&b);
 	assert_int_equal(resp.status, 200);
@@ -328,6 +329,32 @@ static void test_redirect_other_origin(void **state)
 	cnab_buf_release(&log);
 }
 
+/* A Location that cannot be followed: an error that does not quote its
+ * query either. */
+static void test_redirect_bad_location(void **state)
+{
+	struct srv a;
+	struct cnab_http_response resp = {0};
+	struct cnab_buf log = CNAB_BUF_INIT(1 << 16);
+	struct cnab_err err = CNAB_ERR_INIT;
+	char url[128];
+
+	(void)state;
+	srv_open(&a);
+	srv_answer(&a, 0, 307, "http://[bad/blob?X-Amz-Signature=s3cret", NULL);
+	srv_start(&a);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v2/r/blobs/x", a.port);
+	assert_int_equal(get_with_auth(url, &resp, &log, &err),
+	                 CNAB_ERR_REGISTRY);
+	srv_stop(&a);
+	assert_null(strstr(err.msg, "s3cret"));
+	assert_non_null(
+	        strstr(err.msg, "bad redirect to 'http://[bad/blob?...'"));
+	assert_null(strstr(cnab_buf_str(&log), "s3cret"));
+	cnab_http_response_release(&resp);
+	cnab_buf_release(&log);
+}
+
 /* A redirect within the origin keeps Authorization (the documented
  * behaviour: it never reaches another origin). */
 static void test_redirect_same_origin(void **state)
@@ -335,6 +362,7 @@ static void test_redirect_same_origin(void **state)
 	struct srv a;
 	struct cnab_http_response resp = {0};
 	struct cnab_buf log = CNAB_BUF_INIT(1 << 16);
+	struct cnab_err err = CNAB_ERR_INIT;
 	char url[128];
 
 	(void)state;
@@ -343,7 +371,7 @@ static void test_redirect_same_origin(void **state)
 	srv_answer(&a, 1, 200, NULL, "ok");
 	srv_start(&a);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v2/r/blobs/x", a.port);
-	assert_int_equal(get_with_auth(url, &resp, &log), CNAB_OK);
+	assert_int_equal(get_with_auth(url, &resp, &log, &err), CNAB_OK);
 	srv_stop(&a);
 	assert_int_equal(resp.status, 200);
 	assert_int_equal(a.seen, 2);
@@ -361,6 +389,7 @@ static void test_redirect_other_port(void **state)
 	struct srv a, b;
 	struct cnab_http_response resp = {0};
 	struct cnab_buf log = CNAB_BUF_INIT(1 << 16);
+	struct cnab_err err = CNAB_ERR_INIT;
 	char url[128], loc_b[128], loc_a[128];
 
 	(void)state;
@@ -374,7 +403,7 @@ static void test_redirect_other_port(void **state)
 	srv_start(&a);
 	srv_start(&b);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v2/", a.port);
-	assert_int_equal(get_with_auth(url, &resp, &log), CNAB_OK);
+	assert_int_equal(get_with_auth(url, &resp, &log, &err), CNAB_OK);
 	srv_stop(&a);
 	srv_stop(&b);
 	assert_int_equal(resp.status, 200);
@@ -398,6 +427,7 @@ int main(void)
 	        cmocka_unit_test(test_redirect_other_origin),
 	        cmocka_unit_test(test_redirect_same_origin),
 	        cmocka_unit_test(test_redirect_other_port),
+	        cmocka_unit_test(test_redirect_bad_location),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
