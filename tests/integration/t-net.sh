@@ -36,7 +36,6 @@ assert_exit 4 "$I" --insecure-registry "$TOK" --cert-dir "$(_rv tok CERTDIR)" \
 assert_contains "$ERR" "is an image, not a CNAB bundle"
 [ "$(count_token_requests tok 'user=testuser')" -gt "$users" ] ||
 	fail "no token request with credentials"
-reg_stop tok
 
 reg_start plain src
 reg_start plain dst
@@ -46,6 +45,24 @@ PS=$(_rv ps HOST)
 PD=$(_rv pd HOST)
 # shellcheck disable=SC2207
 OPTS=($(cnab_opts src dst ps pd))
+
+step "a blob redirected to an untrusted TLS host from an insecure registry: refused"
+# (the token issuer's port serves TLS with a certificate nothing trusts
+# here; the registry, plain HTTP, is named insecure)
+fixture_image src app/s 1 --layers 1 --size 8K >/dev/null
+jq -n --arg h "$PS" '{schemaVersion: "v1.2.0", name: "s", version: "1",
+	invocationImages: [{imageType: "docker", image: ($h + "/app/s:1")}]}' \
+	>"$TEST_DIR/s.json"
+refused=$(grep -c 'TLS handshake failed' "$(_rv tok ISSUER_LOG)" || true)
+proxy_rules ps "[{\"action\": \"redirect_blob_get\", \"to\": \"$(_rv tok ISSUER_URL)\"}]"
+assert_exit 1 "$A" "${OPTS[@]}" -f "$TEST_DIR/s.json" "$TEST_DIR/s.tgz"
+assert_match "$ERR" "certificate|SSL|TLS"
+sleep 0.3
+[ "$(grep -c 'TLS handshake failed' "$(_rv tok ISSUER_LOG)")" -gt "$refused" ] ||
+	fail "the redirect target saw no refused handshake"
+assert_eq "$(grep -c ' /v2/' "$(_rv tok ISSUER_LOG)")" 0 "requests the redirect target answered"
+proxy_rules ps '[]'
+reg_stop tok
 
 step "a resumed blob answered from another offset: exit 3 naming the registry"
 fixture_image src app/r 1 --format oci --layers 1 --size 1M >/dev/null
