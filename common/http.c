@@ -16,7 +16,9 @@
 struct cnab_http {
 	CURL *curl;
 	struct cnab_http_config config;
+	char *host;
 	char *ca_blob;
+	char *host_ca_blob;
 	char *client_cert;
 	char *client_key;
 	bool tls_failed;
@@ -35,6 +37,18 @@ struct exchange {
 
 static bool curl_ready;
 
+/* A copy of n bytes, NUL-terminated; NULL when memory runs out. */
+static char *dup_mem(const char *p, size_t n)
+{
+	char *copy = malloc(n + 1);
+
+	if (copy) {
+		memcpy(copy, p, n);
+		copy[n] = '\0';
+	}
+	return copy;
+}
+
 enum cnab_status cnab_http_new(struct cnab_http **out,
                                const struct cnab_http_config *config,
                                struct cnab_err *err)
@@ -51,20 +65,21 @@ enum cnab_status cnab_http_new(struct cnab_http **out,
 	if (!h)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	h->config = *config;
-	if (config->ca_blob) {
-		h->ca_blob = malloc(config->ca_blob_len + 1);
-		if (h->ca_blob) {
-			memcpy(h->ca_blob, config->ca_blob,
-			       config->ca_blob_len);
-			h->ca_blob[config->ca_blob_len] = '\0';
-		}
-	}
+	if (config->host)
+		h->host = strdup(config->host);
+	if (config->ca_blob)
+		h->ca_blob = dup_mem(config->ca_blob, config->ca_blob_len);
+	if (config->host_ca_blob)
+		h->host_ca_blob =
+		        dup_mem(config->host_ca_blob, config->host_ca_blob_len);
 	if (config->client_cert)
 		h->client_cert = strdup(config->client_cert);
 	if (config->client_key)
 		h->client_key = strdup(config->client_key);
 	h->curl = curl_easy_init();
-	if (!h->curl || (config->ca_blob && !h->ca_blob) ||
+	if (!h->curl || (config->host && !h->host) ||
+	    (config->ca_blob && !h->ca_blob) ||
+	    (config->host_ca_blob && !h->host_ca_blob) ||
 	    (config->client_cert && !h->client_cert) ||
 	    (config->client_key && !h->client_key)) {
 		cnab_http_free(h);
@@ -80,7 +95,9 @@ void cnab_http_free(struct cnab_http *h)
 		return;
 	if (h->curl)
 		curl_easy_cleanup(h->curl);
+	free(h->host);
 	free(h->ca_blob);
+	free(h->host_ca_blob);
 	free(h->client_cert);
 	free(h->client_key);
 	free(h);
@@ -103,6 +120,7 @@ void cnab_http_response_release(struct cnab_http_response *r)
 	free(r->docker_digest);
 	free(r->www_authenticate);
 	free(r->range);
+	free(r->content_range);
 	free(r->retry_after);
 	free(r->chunk_min);
 	cnab_buf_release(&r->body);
@@ -156,6 +174,8 @@ static size_t header_cb(char *line, size_t size, size_t nitems, void *ctx)
 	        {"www-authenticate",
 	         offsetof(struct cnab_http_response, www_authenticate)},
 	        {"range", offsetof(struct cnab_http_response, range)},
+	        {"content-range",
+	         offsetof(struct cnab_http_response, content_range)},
 	        {"retry-after",
 	         offsetof(struct cnab_http_response, retry_after)},
 	        {"oci-chunk-min-length",
@@ -282,6 +302,40 @@ static void log_request(struct cnab_http *h, const char *method,
 	cnab_buf_release(&line);
 }
 
+static bool url_listed(const char *url, const char *const *list)
+{
+	for (; list && *list; list++)
+		if (cnab_http_url_is_host(url, *list))
+			return true;
+	return false;
+}
+
+/* TLS for this URL, from its own host and port (see http.h). */
+static void set_tls(struct cnab_http *h, CURL *c, const char *url)
+{
+	bool own = h->host && cnab_http_url_is_host(url, h->host);
+	bool verify = !(own && h->config.host_insecure) &&
+	              !url_listed(url, h->config.insecure);
+	const char *ca = h->ca_blob;
+	size_t ca_len = h->config.ca_blob_len;
+
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+	if (own && h->host_ca_blob) {
+		ca = h->host_ca_blob;
+		ca_len = h->config.host_ca_blob_len;
+	}
+	if (ca) {
+		struct curl_blob blob = {(void *)ca, ca_len, CURL_BLOB_NOCOPY};
+
+		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	if (own && h->client_cert)
+		curl_easy_setopt(c, CURLOPT_SSLCERT, h->client_cert);
+	if (own && h->client_key)
+		curl_easy_setopt(c, CURLOPT_SSLKEY, h->client_key);
+}
+
 static long elapsed_ms(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -351,20 +405,7 @@ static enum cnab_status exchange(struct cnab_http *h,
 	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER,
-	                 h->config.verify_tls ? 1L : 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST,
-	                 h->config.verify_tls ? 2L : 0L);
-	if (h->ca_blob) {
-		struct curl_blob blob = {h->ca_blob, h->config.ca_blob_len,
-		                         CURL_BLOB_NOCOPY};
-
-		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
-	}
-	if (h->client_cert)
-		curl_easy_setopt(c, CURLOPT_SSLCERT, h->client_cert);
-	if (h->client_key)
-		curl_easy_setopt(c, CURLOPT_SSLKEY, h->client_key);
+	set_tls(h, c, url);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
@@ -459,9 +500,14 @@ enum cnab_status cnab_http_do(struct cnab_http *h,
 			break;
 		next = cnab_http_resolve(url, resp->location);
 		if (!next) {
+			/* (without the query: a signed URL's secret) */
+			size_t n = strcspn(resp->location, "?");
+
 			st = cnab_err_set(err, CNAB_ERR_REGISTRY,
-			                  "bad redirect to '%.200s'",
-			                  resp->location);
+			                  "bad redirect to '%.*s%s'",
+			                  (int)(n < 200 ? n : 200),
+			                  resp->location,
+			                  resp->location[n] ? "?..." : "");
 			break;
 		}
 		free(url);
@@ -522,6 +568,49 @@ bool cnab_http_same_origin(const char *a, const char *b)
 out:
 	curl_url_cleanup(ua);
 	curl_url_cleanup(ub);
+	return same;
+}
+
+bool cnab_http_url_is_host(const char *url, const char *hostport)
+{
+	CURLU *u = curl_url(), *hp = curl_url();
+	char *scheme = NULL, *s = NULL, *h1 = NULL, *h2 = NULL, *p1 = NULL,
+	     *p2 = NULL;
+	CURLUcode rc;
+	bool same = false;
+
+	if (!u || !hp || !hostport || !*hostport || strpbrk(hostport, "/?#@") ||
+	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		goto out;
+	scheme = url_part(u, CURLUPART_SCHEME, &rc);
+	if (rc != CURLUE_OK)
+		goto out;
+	/* hostport as a URL of the same scheme: its port, or the default */
+	s = cnab_strfmt("%s://%s/", scheme, hostport);
+	if (!s || curl_url_set(hp, CURLUPART_URL, s, 0) != CURLUE_OK)
+		goto out;
+	h1 = url_part(u, CURLUPART_HOST, &rc);
+	if (rc != CURLUE_OK)
+		goto out;
+	h2 = url_part(hp, CURLUPART_HOST, &rc);
+	if (rc != CURLUE_OK)
+		goto out;
+	p1 = url_part(u, CURLUPART_PORT, &rc);
+	if (rc != CURLUE_OK)
+		goto out;
+	p2 = url_part(hp, CURLUPART_PORT, &rc);
+	if (rc != CURLUE_OK)
+		goto out;
+	same = !strcasecmp(h1, h2) && !strcmp(p1, p2);
+out:
+	curl_free(scheme);
+	free(s);
+	curl_free(h1);
+	curl_free(h2);
+	curl_free(p1);
+	curl_free(p2);
+	curl_url_cleanup(u);
+	curl_url_cleanup(hp);
 	return same;
 }
 

@@ -19,11 +19,29 @@
 #include "common/status.h"
 #include "common/stream.h"
 
+/*
+ * TLS is decided for each request from its URL's own host and port, never
+ * for the handle as a whole (a token realm, which receives credentials, or
+ * a blob store a registry redirects to is another host):
+ *   - a URL on host (the registry's "HOST[:PORT]", see
+ *     cnab_http_url_is_host) is not verified when host_insecure is set,
+ *     trusts host_ca_blob (or ca_blob when NULL) and presents the client
+ *     certificate, if any;
+ *   - a URL on a host of insecure is not verified;
+ *   - every other URL is verified against ca_blob (or the system's CAs
+ *     when NULL), with no client certificate.
+ * The strings are copied, the insecure list is borrowed (it must outlive
+ * the handle).
+ */
 struct cnab_http_config {
-	bool verify_tls;     /* false: accept any certificate */
-	const char *ca_blob; /* PEM CAs to trust (with the system's), or NULL */
+	const char *host;            /* the registry's HOST[:PORT], or NULL */
+	bool host_insecure;          /* host: accept any certificate */
+	const char *const *insecure; /* HOST[:PORT], NULL-ended: the same */
+	const char *ca_blob; /* PEM CAs to trust (the system's with them) */
 	size_t ca_blob_len;
-	const char *client_cert; /* PEM file paths, or NULL */
+	const char *host_ca_blob; /* the same, for host only */
+	size_t host_ca_blob_len;
+	const char *client_cert; /* PEM file paths, or NULL: host only */
 	const char *client_key;
 	long connect_timeout; /* seconds; 0: 30 */
 	long stall_timeout;   /* seconds without a byte; 0: 60 */
@@ -59,6 +77,7 @@ struct cnab_http_response {
 	char *docker_digest; /* Docker-Content-Digest */
 	char *www_authenticate;
 	char *range;
+	char *content_range;
 	char *retry_after;
 	char *chunk_min; /* OCI-Chunk-Min-Length */
 	uint64_t content_length;
@@ -118,5 +137,12 @@ char *cnab_http_resolve(const char *base, const char *ref);
 
 /* True when two URLs have the same scheme, host and port. */
 bool cnab_http_same_origin(const char *a, const char *b);
+
+/*
+ * True when url is on hostport ("HOST", "HOST:PORT", "[IPV6]:PORT"): the
+ * same host, case aside, and the same port, hostport's default being that
+ * of url's scheme.  False when either is malformed.
+ */
+bool cnab_http_url_is_host(const char *url, const char *hostport);
 
 #endif

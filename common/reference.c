@@ -723,9 +723,9 @@ static bool is_port_suffix(const char *p)
 	return true;
 }
 
-bool cnab_ref_is_loopback(const struct cnab_ref *ref)
+bool cnab_host_is_loopback(const char *d)
 {
-	const char *d = ref->domain, *end;
+	const char *end;
 	char host[INET6_ADDRSTRLEN + 64];
 	struct in_addr a4;
 	struct in6_addr a6;
@@ -760,6 +760,11 @@ bool cnab_ref_is_loopback(const struct cnab_ref *ref)
 		return IN6_IS_ADDR_LOOPBACK(&a6) ||
 		       (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
 	return false;
+}
+
+bool cnab_ref_is_loopback(const struct cnab_ref *ref)
+{
+	return cnab_host_is_loopback(ref->domain);
 }
 
 bool cnab_ref_same(const char *a, const char *b)

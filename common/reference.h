@@ -144,6 +144,13 @@ const char *cnab_ref_api_host(const struct cnab_ref *ref);
 bool cnab_ref_is_loopback(const struct cnab_ref *ref);
 
 /*
+ * The same for a domain as references name it, "HOST[:PORT]" or
+ * "[IPV6][:PORT]" (a registry handle's host; false for NULL): addresses
+ * by inet_pton, never by a prefix ("127.example.com" is not loopback).
+ */
+bool cnab_host_is_loopback(const char *host);
+
+/*
  * True when two references name the same thing once normalised
  * ("nginx:1" and "docker.io/library/nginx:1"); false if either is invalid
  * (unless the strings are equal).

@@ -18,8 +18,12 @@
 #include "common/fsutil.h"
 #include "common/http.h"
 #include "common/json.h"
+#include "common/reference.h"
 
-#define DEFAULT_CHUNK  ((size_t)8 << 20)
+#define DEFAULT_CHUNK ((size_t)8 << 20)
+/* The most of a blob kept in memory for an upload, whatever the registry
+ * demands (OCI-Chunk-Min-Length): per handle, so per job */
+#define MAX_CHUNK      ((size_t)32 << 20)
 #define MAX_REDIRECTS  5
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 
@@ -41,7 +45,11 @@ struct cnab_registry {
 	bool loopback;
 	struct cnab_registry_opts opts;
 	struct cnab_http *http;
+	/* the system's CAs with extra ones: those of --cert-dir (for every
+	 * host) then those of certs.d/HOST (for HOST only), all of them for
+	 * HOST, the first ca_any_len bytes for others (0: none extra) */
 	struct cnab_buf ca;
+	size_t ca_any_len;
 	char *client_cert, *client_key;
 	bool pinged;
 	struct cnab_challenge challenge;
@@ -79,23 +87,6 @@ static bool host_listed(const char *host, const char *const *list)
 		if (!strcasecmp(*list, host))
 			return true;
 	return false;
-}
-
-static bool is_loopback(const char *host)
-{
-	char name[256];
-	const char *colon;
-	size_t n;
-
-	if (host[0] == '[')
-		return !strncmp(host, "[::1]", 5);
-	colon = strrchr(host, ':');
-	n = colon ? (size_t)(colon - host) : strlen(host);
-	if (n >= sizeof(name))
-		return false;
-	memcpy(name, host, n);
-	name[n] = '\0';
-	return !strcasecmp(name, "localhost") || !strncmp(name, "127.", 4);
 }
 
 /* Appends every *.crt of dir to the CA bundle; remembers a client
@@ -158,7 +149,7 @@ static enum cnab_status setup_tls(struct cnab_registry *r, struct cnab_err *err)
 	const char *dirs[3];
 	char *paths[2];
 	enum cnab_status st = CNAB_OK;
-	size_t before, i;
+	size_t before, common = 0, i;
 
 	paths[0] = cnab_strfmt("/etc/docker/certs.d/%s", r->host);
 	paths[1] = cnab_strfmt("/etc/containers/certs.d/%s", r->host);
@@ -171,9 +162,12 @@ static enum cnab_status setup_tls(struct cnab_registry *r, struct cnab_err *err)
 	dirs[2] = paths[1];
 	/* the system's CAs first, so that extra ones add to them */
 	before = r->ca.len;
-	for (i = 0; i < 3 && st == CNAB_OK; i++)
+	for (i = 0; i < 3 && st == CNAB_OK; i++) {
 		if (dirs[i])
 			st = load_cert_dir(r, dirs[i], err);
+		if (i == 0)
+			common = r->ca.len - before;
+	}
 	if (st == CNAB_OK && r->ca.len > before) {
 		char *sys = NULL;
 		size_t len;
@@ -189,6 +183,8 @@ static enum cnab_status setup_tls(struct cnab_registry *r, struct cnab_err *err)
 			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 			goto out;
 		}
+		if (common)
+			r->ca_any_len = all.len - r->ca.len + common;
 		cnab_buf_release(&r->ca);
 		r->ca = all;
 	}
@@ -238,13 +234,20 @@ enum cnab_status cnab_registry_new(struct cnab_registry **out, const char *host,
 		goto fail;
 	}
 	r->insecure = host_listed(host, opts->insecure);
-	r->loopback = is_loopback(host);
+	r->loopback = cnab_host_is_loopback(host);
 	st = setup_tls(r, err);
 	if (st != CNAB_OK)
 		goto fail;
-	hc.verify_tls = !r->insecure;
-	hc.ca_blob = r->ca.len ? r->ca.data : NULL;
-	hc.ca_blob_len = r->ca.len;
+	/* TLS decided for each URL: these for the registry itself (where
+	 * requests go to api_host), the --insecure-registry list and the
+	 * --cert-dir CAs for other hosts (token realms, blob stores) */
+	hc.host = r->api_host;
+	hc.host_insecure = r->insecure;
+	hc.insecure = opts->insecure;
+	hc.ca_blob = r->ca_any_len ? r->ca.data : NULL;
+	hc.ca_blob_len = r->ca_any_len;
+	hc.host_ca_blob = r->ca.len ? r->ca.data : NULL;
+	hc.host_ca_blob_len = r->ca.len;
 	hc.client_cert = r->client_cert;
 	hc.client_key = r->client_key;
 	hc.stall_timeout = env_long("CNAB_STALL_TIMEOUT", 60);
@@ -1032,7 +1035,47 @@ struct blob_get {
 	uint64_t skip;  /* bytes of this answer already passed on */
 	bool decided;   /* whether this answer repeats bytes is known */
 	const struct cnab_http_response *resp;
+	const char *what; /* "blob 'HOST/REPO@DIGEST'" */
 };
+
+/*
+ * A 206 must start where it was asked to (its Content-Range "bytes
+ * A-B/SIZE" starting at g->start): bytes from elsewhere would be taken for
+ * the next ones, and only the final digest would tell, misleadingly.
+ */
+static enum cnab_status check_range(struct blob_get *g,
+                                    const struct cnab_http_response *resp,
+                                    struct cnab_err *err)
+{
+	const char *v = resp->content_range;
+	char shown[81];
+	unsigned long long a;
+	char *end;
+	size_t i;
+
+	if (resp->status != 206)
+		return CNAB_OK;
+	if (v && !strncasecmp(v, "bytes ", 6)) {
+		v += 6 + strspn(v + 6, " ");
+		errno = 0;
+		a = strtoull(v, &end, 10);
+		if (end != v && *end == '-' && !errno && a == g->start)
+			return CNAB_OK;
+	}
+	/* what the registry said, printable */
+	snprintf(shown, sizeof(shown), "%s",
+	         resp->content_range ? resp->content_range : "");
+	for (i = 0; shown[i]; i++)
+		if ((unsigned char)shown[i] < 0x20 || shown[i] == 0x7f)
+			shown[i] = '?';
+	return cnab_err_set(err, CNAB_ERR_CORRUPT,
+	                    "registry '%s' answered a range request for %s "
+	                    "from byte %" PRIu64 " with %s%s%s",
+	                    g->r->host, g->what, g->start,
+	                    resp->content_range ? "Content-Range '" : "",
+	                    resp->content_range ? shown : "no Content-Range",
+	                    resp->content_range ? "'" : "");
+}
 
 static enum cnab_status blob_sink(void *ctx, const void *p, size_t n,
                                   struct cnab_err *err)
@@ -1044,6 +1087,9 @@ static enum cnab_status blob_sink(void *ctx, const void *p, size_t n,
 		/* a server that ignored Range sends everything again */
 		g->decided = true;
 		g->skip = g->resp->status == 200 ? g->start : 0;
+		st = check_range(g, g->resp, err);
+		if (st != CNAB_OK)
+			return st;
 	}
 	if (g->skip) {
 		size_t s = n < g->skip ? n : (size_t)g->skip;
@@ -1073,7 +1119,7 @@ enum cnab_status cnab_reg_get_blob(struct cnab_registry *r, const char *repo,
                                    struct cnab_err *err)
 {
 	struct blob_get g = {
-	        r, {{0}, {0}, 0, NULL}, sink, ctx, 0, 0, 0, false, NULL};
+	        r, {{0}, {0}, 0, NULL}, sink, ctx, 0, 0, 0, false, NULL, NULL};
 	char digest[CNAB_DIGEST_STR_MAX], what[600], range[64];
 	char *url = NULL, *sc = scope(repo, "pull");
 	const char *scopes[1] = {sc};
@@ -1083,6 +1129,7 @@ enum cnab_status cnab_reg_get_blob(struct cnab_registry *r, const char *repo,
 
 	cnab_digest_format(&d->digest, digest);
 	snprintf(what, sizeof(what), "blob '%s/%s@%s'", r->host, repo, digest);
+	g.what = what;
 	if (!sc)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	st = cnab_verifier_init(&g.v, &d->digest, d->size, what, err);
@@ -1115,6 +1162,9 @@ enum cnab_status cnab_reg_get_blob(struct cnab_registry *r, const char *repo,
 		st = send_req(r, &req, scopes, 1, what, &resp, &nerr);
 		if (st == CNAB_OK &&
 		    (resp.status == 200 || resp.status == 206)) {
+			/* (an empty body did not reach blob_sink) */
+			if (!g.decided)
+				st = check_range(&g, &resp, err);
 			cnab_http_response_release(&resp);
 			break;
 		}
@@ -1492,11 +1542,16 @@ static char *upload_buffer(struct cnab_registry *r, size_t n)
 	return p;
 }
 
-/* Starts an upload session: *location, and the chunk size to use. */
+/*
+ * Starts an upload session: *location, and the chunk size to use, raised
+ * to the registry's OCI-Chunk-Min-Length up to MAX_CHUNK; a larger demand
+ * is left in *demand (else 0), for the caller to decide.
+ */
 static enum cnab_status start_upload(struct cnab_registry *r, const char *repo,
                                      const char *const *scopes,
                                      const char *what, char **location,
-                                     size_t *chunk, struct cnab_err *err)
+                                     size_t *chunk, uint64_t *demand,
+                                     struct cnab_err *err)
 {
 	struct cnab_http_response resp = {0};
 	struct cnab_http_request req = {0};
@@ -1513,10 +1568,13 @@ static enum cnab_status start_upload(struct cnab_registry *r, const char *repo,
 		st = fail_answer(r, "POST", &resp, what, err);
 	if (st == CNAB_OK)
 		st = next_location(r, &resp, base, location, what, err);
+	*demand = 0;
 	if (st == CNAB_OK && resp.chunk_min) {
 		unsigned long long min = strtoull(resp.chunk_min, NULL, 10);
 
-		if (min > *chunk && min <= ((size_t)256 << 20))
+		if (min > MAX_CHUNK)
+			*demand = min;
+		else if (min > *chunk)
 			*chunk = (size_t)min;
 	}
 	cnab_http_response_release(&resp);
@@ -1588,6 +1646,18 @@ out:
 	return st;
 }
 
+/* A chunk demand over MAX_CHUNK, for a blob that does not fit in it. */
+static enum cnab_status fail_demand(struct cnab_registry *r, const char *what,
+                                    uint64_t size, uint64_t demand,
+                                    struct cnab_err *err)
+{
+	return cnab_err_set(err, CNAB_ERR_REGISTRY,
+	                    "registry '%s' demands upload chunks of at least "
+	                    "%" PRIu64 " bytes (OCI-Chunk-Min-Length) for %s "
+	                    "of %" PRIu64 " bytes: more than the limit of %zu",
+	                    r->host, demand, what, size, MAX_CHUNK);
+}
+
 enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
                                     const struct cnab_descriptor *d,
                                     struct cnab_reader *src,
@@ -1598,7 +1668,7 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 	char *sc = scope(repo, "pull,push");
 	const char *scopes[1] = {sc};
 	size_t chunk = r->opts.chunk_size, n;
-	uint64_t offset = 0;
+	uint64_t offset = 0, demand = 0;
 	enum cnab_status st = CNAB_OK;
 	bool single = d->size <= chunk;
 	int attempt;
@@ -1607,11 +1677,25 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 	snprintf(what, sizeof(what), "blob '%s/%s@%s'", r->host, repo, digest);
 	if (!sc)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	if (!single) {
+		st = start_upload(r, repo, scopes, what, &location, &chunk,
+		                  &demand, err);
+		if (st != CNAB_OK)
+			goto out;
+		/* chunks over the cap: the blob in one request if it fits in
+		 * the cap, on this session, else nothing */
+		if (demand && d->size > MAX_CHUNK) {
+			st = fail_demand(r, what, d->size, demand, err);
+			goto out;
+		}
+		single = demand != 0;
+	}
 	if (single) {
 		/* the whole blob, and one more byte to see the end (which a
 		 * verifying source checks there), in one request: with it in
 		 * memory, a lost session is just started again */
-		buf = upload_buffer(r, chunk + 1);
+		buf = upload_buffer(
+		        r, (d->size > chunk ? (size_t)d->size : chunk) + 1);
 		if (!buf) {
 			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 			goto out;
@@ -1629,10 +1713,12 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 			struct cnab_err perr = CNAB_ERR_INIT;
 			bool lost = false;
 
-			free(location);
-			location = NULL;
-			st = start_upload(r, repo, scopes, what, &location,
-			                  &chunk, &perr);
+			/* (a session may be open: the one that told the
+			 * demand; whatever it is, the PUT has it all) */
+			if (!location)
+				st = start_upload(r, repo, scopes, what,
+				                  &location, &chunk, &demand,
+				                  &perr);
 			if (st == CNAB_OK)
 				st = finish_upload(r, repo, d, location, buf,
 				                   scopes, what, &lost, &perr);
@@ -1643,6 +1729,8 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 				break;
 			}
 			backoff(r, attempt, NULL);
+			free(location);
+			location = NULL;
 			st = CNAB_OK;
 		}
 		if (st == CNAB_OK) {
@@ -1655,9 +1743,6 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 		}
 		goto out;
 	}
-	st = start_upload(r, repo, scopes, what, &location, &chunk, err);
-	if (st != CNAB_OK)
-		goto out;
 	while (offset < d->size) {
 		struct chunk c = {src, NULL, 0, 0, 0};
 		struct cnab_err perr = CNAB_ERR_INIT;
@@ -1665,14 +1750,14 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 
 		/* chunk may have grown with a restarted session: the buffer
 		 * follows it (one more byte for the end of the source) */
-		buf = upload_buffer(r, chunk + 1);
+		c.want = d->size - offset < chunk ? (size_t)(d->size - offset)
+		                                  : chunk;
+		buf = upload_buffer(r, c.want + 1);
 		if (!buf) {
 			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		c.buf = buf;
-		c.want = d->size - offset < chunk ? (size_t)(d->size - offset)
-		                                  : chunk;
 		st = send_chunk(r, &location, scopes, &c, offset, what, &lost,
 		                &perr);
 		for (attempt = 1; st == CNAB_ERR_NET && lost && offset == 0 &&
@@ -1689,8 +1774,11 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 			cnab_err_clear(&perr);
 			c.pos = 0;
 			st = start_upload(r, repo, scopes, what, &location,
-			                  &chunk, &perr);
-			if (st == CNAB_OK)
+			                  &chunk, &demand, &perr);
+			if (st == CNAB_OK && demand)
+				st = fail_demand(r, what, d->size, demand,
+				                 &perr);
+			else if (st == CNAB_OK)
 				st = send_chunk(r, &location, scopes, &c,
 				                offset, what, &lost, &perr);
 		}

@@ -71,6 +71,15 @@ Actions:
       2xx, the client gets "307 Location: TO/<same path>?signed=x" instead
       ("status": 302.., "append_query": "signed=x"); any other answer
       (401, 404) is passed on.
+  {"action": "set_header", "headers": {"OCI-Chunk-Min-Length": "67108864"}}
+      forward; when the upstream's status matches "if_status" (default
+      "2.."), the answer's headers named in "headers" are replaced by (or
+      added with) those values, e.g. on POST /v2/.../blobs/uploads/.
+  {"action": "shift_range", "by": N}
+      a request with "Range: bytes=A-" goes upstream as "bytes=(A-N)-"
+      (not below 0): the registry's 206 then starts N bytes before what was
+      asked for (a resumed blob GET answered from the wrong offset); a
+      request without such a Range is forwarded untouched (not counted).
 Response faults (cut_response, truncate, alter, stall with "after") and
 redirect_blob_get apply only when the upstream's status matches "if_status"
 (regex, default "2.."), and response faults only to an answer with a body
@@ -266,6 +275,13 @@ class Rule:
                 raise ValueError("rule %d: redirect_blob_get needs \"to\": URL"
                                  % index)
             self._int("status", 307)
+        elif action == "set_header":
+            hdrs = spec.get("headers")
+            if not isinstance(hdrs, dict) or not hdrs:
+                raise ValueError("rule %d: set_header needs \"headers\": "
+                                 "{NAME: VALUE}" % index)
+        elif action == "shift_range":
+            self._int("by", 1)
 
     def _int(self, key, default):
         v = self.spec.get(key, default)
@@ -909,6 +925,9 @@ class Handler(BaseHTTPRequestHandler):
                                            detail))
         elif a == "redirect_blob_get":
             self.fault_redirect(rule)
+        elif callable(getattr(self, "fault_" + a, None)):
+            # actions defined in their own blocks below
+            getattr(self, "fault_" + a)(rule)
         else:  # response faults
             self.relay(self.forward(), rule)
 
@@ -1322,6 +1341,52 @@ class Handler(BaseHTTPRequestHandler):
         self.entry["location"] = loc
         self.answer(rule.get("status", 307), b"", [("Location", loc)],
                     content_type=None)
+
+
+# ---------------------------------------------------------------------------
+# Actions set_header and shift_range (issue 12: a registry's chunk demand, a
+# 206 from the wrong offset)
+# ---------------------------------------------------------------------------
+
+ACTION_KEYS["set_header"] = {"headers", "if_status"}
+ACTION_KEYS["shift_range"] = {"by"}
+
+
+def _fault_set_header(self, rule):
+    hdrs = rule.get("headers")
+    resp = self.forward()
+    if rule.if_status.fullmatch(str(resp.status)):
+        names = {k.lower() for k in hdrs}
+        resp.headers = [(k, v) for k, v in resp.headers
+                        if k.lower() not in names]
+        resp.headers += [(k, str(v)) for k, v in hdrs.items()]
+        self.entry["note"] = "headers set: %s" % ", ".join(sorted(hdrs))
+    else:
+        self.cfg.control.refund(rule)
+        self.entry["rule"] = None
+        self.entry["action"] = "forward"
+        self.entry["note"] = "set_header not applied: upstream status %d" % resp.status
+    self.relay(resp, None)
+
+
+def _fault_shift_range(self, rule):
+    m = re.fullmatch(r"\s*bytes=(\d+)-\s*", self.headers.get("Range") or "")
+    if m is None:
+        self.cfg.control.refund(rule)
+        self.entry["rule"] = None
+        self.entry["action"] = "forward"
+        self.entry["note"] = "shift_range not applied: no Range bytes=A-"
+    else:
+        start = max(0, int(m.group(1)) - rule._int("by", 1))
+        del self.headers["Range"]
+        self.headers["Range"] = "bytes=%d-" % start
+        self.entry["note"] = "Range bytes=%s- sent as bytes=%d-" % (
+            m.group(1), start)
+    self.relay(self.forward(), None)
+
+
+Handler.fault_set_header = _fault_set_header
+Handler.fault_shift_range = _fault_shift_range
 
 
 class Server(ThreadingHTTPServer):

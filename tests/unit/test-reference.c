@@ -276,6 +276,45 @@ static bool loopback(const char *domain)
 	return cnab_ref_is_loopback(&ref);
 }
 
+/* A registry handle's host: the same rule, for every such decision
+ * (the HTTP fallback after a TLS failure). */
+static void test_host_loopback(void **state)
+{
+	static const struct {
+		const char *host;
+		bool loopback;
+	} cases[] = {
+	        {"127.0.0.1", true},
+	        {"127.0.0.1:5000", true},
+	        {"127.1.2.3", true},
+	        {"127.1.2.3:443", true},
+	        {"localhost", true},
+	        {"localhost:5000", true},
+	        {"::1", true},
+	        {"[::1]", true},
+	        {"[::1]:5000", true},
+	        {"127.example.com", false},
+	        {"127.example.com:5000", false},
+	        {"127.0.0.1.nip.io", false},
+	        {"localhost.example.com", false},
+	        {"localhost.example.com:5000", false},
+	        {"128.0.0.1", false},
+	        {"[::1].example.com", false},
+	        {"[::2]:5000", false},
+	        {"", false},
+	};
+	size_t i, wrong = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (cnab_host_is_loopback(cases[i].host) != cases[i].loopback) {
+			print_error("'%s' is %sloopback\n", cases[i].host,
+			            cases[i].loopback ? "" : "not ");
+			wrong++;
+		}
+	assert_int_equal(wrong, 0);
+}
+
 static void test_loopback(void **state)
 {
 	struct cnab_ref ref = CNAB_REF_INIT;
@@ -573,6 +612,7 @@ int main(void)
 	        cmocka_unit_test(test_strings),
 	        cmocka_unit_test(test_api_host),
 	        cmocka_unit_test(test_loopback),
+	        cmocka_unit_test(test_host_loopback),
 	        cmocka_unit_test(test_set_tag),
 	        cmocka_unit_test(test_set_digest),
 	        cmocka_unit_test(test_with_tag_and_digest),
