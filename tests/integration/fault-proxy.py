@@ -71,6 +71,11 @@ Actions:
       2xx, the client gets "307 Location: TO/<same path>?signed=x" instead
       ("status": 302.., "append_query": "signed=x"); any other answer
       (401, 404) is passed on.
+  {"action": "strip_mount"}
+      POST /v2/.../blobs/uploads/ (by default): forwarded without its
+      "mount" and "from" query parameters, so the registry answers 202 and
+      opens an upload session, as one that declines cross-repository mounts
+      does; the log keeps the query as the client sent it, with a note.
 Response faults (cut_response, truncate, alter, stall with "after") and
 redirect_blob_get apply only when the upstream's status matches "if_status"
 (regex, default "2.."), and response faults only to an answer with a body
@@ -909,6 +914,8 @@ class Handler(BaseHTTPRequestHandler):
                                            detail))
         elif a == "redirect_blob_get":
             self.fault_redirect(rule)
+        elif hasattr(self, "fault_" + a):  # actions added as blocks below
+            getattr(self, "fault_" + a)(rule)
         else:  # response faults
             self.relay(self.forward(), rule)
 
@@ -1322,6 +1329,25 @@ class Handler(BaseHTTPRequestHandler):
         self.entry["location"] = loc
         self.answer(rule.get("status", 307), b"", [("Location", loc)],
                     content_type=None)
+
+
+# -- strip_mount: a registry that declines cross-repository mounts ----------
+
+ACTION_KEYS["strip_mount"] = set()
+DEFAULT_FILTERS["strip_mount"] = ("POST", r"^/v2/.+/blobs/uploads/?$")
+
+
+def _fault_strip_mount(self, rule):
+    path, _, query = self.target.partition("?")
+    kept = [p for p in query.split("&") if p and
+            p.split("=", 1)[0] not in ("mount", "from")]
+    if len(kept) != len([p for p in query.split("&") if p]):
+        self.entry["note"] = "mount= and from= stripped"
+    self.target = path + ("?" + "&".join(kept) if kept else "")
+    self.relay(self.forward(), None)
+
+
+Handler.fault_strip_mount = _fault_strip_mount
 
 
 class Server(ThreadingHTTPServer):
