@@ -292,16 +292,22 @@ copy_blob(struct cnab_registry *src, const char *src_repo,
 	return st;
 }
 
-/* The worker of one job: its own registry handles, blobs until none. */
+/*
+ * The worker of one job: blobs until none.  A handle serves one thread at a
+ * time, and a copy reads (in its producer thread) while it uploads: the
+ * worker has its own handles, those it reads from apart from the one it
+ * writes to, even on the same host.
+ */
 static void *worker(void *arg)
 {
 	struct relocate *r = arg;
-	struct cnab_registry_pool pool;
+	struct cnab_registry_pool pool, src_pool;
 	struct cnab_registry *dst = NULL;
 	struct cnab_err err = CNAB_ERR_INIT;
 	enum cnab_status st;
 
 	cnab_registry_pool_init(&pool, &r->ropts);
+	cnab_registry_pool_init(&src_pool, &r->ropts);
 	st = cnab_registry_pool_get(&pool, r->target.ref.domain, &dst, &err);
 	while (st == CNAB_OK) {
 		const struct cnab_image_node *node;
@@ -323,8 +329,9 @@ static void *worker(void *arg)
 			break;
 		node = &r->tree.nodes[i];
 		org = r->node_origin[i];
-		st = cnab_registry_pool_get(
-		        &pool, cnab_registry_host(org->repo.reg), &src, &err);
+		st = cnab_registry_pool_get(&src_pool,
+		                            cnab_registry_host(org->repo.reg),
+		                            &src, &err);
 		if (st == CNAB_OK)
 			st = cnab_reg_head_blob(dst, r->target.ref.path,
 			                        &node->desc, &exists, &err);
@@ -374,6 +381,7 @@ static void *worker(void *arg)
 		}
 		pthread_mutex_unlock(&r->lock);
 	}
+	cnab_registry_pool_release(&src_pool);
 	cnab_registry_pool_release(&pool);
 	return NULL;
 }

@@ -51,7 +51,8 @@ for j in 1 4; do
 	assert_eq "$(proxy_requests px 'select(.action == "strip_mount") | .note' |
 		sort -u)" "mount= and from= stripped"
 	assert_eq "$(proxy_count px POST 'mount=' 201)" 0 "blobs mounted"
-	assert_eq "$(proxy_count px GET "^/v2/acme/app/blobs/" 200)" "$NBLOBS" \
+	# (and bundle.json, the bundle's config)
+	assert_eq "$(proxy_count px GET "^/v2/acme/app/blobs/" 200)" "$((NBLOBS + 1))" \
 		"blobs read from SOURCE"
 	# 12 MB in chunks of 4 MiB: three PATCHes per layer at least
 	n=$(proxy_count px PATCH "^/v2/nomount$j/app/blobs/uploads/" 202)
