@@ -2,7 +2,7 @@
  * cnab-relocate: copy a published bundle (or a thin bundle.json's images)
  * to another registry or repository, registry to registry, streamed.
  */
-#define _GNU_SOURCE /* F_SETPIPE_SZ */
+#define _GNU_SOURCE /* F_SETPIPE_SZ, pipe2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -270,7 +270,9 @@ copy_blob(struct cnab_registry *src, const char *src_repo,
 	enum cnab_status st;
 	int fds[2];
 
-	if (pipe(fds) < 0)
+	/* close-on-exec: a credential helper that the producer (or another
+	 * worker) starts must not hold the pipe open */
+	if (pipe2(fds, O_CLOEXEC) < 0)
 		return cnab_err_set(err, CNAB_ERR_IO, "cannot make a pipe: %s",
 		                    strerror(errno));
 	fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE);

@@ -41,12 +41,14 @@ OPTS[${#OPTS[@]} - 1]=$TEST_DIR/helper-auth.json
 
 # nofds CMD...: CMD started with descriptors 0, 1 and 2 only (as a shell
 # started from a terminal would start it): any other the helper gets is ours
+# (bash -c "$NOFDS" nofds CMD... & gives CMD's pid in $!)
+NOFDS='for f in /proc/$$/fd/*; do
+	n=${f##*/}
+	[ "$n" -le 2 ] || eval "exec $n>&-"
+done 2>/dev/null
+exec "$@"'
 nofds() {
-	bash -c 'for f in /proc/$$/fd/*; do
-		n=${f##*/}
-		[ "$n" -le 2 ] || eval "exec $n>&-"
-	done 2>/dev/null
-	exec "$@"' nofds "$@"
+	bash -c "$NOFDS" nofds "$@"
 }
 
 # check_fds MIN WHAT: the helper ran at least MIN times since the last call,
@@ -90,5 +92,32 @@ for j in 1 4; do
 	# handle for DEST and, in its first copy's producer, for SOURCE
 	check_fds 4 "cnab-relocate --jobs $j"
 done
+
+step "cnab-relocate's copy pipe is close-on-exec (seen during a stalled read)"
+# (libcurl 7.88's descriptors are sockets: the pipes are the copy's)
+proxy_start px src
+X=$(_rv px HOST)
+# shellcheck disable=SC2207
+OPTS2=($(cnab_opts src dst px))
+# the first blob read is bundle.json's, in the main thread
+proxy_rules px '[{"action": "stall", "seconds": 3, "method": "GET",
+	"path": "/blobs/", "skip": 1, "n": 1}]'
+bash -c "$NOFDS" nofds "$R" "${OPTS2[@]}" --jobs 1 "$X/acme/app:1.0" \
+	"$D/stalled/app:1" >"$TEST_DIR/stalled.out" 2>&1 &
+pid=$!
+pipes=
+for ((i = 0; i < 100 && ${#pipes} == 0; i++)); do
+	sleep 0.05
+	pipes=$(find "/proc/$pid/fd/" -mindepth 1 -lname 'pipe:*' -printf '%f ' 2>/dev/null || true)
+done
+for n in $pipes; do
+	flags=$(awk '$1 == "flags:" { print $2 }' "/proc/$pid/fdinfo/$n")
+	((8#$flags & 8#2000000)) ||
+		fail "copy pipe descriptor $n is not close-on-exec (flags $flags)"
+done
+wait "$pid" || fail "cnab-relocate failed: $(cat "$TEST_DIR/stalled.out")"
+[ -n "$pipes" ] || fail "no copy pipe seen"
+note "copy pipe descriptors $pipes: close-on-exec"
+assert_eq "$(proxy_count px GET '/blobs/' null)" 0 "stalled reads that failed"
 
 echo ok
