@@ -9,6 +9,7 @@
  * Error messages never quote an auth file, a helper's answer or a token
  * endpoint's answer: jansson's "near '...'" is cut from parse errors.
  */
+#define _GNU_SOURCE /* pipe2 */
 #include "common/auth.h"
 
 #include <errno.h>
@@ -798,15 +799,17 @@ static int move_fd(int fd)
 	return nfd;
 }
 
+/* A pipe close-on-exec from its creation (a helper that another thread
+ * starts meanwhile gets neither end), above the standard descriptors. */
 static int make_pipe(int fds[2])
 {
 	int raw[2];
 
 	fds[0] = fds[1] = -1;
-	if (pipe(raw) < 0)
+	if (pipe2(raw, O_CLOEXEC) < 0)
 		return -1;
-	fds[0] = move_fd(raw[0]);
-	fds[1] = move_fd(raw[1]);
+	fds[0] = raw[0] > STDERR_FILENO ? raw[0] : move_fd(raw[0]);
+	fds[1] = raw[1] > STDERR_FILENO ? raw[1] : move_fd(raw[1]);
 	if (fds[0] < 0 || fds[1] < 0) {
 		if (fds[0] >= 0)
 			close(fds[0]);
@@ -879,6 +882,9 @@ helper_spawn(struct helper_run *h, const char *server_url, struct cnab_err *err)
 	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, errp[1], STDERR_FILENO);
+	/* and nothing else: a library's descriptors (libcurl's sockets) are
+	 * not all close-on-exec */
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
 	/* The helper starts with default signals, none blocked. */
 	sigemptyset(&set);
 	posix_spawnattr_setsigmask(&attr, &set);

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* mkostemp */
 #include "common/fsutil.h"
 
 #include <errno.h>
@@ -141,7 +142,8 @@ enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	f->fd = mkstemp(f->tmp);
+	/* close-on-exec at once: no credential helper gets it */
+	f->fd = mkostemp(f->tmp, O_CLOEXEC);
 	if (f->fd < 0) {
 		st = cnab_err_set(err, CNAB_ERR_IO, "cannot create '%s': %s",
 		                  path, strerror(errno));

@@ -2,7 +2,7 @@
  * cnab-relocate: copy a published bundle (or a thin bundle.json's images)
  * to another registry or repository, registry to registry, streamed.
  */
-#define _GNU_SOURCE /* F_SETPIPE_SZ */
+#define _GNU_SOURCE /* F_SETPIPE_SZ, pipe2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -270,7 +270,9 @@ copy_blob(struct cnab_registry *src, const char *src_repo,
 	enum cnab_status st;
 	int fds[2];
 
-	if (pipe(fds) < 0)
+	/* close-on-exec: a credential helper that the producer (or another
+	 * worker) starts must not hold the pipe open */
+	if (pipe2(fds, O_CLOEXEC) < 0)
 		return cnab_err_set(err, CNAB_ERR_IO, "cannot make a pipe: %s",
 		                    strerror(errno));
 	fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE);
@@ -292,16 +294,22 @@ copy_blob(struct cnab_registry *src, const char *src_repo,
 	return st;
 }
 
-/* The worker of one job: its own registry handles, blobs until none. */
+/*
+ * The worker of one job: blobs until none.  A handle serves one thread at a
+ * time, and a copy reads (in its producer thread) while it uploads: the
+ * worker has its own handles, those it reads from apart from the one it
+ * writes to, even on the same host.
+ */
 static void *worker(void *arg)
 {
 	struct relocate *r = arg;
-	struct cnab_registry_pool pool;
+	struct cnab_registry_pool pool, src_pool;
 	struct cnab_registry *dst = NULL;
 	struct cnab_err err = CNAB_ERR_INIT;
 	enum cnab_status st;
 
 	cnab_registry_pool_init(&pool, &r->ropts);
+	cnab_registry_pool_init(&src_pool, &r->ropts);
 	st = cnab_registry_pool_get(&pool, r->target.ref.domain, &dst, &err);
 	while (st == CNAB_OK) {
 		const struct cnab_image_node *node;
@@ -323,8 +331,9 @@ static void *worker(void *arg)
 			break;
 		node = &r->tree.nodes[i];
 		org = r->node_origin[i];
-		st = cnab_registry_pool_get(
-		        &pool, cnab_registry_host(org->repo.reg), &src, &err);
+		st = cnab_registry_pool_get(&src_pool,
+		                            cnab_registry_host(org->repo.reg),
+		                            &src, &err);
 		if (st == CNAB_OK)
 			st = cnab_reg_head_blob(dst, r->target.ref.path,
 			                        &node->desc, &exists, &err);
@@ -374,6 +383,7 @@ static void *worker(void *arg)
 		}
 		pthread_mutex_unlock(&r->lock);
 	}
+	cnab_registry_pool_release(&src_pool);
 	cnab_registry_pool_release(&pool);
 	return NULL;
 }

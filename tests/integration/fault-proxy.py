@@ -80,6 +80,11 @@ Actions:
       (not below 0): the registry's 206 then starts N bytes before what was
       asked for (a resumed blob GET answered from the wrong offset); a
       request without such a Range is forwarded untouched (not counted).
+  {"action": "strip_mount"}
+      POST /v2/.../blobs/uploads/ (by default): forwarded without its
+      "mount" and "from" query parameters, so the registry answers 202 and
+      opens an upload session, as one that declines cross-repository mounts
+      does; the log keeps the query as the client sent it, with a note.
 Response faults (cut_response, truncate, alter, stall with "after") and
 redirect_blob_get apply only when the upstream's status matches "if_status"
 (regex, default "2.."), and response faults only to an answer with a body
@@ -1387,6 +1392,23 @@ def _fault_shift_range(self, rule):
 
 Handler.fault_set_header = _fault_set_header
 Handler.fault_shift_range = _fault_shift_range
+# -- strip_mount: a registry that declines cross-repository mounts ----------
+
+ACTION_KEYS["strip_mount"] = set()
+DEFAULT_FILTERS["strip_mount"] = ("POST", r"^/v2/.+/blobs/uploads/?$")
+
+
+def _fault_strip_mount(self, rule):
+    path, _, query = self.target.partition("?")
+    kept = [p for p in query.split("&") if p and
+            p.split("=", 1)[0] not in ("mount", "from")]
+    if len(kept) != len([p for p in query.split("&") if p]):
+        self.entry["note"] = "mount= and from= stripped"
+    self.target = path + ("?" + "&".join(kept) if kept else "")
+    self.relay(self.forward(), None)
+
+
+Handler.fault_strip_mount = _fault_strip_mount
 
 
 class Server(ThreadingHTTPServer):

@@ -1,9 +1,11 @@
+#define _GNU_SOURCE /* pipe2, replaced below */
 #include "tests/unit/test.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -742,6 +744,10 @@ static const struct {
          "#!/bin/sh\necho 'Credentials not found' >&2; exit 1\n"},
         {"nostdin", "#!/bin/sh\nexec <&-\n"
                     "echo '{\"Username\":\"n\",\"Secret\":\"nSECRET\"}'\n"},
+        /* the descriptors it has (find opens its output itself) */
+        {"fds", "#!/bin/sh\nfind \"/proc/$$/fd/\" -mindepth 1 "
+                "-fprintf \"$0.fds\" '%f %l\\n'\n"
+                "echo '{\"Username\":\"f\",\"Secret\":\"fSECRET\"}'\n"},
 };
 
 static void install_helpers(void)
@@ -865,6 +871,90 @@ static int count_fds(void)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n;
+}
+
+/*
+ * pipe() and pipe2() of this program, counting while watch_pipes is set the
+ * pipes made and those whose ends were not close-on-exec when made: a
+ * credential helper that another thread started at that moment would
+ * inherit them.
+ */
+static bool watch_pipes;
+static int pipes_made, pipes_open_on_exec;
+
+int pipe2(int fds[2], int flags)
+{
+	int rc = (int)syscall(SYS_pipe2, fds, flags);
+
+	if (rc == 0 && watch_pipes) {
+		pipes_made++;
+		if (!(fcntl(fds[0], F_GETFD) & FD_CLOEXEC) ||
+		    !(fcntl(fds[1], F_GETFD) & FD_CLOEXEC))
+			pipes_open_on_exec++;
+	}
+	return rc;
+}
+
+int pipe(int fds[2])
+{
+	return pipe2(fds, 0);
+}
+
+static void test_cred_helper_pipes(void **state)
+{
+	struct cnab_cred c = CNAB_CRED_INIT;
+	struct cnab_err err = CNAB_ERR_INIT;
+	bool found = false;
+
+	(void)state;
+	reset_env();
+	install_helpers();
+	pipes_made = pipes_open_on_exec = 0;
+	watch_pipes = true;
+	assert_int_equal(lookup_text("{\"credsStore\":\"fake\"}",
+	                             "helper.example", &c, &found, &err),
+	                 CNAB_OK);
+	watch_pipes = false;
+	assert_true(found);
+	assert_true(pipes_made > 0);
+	assert_int_equal(pipes_open_on_exec, 0);
+	cnab_cred_release(&c);
+}
+
+/* A helper gets its stdin, stdout and stderr, and no other descriptor of
+ * ours, even one left open on exec (by a library: libcurl's sockets). */
+static void test_cred_helper_fds(void **state)
+{
+	struct cnab_cred c = CNAB_CRED_INIT;
+	struct cnab_err err = CNAB_ERR_INIT;
+	bool found = false;
+	char *fds, *line, *next;
+	int fd;
+
+	(void)state;
+	reset_env();
+	install_helpers();
+	fd = open("/dev/null", O_RDONLY);
+	assert_true(fd > STDERR_FILENO);
+	unlink(at("bin/docker-credential-fds.fds"));
+	assert_int_equal(lookup_text("{\"credsStore\":\"fds\"}", "r.example",
+	                             &c, &found, &err),
+	                 CNAB_OK);
+	close(fd);
+	assert_true(found);
+	cnab_cred_release(&c);
+	/* "FD TARGET" lines; the shell's own script is on one of its own */
+	fds = test_read_file_abs(at("bin/docker-credential-fds.fds"), NULL);
+	for (line = fds; *line; line = next) {
+		next = strchr(line, '\n');
+		assert_non_null(next);
+		*next++ = '\0';
+		if ((line[0] >= '0' && line[0] <= '2' && line[1] == ' ') ||
+		    strstr(line, "/docker-credential-fds"))
+			continue;
+		fail_msg("the helper inherited '%s'", line);
+	}
+	free(fds);
 }
 
 /* "-" is stdin: read once, its credentials for every lookup after. */
@@ -1251,6 +1341,8 @@ int main(void)
 	        cmocka_unit_test(test_cred_paths),
 	        cmocka_unit_test(test_cred_stdin),
 	        cmocka_unit_test(test_cred_helpers),
+	        cmocka_unit_test(test_cred_helper_pipes),
+	        cmocka_unit_test(test_cred_helper_fds),
 	        cmocka_unit_test(test_basic_header),
 	        cmocka_unit_test(test_token_parse),
 	        cmocka_unit_test(test_token_request),

@@ -1,5 +1,6 @@
 #include "tests/unit/test.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,12 +116,30 @@ static void test_outfile_commit_abort(void **state)
 	umask(old);
 }
 
+/* The temporary file is not passed on to a program another thread starts
+ * (a credential helper) while it is open. */
+static void test_outfile_cloexec(void **state)
+{
+	struct cnab_outfile f = CNAB_OUTFILE_INIT;
+	struct cnab_err err = CNAB_ERR_INIT;
+	int flags;
+
+	(void)state;
+	assert_int_equal(cnab_outfile_open(&f, "exec.tgz", &err), CNAB_OK);
+	flags = fcntl(f.fd, F_GETFD);
+	assert_true(flags >= 0);
+	assert_true(flags & FD_CLOEXEC);
+	cnab_outfile_abort(&f);
+	assert_int_equal(count("exec.tgz.tmp-"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_read_caps),
 	        cmocka_unit_test(test_open_errors),
 	        cmocka_unit_test(test_outfile_commit_abort),
+	        cmocka_unit_test(test_outfile_cloexec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,68 @@
+#!/bin/bash
+# cnab-relocate within one registry that declines cross-repository mounts
+# (issue 12, item 1): the mount POST is answered 202, so every blob is
+# copied, read from the same host it is written to, at --jobs 1 and 4.
+# Layers of 12 MB take several 4 MiB chunks, so the read and the upload of
+# one blob overlap (they once shared one registry handle: a crash).
+set -eu
+. "$(dirname "$0")/lib.sh"
+require_tools cnab-archive cnab-inspect cnab-publish-archive cnab-relocate
+export CNAB_RETRY_BASE_MS=50
+A=$CNAB_BIN/cnab-archive
+I=$CNAB_BIN/cnab-inspect
+P=$CNAB_BIN/cnab-publish-archive
+R=$CNAB_BIN/cnab-relocate
+
+reg_start plain src
+proxy_start px src
+S=$(_rv src HOST)
+X=$(_rv px HOST)
+# shellcheck disable=SC2207
+OPTS=($(cnab_opts src px))
+
+step "a bundle with 12 MB layers, published in the registry"
+fixture_image src app/installer v1 --layers 2 --size 12M >/dev/null
+INV=$FIXTURE_DIGEST
+fixture_image src app/web 2.0 --format oci --layers 1 --size 12M >/dev/null
+WEB=$FIXTURE_DIGEST
+jq -n --arg h "$S" '{schemaVersion: "v1.2.0", name: "nomount",
+	version: "1.0.0", invocationImages: [{imageType: "docker",
+		image: ($h + "/app/installer:v1")}],
+	images: {web: {imageType: "oci", image: ($h + "/app/web:2.0")}}}' \
+	>"$TEST_DIR/bundle.json"
+assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/bundle.json" "$TEST_DIR/a.tgz"
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/a.tgz" --tag "$S/acme/app:1.0" -o json
+DIGEST=$(jq -r .digest <<<"$OUT")
+# the blobs of the images, each copied once per run
+NBLOBS=$(for d in "$INV" "$WEB"; do
+	sk_inspect --raw "docker://$S/acme/app@$d" | jq -r '.config.digest, .layers[].digest'
+done | sort -u | wc -l)
+
+proxy_rules px '[{"action": "strip_mount", "query": "mount="}]'
+for j in 1 4; do
+	step "--jobs $j: the mounts declined, every blob copied within the host"
+	proxy_mark px
+	assert_exit 0 "$R" -v "${OPTS[@]}" --jobs "$j" -o json \
+		"$X/acme/app:1.0" "$X/nomount$j/app:1"
+	assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST" \
+		"the same index as publishing the archive of SOURCE"
+	assert_eq "$(proxy_count px POST 'mount=' 202)" "$NBLOBS" \
+		"mount POSTs stripped and answered 202"
+	assert_eq "$(proxy_requests px 'select(.action == "strip_mount") | .note' |
+		sort -u)" "mount= and from= stripped"
+	assert_eq "$(proxy_count px POST 'mount=' 201)" 0 "blobs mounted"
+	# (and bundle.json, the bundle's config)
+	assert_eq "$(proxy_count px GET "^/v2/acme/app/blobs/" 200)" "$((NBLOBS + 1))" \
+		"blobs read from SOURCE"
+	# 12 MB in chunks of 4 MiB: three PATCHes per layer at least
+	n=$(proxy_count px PATCH "^/v2/nomount$j/app/blobs/uploads/" 202)
+	[ "$n" -ge 9 ] || fail "only $n PATCH uploads"
+	assert_contains "$ERR" "$NBLOBS blobs copied, 0 mounted"
+	assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$X/nomount$j/app:1"
+	sk inspect --tls-verify=false "docker://$X/nomount$j/app@$WEB" >/dev/null ||
+		fail "skopeo cannot inspect the relocated image"
+	got=$(sk_inspect --raw "docker://$S/nomount$j/app@$INV" | sha256sum | cut -d' ' -f1)
+	assert_eq "sha256:$got" "$INV"
+done
+
+echo ok
