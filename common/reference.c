@@ -319,16 +319,17 @@ static bool match_reference(const char *s, size_t n, bool fold,
 	return true;
 }
 
-/* Writes a printable copy of s, shortened when long, for an error message. */
+/*
+ * Writes s, shortened when long, for an error message.  Its bytes are kept:
+ * the tools print every message with control characters made visible
+ * (tools/output.c), in one form for every message.
+ */
 static void format_subject(char out[SUBJECT_MAX + 4], const char *s)
 {
 	size_t i;
 
-	for (i = 0; s[i] && i < SUBJECT_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		out[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
+	for (i = 0; s[i] && i < SUBJECT_MAX; i++)
+		out[i] = s[i];
 	if (s[i]) {
 		memcpy(out + i, "...", 3);
 		i += 3;

@@ -515,12 +515,9 @@ static int archive(const struct archive_opts *o)
 	}
 	if (cnab_outfile_commit(&out, &err) != CNAB_OK)
 		goto fail;
-	if (!o->common.quiet && strcmp(o->output, "-"))
-		fprintf(stderr,
-		        "%s: archived %zu images (%zu objects) to "
-		        "'%s'\n",
-		        cnab_fe_progname(), run.nsources, run.tree.n,
-		        o->output);
+	if (strcmp(o->output, "-"))
+		cnab_fe_note("archived %zu images (%zu objects) to '%s'",
+		             run.nsources, run.tree.n, o->output);
 	rc = o->format == CNAB_OUT_JSON ? report_json(&run) : 0;
 	goto out;
 fail:

@@ -157,12 +157,14 @@ static int print_table(const struct view *v)
 		}
 	}
 	if (!rc) {
-		printf("Name: %s\n", b->name);
-		printf("Description: %s\n",
-		       b->description ? b->description : "");
-		printf("Version: %s\n", b->version);
+		/* fields made visible; a tab is kept in the description */
+		rc = cnab_out_line(stdout, 0, "Name: %s", b->name);
+		rc |= cnab_out_line(stdout, CNAB_OUT_KEEP_TAB,
+		                    "Description: %s",
+		                    b->description ? b->description : "");
+		rc |= cnab_out_line(stdout, 0, "Version: %s", b->version);
 		printf("\nInvocation Images:\n");
-		rc = cnab_table_print(&inv, stdout);
+		rc |= cnab_table_print(&inv, stdout);
 		printf("\nImages:\n");
 		if (imgs.nrows > 1)
 			rc = rc ? rc : cnab_table_print(&imgs, stdout);
@@ -313,8 +315,8 @@ static enum cnab_status verify_images(struct cnab_thick *t,
 static void report_verified(const char *subject, size_t nimages,
                             size_t nobjects)
 {
-	fprintf(stderr, "%s: verified '%s': %zu images, %zu objects\n",
-	        cnab_fe_progname(), subject, nimages, nobjects);
+	cnab_fe_note("verified '%s': %zu images, %zu objects", subject, nimages,
+	             nobjects);
 }
 
 static int inspect_archive(const struct inspect_opts *o)
@@ -358,7 +360,7 @@ static int inspect_archive(const struct inspect_opts *o)
 	}
 	if (verify_images(&t, digests, o->verify, &nblobs, &err) != CNAB_OK)
 		goto fail;
-	if (o->verify && !o->common.quiet)
+	if (o->verify)
 		report_verified(subject, t.bundle.nimages, nblobs);
 	v.bundle = &t.bundle;
 	v.maps[0] = &user;
@@ -441,8 +443,7 @@ static int inspect_ref(const struct inspect_opts *o)
 	if (o->verify) {
 		if (verify_pulled(&p, &nobjects, &err) != CNAB_OK)
 			goto fail;
-		if (!o->common.quiet)
-			report_verified(o->ref, p.bundle.nimages, nobjects);
+		report_verified(o->ref, p.bundle.nimages, nobjects);
 	}
 	digests = calloc(p.bundle.nimages + 1, sizeof(*digests));
 	if (!digests) {

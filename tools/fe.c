@@ -39,7 +39,9 @@ static void progress_clear(void);
 /*
  * Messages and the progress line may come from several threads (relocate's
  * copies): each is written, and the progress line's state changed, holding
- * stderr's lock (flockfile), so lines never mix.
+ * stderr's lock (flockfile), so lines never mix.  A message may quote a
+ * document, a registry's answer or an archive's entry names: every one is
+ * printed made visible (cnab_out_vline), so none can drive the terminal.
  */
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
@@ -47,8 +49,7 @@ static void vmessage(const char *prefix, const char *fmt, va_list ap)
 	progress_clear();
 	fflush(stdout);
 	fprintf(stderr, "%s: %s", cnab_fe_progname(), prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	cnab_out_vline(stderr, 0, fmt, ap);
 	funlockfile(stderr);
 }
 
@@ -69,6 +70,17 @@ void cnab_fe_warn(const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	vmessage("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void cnab_fe_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cnab_fe_quiet)
+		return;
+	va_start(ap, fmt);
+	vmessage("", fmt, ap);
 	va_end(ap);
 }
 
@@ -320,7 +332,7 @@ void cnab_fe_log_cb(void *ctx, const char *line)
 		return;
 	flockfile(stderr);
 	progress_clear();
-	fprintf(stderr, "%s: %s\n", cnab_fe_progname(), line);
+	cnab_out_line(stderr, 0, "%s: %s", cnab_fe_progname(), line);
 	funlockfile(stderr);
 }
 

@@ -59,8 +59,15 @@ void cnab_fe_init(const struct cnab_fe_tool *tool);
 /* The tool's name, for messages. */
 const char *cnab_fe_progname(void);
 
+/*
+ * The messages below are printed with control characters made visible
+ * (cnab_out_visible), whatever they quote.
+ */
+
 /* "prog: message" on stderr. */
 void cnab_fe_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: message" on stderr, unless quiet: what was done. */
+void cnab_fe_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: warning: message" on stderr, unless quiet. */
 void cnab_fe_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A verbose note on stderr: printed when verbose >= level. */

@@ -1,5 +1,6 @@
 #include "tools/output.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -7,6 +8,167 @@
 #include <yaml.h>
 
 #include "common/json.h"
+
+/* The length of the valid UTF-8 sequence at s, or 0 when there is none. */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len, i;
+	uint32_t c, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+		min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+		min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/*
+ * The next piece of s[0..n): *used bytes of it, shown as the returned
+ * escape in esc (NUL-terminated), or copied as they are when it returns
+ * false.
+ */
+static bool next_piece(const unsigned char *s, size_t n, unsigned flags,
+                       size_t *used, char esc[8])
+{
+	uint32_t c;
+	size_t len = utf8_seq(s, n, &c);
+
+	*used = len ? len : 1;
+	if (!len) {
+		snprintf(esc, 8, "\\x%02x", s[0]);
+		return true;
+	}
+	if (c == '\t' && (flags & CNAB_OUT_KEEP_TAB))
+		return false;
+	if (c == '\t' || c == '\n' || c == '\r') {
+		esc[0] = '\\';
+		esc[1] = c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+		esc[2] = '\0';
+		return true;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		snprintf(esc, 8, "\\x%02x", (unsigned)c);
+		return true;
+	}
+	if (c >= 0x80 && c < 0xa0) {
+		snprintf(esc, 8, "\\u%04x", (unsigned)c);
+		return true;
+	}
+	return false;
+}
+
+/* Writes s[0..n) made visible to f. */
+static void put_visible(FILE *f, const char *s, size_t n, unsigned flags)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, used;
+	char esc[8];
+
+	while (i < n) {
+		if (!next_piece(p + i, n - i, flags, &used, esc)) {
+			i += used;
+			continue;
+		}
+		fwrite(s + run, 1, i - run, f);
+		fputs(esc, f);
+		i += used;
+		run = i;
+	}
+	fwrite(s + run, 1, n - run, f);
+}
+
+char *cnab_out_visible(const char *s, unsigned flags)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i, o = 0, used;
+	char esc[8], *out;
+
+	/* an escape is at most 4 bytes for each byte it shows */
+	if (n > (SIZE_MAX - 1) / 4)
+		return NULL;
+	out = malloc(4 * n + 1);
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i += used) {
+		if (next_piece(p + i, n - i, flags, &used, esc)) {
+			memcpy(out + o, esc, strlen(esc));
+			o += strlen(esc);
+		} else {
+			memcpy(out + o, s + i, used);
+			o += used;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int cnab_out_vline(FILE *f, unsigned flags, const char *fmt, va_list ap)
+{
+	char stack[512], *text = stack;
+	va_list again;
+	int n, rc = 0;
+
+	va_copy(again, ap);
+	n = vsnprintf(stack, sizeof(stack), fmt, ap);
+	if (n < 0) {
+		n = 0;
+		stack[0] = '\0';
+		rc = -1;
+	} else if ((size_t)n >= sizeof(stack)) {
+		text = malloc((size_t)n + 1);
+		if (text) {
+			vsnprintf(text, (size_t)n + 1, fmt, again);
+		} else {
+			text = stack;
+			n = (int)sizeof(stack) - 1;
+			rc = -1;
+		}
+	}
+	va_end(again);
+	flockfile(f);
+	put_visible(f, text, (size_t)n, flags);
+	fputc('\n', f);
+	funlockfile(f);
+	if (text != stack)
+		free(text);
+	return rc;
+}
+
+int cnab_out_line(FILE *f, unsigned flags, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = cnab_out_vline(f, flags, fmt, ap);
+	va_end(ap);
+	return rc;
+}
 
 int cnab_out_parse(const char *s, unsigned allowed)
 {
@@ -46,7 +208,7 @@ int cnab_table_add(struct cnab_table *t, const char *const *cells)
 		return -1;
 	t->cells = grown;
 	for (i = 0; i < t->ncols; i++) {
-		char *c = strdup(cells[i] ? cells[i] : "");
+		char *c = cnab_out_visible(cells[i] ? cells[i] : "", 0);
 
 		if (!c) {
 			while (i--)
@@ -101,9 +263,30 @@ void cnab_table_release(struct cnab_table *t)
 
 int cnab_out_json(json_t *v, FILE *f)
 {
-	if (json_dumpf(v, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+	char *text = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i, run = 0;
+
+	if (!text)
 		return -1;
+	/* jansson's text is UTF-8, where DEL and C1 controls (C2 80..9F)
+	 * can only be inside strings: escape them there */
+	for (i = 0; p[i]; i++) {
+		if (p[i] == 0x7f) {
+			fwrite(text + run, 1, i - run, f);
+			fputs("\\u007F", f);
+			run = i + 1;
+		} else if (p[i] == 0xc2 && p[i + 1] >= 0x80 &&
+		           p[i + 1] < 0xa0) {
+			fwrite(text + run, 1, i - run, f);
+			fprintf(f, "\\u00%02X", p[i + 1]);
+			run = i + 2;
+			i++;
+		}
+	}
+	fwrite(text + run, 1, i - run, f);
 	fputc('\n', f);
+	free(text);
 	return 0;
 }
 

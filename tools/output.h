@@ -1,10 +1,11 @@
 /*
- * Output helpers for the tools: aligned tables, and JSON/YAML documents
- * printed from jansson values.
+ * Output helpers for the tools: aligned tables, JSON/YAML documents printed
+ * from jansson values, and text from documents made safe for a terminal.
  */
 #ifndef CNAB_TOOLS_OUTPUT_H
 #define CNAB_TOOLS_OUTPUT_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -17,6 +18,28 @@ enum cnab_out_format {
 	CNAB_OUT_JSON,
 	CNAB_OUT_YAML,
 };
+
+/* Flags of the visible forms below. */
+#define CNAB_OUT_KEEP_TAB 1u /* a tab stays a tab (a description's) */
+
+/*
+ * The text s made visible, safe to show on a terminal: C0 controls as \t,
+ * \n, \r or \xHH (\x1b), DEL as \x7f, C1 controls (U+0080..U+009F) as
+ * \u00HH (\u009b), and a byte that is not part of valid UTF-8 as \xHH.
+ * Everything else, a backslash included, is copied.  Returns a new string
+ * (the caller frees it), or NULL when out of memory.
+ */
+char *cnab_out_visible(const char *s, unsigned flags);
+
+/*
+ * Prints the formatted text made visible (as cnab_out_visible: the format
+ * itself must hold no control character), then a newline.  Returns 0, or
+ * -1 when the text was too long to hold (a truncated line was printed).
+ */
+int cnab_out_line(FILE *f, unsigned flags, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+int cnab_out_vline(FILE *f, unsigned flags, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
 
 /*
  * Parses an -o value among the allowed formats (a mask of
@@ -37,15 +60,25 @@ struct cnab_table {
 /* Starts a table with the given header cells (ncols of them). */
 int cnab_table_init(struct cnab_table *t, size_t ncols,
                     const char *const *header);
-/* Appends a row of ncols cells (NULL is an empty cell); copies them. */
+/*
+ * Appends a row of ncols cells (NULL is an empty cell); copies them, made
+ * visible (cnab_out_visible), and aligns what will be printed.
+ */
 int cnab_table_add(struct cnab_table *t, const char *const *cells);
 /* Prints the table with aligned columns; -1 when out of memory. */
 int cnab_table_print(const struct cnab_table *t, FILE *f);
 void cnab_table_release(struct cnab_table *t);
 
-/* Prints v as indented JSON followed by a newline. */
+/*
+ * Prints v as indented JSON followed by a newline.  Control characters are
+ * escaped, DEL and C1 controls too (as \u007F, \u009B), which jansson
+ * writes as they are.
+ */
 int cnab_out_json(json_t *v, FILE *f);
-/* Prints v as a YAML document (block style). */
+/*
+ * Prints v as a YAML document (block style).  libyaml writes a string that
+ * holds a control character double-quoted, with escapes (\e, \x9B).
+ */
 int cnab_out_yaml(json_t *v, FILE *f);
 
 #endif

@@ -293,14 +293,19 @@ int cnab_push_report(const struct cnab_push_target *t,
 		json_t *v;
 
 		printf("Dry run: nothing was written.\n");
-		printf("Would push bundle tag %s, with digest \"%s\"\n",
-		       t->string, digest);
+		cnab_out_line(stdout, 0,
+		              "Would push bundle tag %s, with digest \"%s\"",
+		              t->string, digest);
 		json_object_foreach(map->map, key, v)
-		        printf("  %s -> %s\n", key, json_string_value(v));
+		{
+			cnab_out_line(stdout, 0, "  %s -> %s", key,
+			              json_string_value(v));
+		}
 	} else {
-		printf("Bundle tag %s pushed successfully, with digest "
-		       "\"%s\"\n",
-		       t->string, digest);
+		cnab_out_line(stdout, 0,
+		              "Bundle tag %s pushed successfully, with digest "
+		              "\"%s\"",
+		              t->string, digest);
 	}
 	if (rc) {
 		cnab_fe_error("cannot format the output");

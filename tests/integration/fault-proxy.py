@@ -89,6 +89,13 @@ Response faults (cut_response, truncate, alter, stall with "after") and
 redirect_blob_get apply only when the upstream's status matches "if_status"
 (regex, default "2.."), and response faults only to an answer with a body
 (not HEAD, 204, 304), so an auth challenge or a HEAD does not spend them.
+  {"action": "append", "bytes": N, "stall": S}
+      GET /v2/.../blobs/sha256:... (by default): forwarded, then N bytes
+      (default 1 MiB) more than the blob follow its body, in the same
+      answer: its Content-Length raised by N ("chunked": true: sent chunked
+      instead); then S seconds of silence (default 0, or until the client
+      goes away: the log says when), and the answer ends.  A client that
+      checks sizes gives up at the blob's end, long before the stall ends.
 
 Log (--log): one JSON line per request, written before the last byte of
 the answer goes out: {"event": "request", "time", "conn", "seq", "method",
@@ -1419,6 +1426,71 @@ class Server(ThreadingHTTPServer):
 
 class Config:
     pass
+
+
+# -- append: a blob answered with more bytes than it has ---------------------
+
+ACTION_KEYS["append"] = {"bytes", "stall", "chunked", "if_status"}
+DEFAULT_FILTERS["append"] = ("GET", r"^/v2/.+/blobs/sha256:[0-9a-f]{64}$")
+
+
+def _fault_append(self, rule):
+    e = self.entry
+    extra = rule.get("bytes", 1 << 20)
+    stall = float(rule.get("stall", 0))
+    resp = self.forward()
+    if not rule.if_status.fullmatch(str(resp.status)) or resp.framing == "none":
+        self.cfg.control.refund(rule)
+        e.update(rule=None, action="forward",
+                 note="append not applied: upstream status %d" % resp.status)
+        self.relay(resp, None)
+        return
+    chunked = bool(rule.get("chunked")) or resp.framing != "length"
+    hdrs = [(k, v) for k, v in resp.headers
+            if k.lower() not in HOP_BY_HOP and k.lower() != "content-length"]
+    if chunked:
+        hdrs.append(("Transfer-Encoding", "chunked"))
+    else:
+        hdrs.append(("Content-Length", str(resp.length + extra)))
+    hdrs.append(("Connection", "close"))
+    self.close_connection = True
+    e["status"] = resp.status
+
+    def send(d):
+        self.write(b"%x\r\n" % len(d) + d + b"\r\n" if chunked else d)
+
+    self.write(self.head_bytes(resp.status, hdrs, resp.reason))
+    self.headers_sent = True
+    sent = 0
+    while True:
+        d = resp.read()
+        if not d:
+            break
+        send(d)
+        sent += len(d)
+    left = extra
+    try:
+        while left:
+            n = min(BUF, left)
+            send(b"x" * n)
+            left -= n
+    except ClientGone:
+        e.update(resp_bytes=sent + extra - left,
+                 note="client gave up %d bytes into the %d appended"
+                 % (extra - left, extra))
+        self.log_entry()
+        return
+    e["resp_bytes"] = sent + extra
+    e["note"] = "%d bytes appended to %d" % (extra, sent)
+    if stall and not self.stall(stall, sent + extra):
+        return  # the client went away: logged by stall()
+    self.log_entry()
+    if chunked:
+        self.write(b"0\r\n\r\n")
+    self.close_client()
+
+
+Handler.fault_append = _fault_append
 
 
 def main():

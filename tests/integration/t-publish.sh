@@ -18,6 +18,66 @@ D=$(_rv dst HOST)
 # shellcheck disable=SC2207
 OPTS=($(cnab_opts src dst))
 
+# Checks of a publish read from the registry's access log alone (since the
+# mark), so that they hold against a registry that checks nothing.  Each
+# prints what is wrong, one line each, or nothing.
+#
+# tag_last NAME REPO TAG ROOT...: the tag's PUT is the last write request
+# (only the tag again may follow: a fallback form), and each ROOT, a
+# manifest the bundle's index names, was PUT by digest before it.
+tag_last() {
+	local name=$1 repo=$2 tag=$3
+	shift 3
+	reg_requests "$name" | awk -v m="/v2/$repo/manifests/" -v tag="$tag" \
+		-v roots="$*" '
+		BEGIN { n = split(roots, root, " ") }
+		$1 !~ /^(PUT|POST|PATCH|DELETE)$/ { next }
+		$1 == "PUT" && $2 == m tag { tagged = 1; next }
+		tagged { print "a write after the tag: " $0 }
+		$1 == "PUT" && index($2, m) == 1 && $3 ~ /^2/ {
+			put[substr($2, length(m) + 1)] = 1
+		}
+		END {
+			if (!tagged)
+				print "no PUT of the tag"
+			for (i = 1; i <= n; i++)
+				if (!(root[i] in put))
+					print "manifest " root[i] " not PUT before the tag"
+		}'
+}
+# uploads_follow_heads NAME REPO: each blob of REPO whose HEAD answered 404
+# was then uploaded (a POST, then the PUT ?digest= that ends the upload),
+# and none whose HEAD answered 200 was; then "404:N 200:N uploads:N".
+uploads_follow_heads() {
+	reg_requests "$1" | awk -v b="/v2/$2/blobs/" '
+		$1 == "HEAD" && index($2, b) == 1 {
+			d = substr($2, length(b) + 1)
+			head[d] = $3
+			n[$3]++
+		}
+		$1 == "POST" && index($2, b "uploads/") == 1 && $3 == 202 {
+			open++
+		}
+		$1 == "PUT" && index($2, b "uploads/") == 1 &&
+			match($2, /[?&]digest=[^&]+/) {
+			d = substr($2, RSTART + 8, RLENGTH - 8)
+			gsub(/%3[Aa]/, ":", d)
+			if (open-- <= 0)
+				print "an upload ended that no POST began: " $0
+			if (head[d] != 404)
+				print "blob " d " uploaded, its HEAD said " \
+					(d in head ? head[d] : "nothing")
+			up[d] = 1
+			nup++
+		}
+		END {
+			for (d in head)
+				if (head[d] == 404 && !(d in up))
+					print "blob " d ": HEAD 404, never uploaded"
+			printf "404:%d 200:%d uploads:%d\n", n[404], n[200], nup
+		}'
+}
+
 step "an archive of images in the source registry"
 fixture_image src app/installer v1 --layers 2 --size 64K >/dev/null
 INV=$FIXTURE_DIGEST
@@ -37,8 +97,18 @@ jq -n --arg h "$S" '{schemaVersion: "v1.2.0", name: "itest",
 assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/bundle.json" "$TEST_DIR/a.tgz"
 
 step "publish: the seed's line, images by digest in the tag's repository"
-assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/a.tgz" --tag "$D/acme/app:1.0" \
+reg_mark dst
+run "$P" "${OPTS[@]}" -a "$TEST_DIR/a.tgz" --tag "$D/acme/app:1.0" \
 	--relocation-mapping "$TEST_DIR/map.json"
+# the order of the writes, from the log, before the registry's verdict
+reg_requests dst >"$TEST_DIR/publish.log"
+ups=$(uploads_follow_heads dst acme/app)
+assert_eq "$(sed '$d' <<<"$ups")" "" "uploads after a HEAD 404, none after a 200"
+note "first publish: $(tail -n 1 <<<"$ups")"
+assert_match "$(tail -n 1 <<<"$ups")" '^404:([1-9][0-9]*) 200:0 uploads:\1$'
+assert_eq "$(tag_last dst acme/app 1.0 "$INV" "$WEB" "$MULTI")" "" \
+	"the tag written last, after the manifests it names"
+assert_eq "$RC" 0 "exit code of the publish: $ERR"
 assert_match "$OUT" "^Bundle tag $D/acme/app:1.0 pushed successfully, with digest \"sha256:[0-9a-f]{64}\"$"
 DIGEST=$(sed 's/.*"\(sha256:[0-9a-f]*\)".*/\1/' <<<"$OUT")
 # manifests go by the manifest API only: no blob HEAD for them
@@ -112,7 +182,15 @@ assert_exit 1 "$P" "${OPTS[@]}" -a "$TEST_DIR/other.tgz" --tag "$D/acme/app:1.0"
 assert_contains "$ERR" "holds a different bundle ($DIGEST): use --force to replace it"
 assert_eq "$(sk_inspect --raw "docker://$D/acme/app:1.0" | sha256sum | cut -d' ' -f1)" \
 	"${DIGEST#sha256:}" "the tag kept its bundle"
-assert_exit 0 "$P" "${OPTS[@]}" --force -a "$TEST_DIR/other.tgz" --tag "$D/acme/app:1.0"
+# the layers are there already (HEAD 200), bundle.json is new (HEAD 404)
+reg_mark dst
+run "$P" "${OPTS[@]}" --force -a "$TEST_DIR/other.tgz" --tag "$D/acme/app:1.0"
+ups=$(uploads_follow_heads dst acme/app)
+assert_eq "$(sed '$d' <<<"$ups")" "" "uploads after a HEAD 404, none after a 200"
+note "publish of another bundle: $(tail -n 1 <<<"$ups")"
+assert_match "$(tail -n 1 <<<"$ups")" '^404:1 200:[1-9][0-9]* uploads:1$'
+assert_eq "$(tag_last dst acme/app 1.0)" "" "the tag written last"
+assert_eq "$RC" 0 "exit code of the publish: $ERR"
 assert_exit 0 "$P" "${OPTS[@]}" --force -a "$TEST_DIR/a.tgz" --tag "$D/acme/app:1.0"
 
 step "--tag with a digest, or no tag, is a usage error"

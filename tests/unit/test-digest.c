@@ -129,6 +129,35 @@ static void test_verifier(void **state)
 	cnab_verifier_release(&v);
 }
 
+/*
+ * The size is checked against the running total, not each chunk: a source
+ * that sends more than the descriptor's size is stopped at the chunk that
+ * passes it, not at the end of its stream.
+ */
+static void test_verifier_running_total(void **state)
+{
+	struct cnab_digest want;
+	struct cnab_verifier v;
+	struct cnab_err err = CNAB_ERR_INIT;
+
+	(void)state;
+	cnab_digest_parse(&want, ABC256, NULL);
+	cnab_verifier_init(&v, &want, 3, "blob", &err);
+	assert_int_equal(cnab_verifier_update(&v, "ab", 2, &err), CNAB_OK);
+	assert_int_equal(cnab_verifier_update(&v, "cd", 2, &err),
+	                 CNAB_ERR_INTEGRITY);
+	assert_non_null(strstr(err.msg, "more than the expected 3 bytes"));
+	cnab_verifier_release(&v);
+	/* one byte past the size, after the size was reached exactly */
+	cnab_err_clear(&err);
+	cnab_verifier_init(&v, &want, 3, "blob", &err);
+	assert_int_equal(cnab_verifier_update(&v, "abc", 3, &err), CNAB_OK);
+	assert_int_equal(cnab_verifier_update(&v, "", 0, &err), CNAB_OK);
+	assert_int_equal(cnab_verifier_update(&v, "d", 1, &err),
+	                 CNAB_ERR_INTEGRITY);
+	cnab_verifier_release(&v);
+}
+
 static void test_verify_reader(void **state)
 {
 	struct cnab_digest want;
@@ -180,6 +209,7 @@ int main(void)
 	        cmocka_unit_test(test_parse_format),
 	        cmocka_unit_test(test_hash),
 	        cmocka_unit_test(test_verifier),
+	        cmocka_unit_test(test_verifier_running_total),
 	        cmocka_unit_test(test_verify_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
