@@ -108,6 +108,40 @@ bool cnab_digest_equal(const struct cnab_digest *a, const struct cnab_digest *b)
 	return CRYPTO_memcmp(a->raw, b->raw, cnab_digest_alg_len(a->alg)) == 0;
 }
 
+enum cnab_status cnab_digest_check_pin(const char *pin,
+                                       const struct cnab_digest *got,
+                                       const char *what, struct cnab_err *err)
+{
+	char want_s[CNAB_DIGEST_STR_MAX], got_s[CNAB_DIGEST_STR_MAX];
+	struct cnab_digest want;
+	size_t alg;
+
+	if (!pin)
+		return CNAB_OK;
+	if (!parse(&want, pin)) {
+		/* "alg:...": a known form, an algorithm not computed here */
+		alg = strspn(pin, "abcdefghijklmnopqrstuvwxyz0123456789");
+		if (alg && alg <= 32 && pin[alg] == ':' &&
+		    strncmp(pin, "sha256:", 7) && strncmp(pin, "sha512:", 7))
+			return cnab_err_set(
+			        err, CNAB_ERR_INVALID,
+			        "cannot verify %s: digest algorithm "
+			        "'%.*s' is not supported (only sha256 "
+			        "and sha512 are)",
+			        what, (int)alg, pin);
+		return cnab_digest_parse(&want, pin, err);
+	}
+	if (got && !cnab_digest_equal(&want, got)) {
+		cnab_digest_format(&want, want_s);
+		cnab_digest_format(got, got_s);
+		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                    "digest mismatch for %s: pinned to %s, "
+		                    "resolved to %s",
+		                    what, want_s, got_s);
+	}
+	return CNAB_OK;
+}
+
 enum cnab_status cnab_hash_init(struct cnab_hash *h, enum cnab_digest_alg alg)
 {
 	if (!h->ctx) {

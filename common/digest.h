@@ -50,6 +50,23 @@ void cnab_digest_format(const struct cnab_digest *d,
 void cnab_digest_hex(const struct cnab_digest *d,
                      char out[2 * CNAB_DIGEST_RAW_MAX + 1]);
 
+/*
+ * Checks a digest pin: the digest a reference ("repo@sha256:...") or a
+ * contentDigest gives, which what was resolved for it must have.  pin NULL:
+ * nothing to check.  got NULL: only that pin can be verified.  what names
+ * the pinned thing in messages ("image 'repo@sha256:...'").
+ *
+ * Only sha256 and sha512 are computed here, so a pin of another algorithm
+ * (sha384, which the reference grammar allows) is refused whatever got is:
+ * CNAB_ERR_INVALID, "cannot verify WHAT: digest algorithm 'sha384' is not
+ * supported (only sha256 and sha512 are)"; a pin that is no digest is
+ * CNAB_ERR_INVALID too.  got of another digest: CNAB_ERR_INTEGRITY,
+ * "digest mismatch for WHAT: pinned to PIN, resolved to GOT".
+ */
+enum cnab_status cnab_digest_check_pin(const char *pin,
+                                       const struct cnab_digest *got,
+                                       const char *what, struct cnab_err *err);
+
 /* Equality of two digests, in constant time for digests of one algorithm. */
 bool cnab_digest_equal(const struct cnab_digest *a,
                        const struct cnab_digest *b);

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
+#include "common/reference.h"
+
 static enum cnab_status add_node(struct cnab_image_tree *t,
                                  const struct cnab_descriptor *d,
                                  bool is_manifest, char *data, size_t len,
@@ -157,6 +160,47 @@ enum cnab_status cnab_image_tree_add_root(struct cnab_image_tree *t,
                                           struct cnab_err *err)
 {
 	return add(t, src, root, data, len, subject, 0, err);
+}
+
+enum cnab_status cnab_image_check_pins(const char *ref,
+                                       const char *content_digest,
+                                       const struct cnab_digest *root,
+                                       const char *where, struct cnab_err *err)
+{
+	struct cnab_ref r = CNAB_REF_INIT;
+	struct cnab_digest rd, cd;
+	char *what = NULL, *cwhat = NULL;
+	enum cnab_status st;
+
+	/* a reference that does not parse pins nothing (it is refused
+	 * elsewhere), but one left unread for want of memory would */
+	if (ref && cnab_ref_parse(&r, ref, NULL) == CNAB_ERR_NOMEM)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	what = where ? cnab_strfmt("image '%s' in %s", ref ? ref : "", where)
+	             : cnab_strfmt("image '%s'", ref ? ref : "");
+	cwhat = cnab_strfmt("contentDigest of %s", what ? what : "");
+	if (!what || !cwhat) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	st = cnab_digest_check_pin(r.digest, root, what, err);
+	if (st == CNAB_OK)
+		st = cnab_digest_check_pin(content_digest, root, cwhat, err);
+	if (st != CNAB_OK || root || !r.digest || !content_digest)
+		goto out;
+	/* nothing resolved yet: the two pins must agree */
+	if (cnab_digest_parse(&rd, r.digest, NULL) == CNAB_OK &&
+	    cnab_digest_parse(&cd, content_digest, NULL) == CNAB_OK &&
+	    !cnab_digest_equal(&rd, &cd))
+		st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                  "digest mismatch for %s: pinned to %s, "
+		                  "contentDigest %.150s",
+		                  what, r.digest, content_digest);
+out:
+	free(what);
+	free(cwhat);
+	cnab_ref_release(&r);
+	return st;
 }
 
 const struct cnab_image_node *

@@ -81,6 +81,26 @@ enum cnab_status cnab_image_tree_add_root(struct cnab_image_tree *t,
                                           const char *subject,
                                           struct cnab_err *err);
 
+/*
+ * The rule of digest pins, for every way an image is resolved (a registry,
+ * an OCI layout, a thick archive; by reference, by ref-name annotation, by
+ * digest): when ref, the image's reference as written, carries a digest
+ * ("repo@sha256:..."), and when content_digest (a bundle's contentDigest)
+ * is given, root, the digest of the manifest or index the image resolved
+ * to, must be exactly that.  ref and content_digest may be NULL (a ref that
+ * does not parse pins nothing: other checks refuse it).  where names the
+ * source in messages ("layout 'DIR'"; NULL: none).
+ *
+ * root NULL checks the pins before anything is resolved: that each can be
+ * verified (cnab_digest_check_pin), and that ref's and content_digest
+ * agree.  Failures: CNAB_ERR_INVALID for a pin that cannot be verified;
+ * CNAB_ERR_INTEGRITY naming both digests.
+ */
+enum cnab_status cnab_image_check_pins(const char *ref,
+                                       const char *content_digest,
+                                       const struct cnab_digest *root,
+                                       const char *where, struct cnab_err *err);
+
 /* The node of a digest ("sha256:..."), or NULL. */
 const struct cnab_image_node *
 cnab_image_tree_find(const struct cnab_image_tree *t, const char *digest);

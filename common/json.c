@@ -374,10 +374,12 @@ static bool ascii_raw(unsigned char c, enum json_style style)
 
 /*
  * Appends the string s[0..len) in quotes.  Both styles write \" \\ \n \r
- * \t and other control characters as \u00xx (lowercase hex); JCS also
- * has \b and \f and writes everything else as it is, refusing bytes that
- * are not UTF-8.  Go escapes < > & U+2028 U+2029 and replaces bytes that
- * are not UTF-8 by \ufffd.
+ * \t \b \f as short escapes and other control characters as \u00xx
+ * (lowercase hex): \b and \f as RFC 8785 does, and as Go's encoding/json
+ * does since Go 1.22 (it wrote \u0008 and \u000c before; cnab-archive(5)).
+ * JCS writes everything else as it is, refusing bytes that are not UTF-8.
+ * Go escapes < > & U+2028 U+2029 and replaces bytes that are not UTF-8 by
+ * \ufffd.
  */
 static enum cnab_status write_string(struct cnab_buf *out, const char *str,
                                      size_t len, enum json_style style)
@@ -418,10 +420,10 @@ static enum cnab_status write_string(struct cnab_buf *out, const char *str,
 				rep = "\\t";
 				break;
 			case '\b':
-				rep = style == STYLE_JCS ? "\\b" : NULL;
+				rep = "\\b";
 				break;
 			case '\f':
-				rep = style == STYLE_JCS ? "\\f" : NULL;
+				rep = "\\f";
 				break;
 			}
 			if (!rep) {

@@ -63,7 +63,8 @@ enum cnab_status cnab_json_canonical(const json_t *v, struct cnab_buf *out);
  * Appends v as Go's encoding/json Marshal writes it: compact, object
  * members in insertion order (insert struct fields in Go's field order,
  * and sort maps with cnab_json_object_sort()), strings with '<' '>' '&'
- * U+2028 U+2029 and control characters escaped as Go does, integers in
+ * U+2028 U+2029 and control characters escaped as Go 1.22 and later do
+ * (\b and \f as short escapes, the others as \u00xx), integers in
  * decimal, reals as Go formats a float64.  Returns CNAB_ERR_INVALID for a
  * non-finite number or nesting deeper than CNAB_JSON_MAX_DEPTH, or the
  * buffer's CNAB_ERR_TOOBIG / CNAB_ERR_NOMEM.  On failure out may hold part

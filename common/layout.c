@@ -8,6 +8,7 @@
 #include "common/buf.h"
 #include "common/fsutil.h"
 #include "common/json.h"
+#include "common/reference.h"
 
 enum cnab_status cnab_layout_check_marker(const char *data, size_t len,
                                           const char *subject,
@@ -101,6 +102,41 @@ char *cnab_layout_blob_path(const struct cnab_layout *l,
 	cnab_digest_hex(d, hex);
 	return cnab_strfmt("%s/blobs/%s/%s", l->dir,
 	                   cnab_digest_alg_name(d->alg), hex);
+}
+
+enum cnab_status cnab_layout_find_image(const struct cnab_layout *l,
+                                        const char *ref,
+                                        const char *content_digest,
+                                        struct cnab_descriptor *out,
+                                        struct cnab_err *err)
+{
+	struct cnab_ref r = CNAB_REF_INIT;
+	const struct cnab_descriptor *d = NULL;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+	size_t i;
+
+	if (cnab_ref_parse(&r, ref, NULL) == CNAB_ERR_NOMEM)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	for (i = 0; !d && i < l->index.nmanifests; i++) {
+		const struct cnab_descriptor *c = &l->index.manifests[i];
+
+		cnab_digest_format(&c->digest, digest);
+		if (cnab_ref_same(cnab_descriptor_annotation(
+		                          c, CNAB_ANNOTATION_REF_NAME),
+		                  ref) ||
+		    (r.digest && !strcmp(r.digest, digest)) ||
+		    (content_digest && !strcmp(content_digest, digest)))
+			d = c;
+	}
+	cnab_ref_release(&r);
+	if (!d)
+		return CNAB_ERR_NOTFOUND;
+	st = cnab_image_check_pins(ref, content_digest, &d->digest, l->label,
+	                           err);
+	if (st == CNAB_OK && cnab_descriptor_copy(out, d) != CNAB_OK)
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	return st;
 }
 
 static enum cnab_status get_manifest(void *ctx, const struct cnab_descriptor *d,

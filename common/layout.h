@@ -40,6 +40,21 @@ enum cnab_status cnab_layout_check_marker(const char *data, size_t len,
 char *cnab_layout_blob_path(const struct cnab_layout *l,
                             const struct cnab_digest *d);
 
+/*
+ * Finds the root descriptor of an image in index.json: the first entry
+ * whose ref-name annotation names ref (the same reference once
+ * normalised), or whose digest is the one ref or content_digest (may be
+ * NULL) pins.  What is found must have the digests ref and content_digest
+ * pin (cnab_image_check_pins): an annotation that says otherwise is
+ * CNAB_ERR_INTEGRITY naming both digests.  *out is a copy the caller
+ * releases.  Not there: CNAB_ERR_NOTFOUND, err left untouched.
+ */
+enum cnab_status cnab_layout_find_image(const struct cnab_layout *l,
+                                        const char *ref,
+                                        const char *content_digest,
+                                        struct cnab_descriptor *out,
+                                        struct cnab_err *err);
+
 /* The layout as a blob source (manifests verified as they are read). */
 struct cnab_blob_source cnab_layout_source(struct cnab_layout *l);
 

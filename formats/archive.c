@@ -381,13 +381,15 @@ enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
                                        struct cnab_descriptor *out,
                                        struct cnab_err *err)
 {
+	const char *relocated = cnab_relocation_get(&t->mapping, img->image);
 	const struct cnab_descriptor *d;
 	struct cnab_thick_blob *blob;
+	enum cnab_status st;
 	size_t i;
 
 	d = by_ref(t, img->image);
 	if (!d)
-		d = by_ref(t, cnab_relocation_get(&t->mapping, img->image));
+		d = by_ref(t, relocated);
 	for (i = 0; !d && img->content_digest && i < t->index.nmanifests; i++) {
 		char digest[CNAB_DIGEST_STR_MAX];
 
@@ -396,10 +398,16 @@ enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
 			d = &t->index.manifests[i];
 	}
 	if (d) {
-		if (cnab_descriptor_copy(out, d) != CNAB_OK)
-			return cnab_err_set(err, CNAB_ERR_NOMEM,
-			                    "out of memory");
-		return CNAB_OK;
+		/* the digests the image's references and contentDigest pin,
+		 * whichever found it (a ref-name annotation may lie) */
+		st = cnab_image_check_pins(img->image, img->content_digest,
+		                           &d->digest, t->label, err);
+		if (st == CNAB_OK)
+			st = cnab_image_check_pins(relocated, NULL, &d->digest,
+			                           t->label, err);
+		if (st == CNAB_OK && cnab_descriptor_copy(out, d) != CNAB_OK)
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		return st;
 	}
 	/* not in index.json: a manifest blob named by contentDigest */
 	blob = img->content_digest
@@ -408,6 +416,11 @@ enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
 	if (blob && blob->data) {
 		struct cnab_manifest m = CNAB_MANIFEST_INIT;
 
+		/* found by contentDigest: the reference must pin the same */
+		st = cnab_image_check_pins(img->image, img->content_digest,
+		                           NULL, t->label, err);
+		if (st != CNAB_OK)
+			return st;
 		memset(out, 0, sizeof(*out));
 		if (cnab_manifest_parse(&m, blob->data, blob->len, NULL,
 		                        img->content_digest, err) != CNAB_OK)

@@ -118,7 +118,11 @@ uint64_t cnab_thick_bytes_in(const struct cnab_thick *t);
  * by the ref-name annotation holding the original reference or the
  * relocated one from relocation-mapping.json, else by contentDigest.  *out
  * is a copy the caller releases.  Absent: CNAB_ERR_CORRUPT (an archive
- * lacking an image its bundle names is damaged).
+ * lacking an image its bundle names is damaged).  Whichever way it was
+ * found, the descriptor must have the digest the image's reference, its
+ * relocated reference and its contentDigest pin (cnab_image_check_pins):
+ * else CNAB_ERR_INTEGRITY naming both digests (CNAB_ERR_INVALID for a pin
+ * that cannot be verified).
  */
 enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
                                        const struct cnab_bundle_image *img,

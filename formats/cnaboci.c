@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/image.h"
 #include "common/json.h"
 #include "common/reference.h"
 
@@ -426,13 +427,10 @@ enum cnab_status cnab_oci_relocation(const struct cnab_bundle *b,
 			                    "the bundle index lacks %s '%s'",
 			                    label, img->image);
 		cnab_digest_format(&d->digest, digest);
-		if (img->content_digest && strcmp(img->content_digest, digest))
-			return cnab_err_set(err, CNAB_ERR_INTEGRITY,
-			                    "%s '%s': the bundle says %.150s, "
-			                    "its index %s",
-			                    label, img->image,
-			                    img->content_digest, digest);
-		st = map_image(map, img, repo, digest, err);
+		st = cnab_image_check_pins(img->image, img->content_digest,
+		                           &d->digest, "the bundle index", err);
+		if (st == CNAB_OK)
+			st = map_image(map, img, repo, digest, err);
 		if (st != CNAB_OK)
 			return st;
 		if (out)

@@ -94,8 +94,10 @@ enum cnab_status cnab_oci_config_blob(const void *manifest, size_t len,
 /*
  * Where each image of b is in the bundle's repository (repo, e.g.
  * "localhost:5000/acme/app"): original reference -> repo@digest, from the
- * pulled index.  An image of the bundle the index lacks: CNAB_ERR_CORRUPT.
- * out[i] is the descriptor of b's image i (pointing into p).
+ * pulled index.  An image of the bundle the index lacks: CNAB_ERR_CORRUPT;
+ * an index descriptor of another digest than the image's reference or
+ * contentDigest pins: CNAB_ERR_INTEGRITY (cnab_image_check_pins).  out[i]
+ * is the descriptor of b's image i (pointing into p).
  */
 enum cnab_status cnab_oci_relocation(const struct cnab_bundle *b,
                                      const struct cnab_oci_pulled *p,

@@ -1,5 +1,6 @@
 #include "formats/porter.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -315,6 +316,83 @@ out:
 	return st;
 }
 
+/*
+ * Reads the events of the first document, without building it, and refuses
+ * nesting deeper than CNAB_PORTER_MAX_DEPTH and more than
+ * CNAB_PORTER_MAX_ANCHORS anchors and aliases, which would cost
+ * yaml_parser_load quadratic time (minutes for 4 MiB of "[" or of anchors),
+ * and more than CNAB_PORTER_MAX_VALUES values (memory).  The scan stops at
+ * the first event past a limit.  Malformed YAML is left to the loader, which
+ * says where.
+ */
+static enum cnab_status check_shape(const void *data, size_t len,
+                                    const char *subject, struct cnab_err *err)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	enum cnab_status st = CNAB_OK;
+	size_t depth = 0, anchors = 0, values = 0;
+	bool done = false, deep;
+	char why[64] = "";
+
+	if (!yaml_parser_initialize(&parser))
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	yaml_parser_set_input_string(&parser, data, len);
+	while (!done && st == CNAB_OK && yaml_parser_parse(&parser, &ev)) {
+		deep = false;
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+			deep = ++depth > CNAB_PORTER_MAX_DEPTH;
+			anchors += ev.data.sequence_start.anchor != NULL;
+			values++;
+			break;
+		case YAML_MAPPING_START_EVENT:
+			deep = ++depth > CNAB_PORTER_MAX_DEPTH;
+			anchors += ev.data.mapping_start.anchor != NULL;
+			values++;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_SCALAR_EVENT:
+			anchors += ev.data.scalar.anchor != NULL;
+			values++;
+			break;
+		case YAML_ALIAS_EVENT:
+			anchors++;
+			values++;
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		if (deep)
+			snprintf(why, sizeof(why),
+			         "nested deeper than %d levels",
+			         CNAB_PORTER_MAX_DEPTH);
+		else if (anchors > CNAB_PORTER_MAX_ANCHORS)
+			snprintf(why, sizeof(why),
+			         "more than %d anchors and aliases",
+			         CNAB_PORTER_MAX_ANCHORS);
+		else if (values > CNAB_PORTER_MAX_VALUES)
+			snprintf(why, sizeof(why), "more than %d values",
+			         CNAB_PORTER_MAX_VALUES);
+		if (*why)
+			st = cnab_err_set(err, CNAB_ERR_INVALID,
+			                  "cannot parse '%s': line %zu column "
+			                  "%zu: %s",
+			                  subject, ev.start_mark.line + 1,
+			                  ev.start_mark.column + 1, why);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return st;
+}
+
 enum cnab_status cnab_porter_to_bundle(const void *data, size_t len,
                                        const char *subject, json_t **bundle,
                                        char **tag, struct cnab_err *err)
@@ -329,6 +407,9 @@ enum cnab_status cnab_porter_to_bundle(const void *data, size_t len,
 		                    "'%s' is larger than the limit of %zu "
 		                    "bytes",
 		                    subject, CNAB_MAX_DOCUMENT);
+	st = check_shape(data, len, subject, err);
+	if (st != CNAB_OK)
+		return st;
 	if (!yaml_parser_initialize(&parser))
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	yaml_parser_set_input_string(&parser, data, len);

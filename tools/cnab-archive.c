@@ -86,37 +86,21 @@ struct run {
 	struct cnab_fe_progress progress;
 };
 
+/* The first layout that holds the image (its pins checked there). */
 static enum cnab_status find_in_layouts(struct run *run, struct source *s,
                                         struct cnab_err *err)
 {
-	const struct cnab_bundle_image *img = s->img;
-	size_t i, j;
+	enum cnab_status st = CNAB_ERR_NOTFOUND;
+	size_t i;
 
-	for (i = 0; i < run->nlayouts; i++) {
-		struct cnab_layout *l = &run->layouts[i];
-
-		for (j = 0; j < l->index.nmanifests; j++) {
-			const struct cnab_descriptor *d =
-			        &l->index.manifests[j];
-			char digest[CNAB_DIGEST_STR_MAX];
-
-			cnab_digest_format(&d->digest, digest);
-			if (!cnab_ref_same(cnab_descriptor_annotation(
-			                           d, CNAB_ANNOTATION_REF_NAME),
-			                   img->image) &&
-			    !(s->ref.digest &&
-			      !strcmp(s->ref.digest, digest)) &&
-			    !(img->content_digest &&
-			      !strcmp(img->content_digest, digest)))
-				continue;
-			if (cnab_descriptor_copy(&s->root, d) != CNAB_OK)
-				return cnab_err_set(err, CNAB_ERR_NOMEM,
-				                    "out of memory");
-			s->layout = l;
-			return CNAB_OK;
-		}
+	for (i = 0; i < run->nlayouts && st == CNAB_ERR_NOTFOUND; i++) {
+		st = cnab_layout_find_image(&run->layouts[i], s->img->image,
+		                            s->img->content_digest, &s->root,
+		                            err);
+		if (st == CNAB_OK)
+			s->layout = &run->layouts[i];
 	}
-	return CNAB_ERR_NOTFOUND;
+	return st;
 }
 
 /* Resolves an image in its registry: tag to digest, the root manifest. */
@@ -498,6 +482,10 @@ static int archive(const struct archive_opts *o)
 			             label, img->image, img->image_type);
 			goto fail;
 		}
+		/* pins that cannot hold fail before anything is fetched */
+		if (cnab_image_check_pins(img->image, img->content_digest, NULL,
+		                          NULL, &err) != CNAB_OK)
+			goto fail;
 	}
 	for (i = 0; i < run.bundle.nimages; i++) {
 		struct cnab_bundle_image *img = &run.bundle.images[i];

@@ -288,15 +288,9 @@ static enum cnab_status verify_images(struct cnab_thick *t,
 				st = CNAB_OK; /* only showing: leave blank */
 			continue;
 		}
+		/* found with its pins (reference, contentDigest) held */
 		cnab_digest_format(&d.digest, digest);
-		if (check && img->content_digest &&
-		    strcmp(img->content_digest, digest))
-			st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
-			                  "image '%s': contentDigest %.150s "
-			                  "does not match the archived %s",
-			                  img->image, img->content_digest,
-			                  digest);
-		if (check && st == CNAB_OK) {
+		if (check) {
 			st = cnab_image_tree_add(&tree, &src, &d, img->image,
 			                         err);
 			if (st == CNAB_ERR_NOTFOUND || st == CNAB_ERR_INVALID) {

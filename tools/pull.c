@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/image.h"
 
 static enum cnab_status to_buf(void *ctx, const void *p, size_t n,
                                struct cnab_err *err)
@@ -69,7 +70,15 @@ enum cnab_status cnab_pull_bundle(struct cnab_pulled *p,
 	want = p->ref.digest ? p->ref.digest
 	       : p->ref.tag  ? p->ref.tag
 	                     : "latest";
+	/* a pin that cannot be verified is refused before the request, and
+	 * what the registry answered must be what the pin names */
+	st = cnab_image_check_pins(ref, NULL, NULL, NULL, err);
+	if (st != CNAB_OK)
+		return st;
 	st = cnab_reg_get_manifest(reg, p->ref.path, want, &p->raw, err);
+	if (st == CNAB_OK)
+		st = cnab_image_check_pins(ref, NULL, &p->raw.digest, NULL,
+		                           err);
 	if (st == CNAB_OK)
 		st = cnab_oci_pull_index(&p->index, p->raw.data, p->raw.len,
 		                         p->raw.media_type, ref, err);
@@ -84,19 +93,21 @@ enum cnab_status cnab_pull_bundle(struct cnab_pulled *p,
 		                            "out of memory");
 		free(subject);
 	}
-	if (st != CNAB_OK) {
-		/* malformed content from a registry is corruption */
-		if (st == CNAB_ERR_INVALID) {
-			cnab_err_restatus(err, CNAB_ERR_CORRUPT);
-			st = CNAB_ERR_CORRUPT;
-		}
-		return st;
+	if (st == CNAB_OK) {
+		p->images = calloc(p->bundle.nimages + 1, sizeof(*p->images));
+		if (!p->images)
+			return cnab_err_set(err, CNAB_ERR_NOMEM,
+			                    "out of memory");
+		st = cnab_oci_relocation(&p->bundle, &p->index, p->name,
+		                         &p->mapping, p->images, err);
 	}
-	p->images = calloc(p->bundle.nimages + 1, sizeof(*p->images));
-	if (!p->images)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	return cnab_oci_relocation(&p->bundle, &p->index, p->name, &p->mapping,
-	                           p->images, err);
+	/* malformed content from a registry is corruption (a bundle.json
+	 * pinning an image by sha384 among it) */
+	if (st == CNAB_ERR_INVALID) {
+		cnab_err_restatus(err, CNAB_ERR_CORRUPT);
+		st = CNAB_ERR_CORRUPT;
+	}
+	return st;
 }
 
 void cnab_pulled_release(struct cnab_pulled *p)
@@ -126,16 +137,27 @@ enum cnab_status cnab_pull_image(struct cnab_registry_pool *pool,
 	const char *want = ref->digest ? ref->digest
 	                   : ref->tag  ? ref->tag
 	                               : "latest";
+	char *what = cnab_strfmt("image '%s'", subject);
 	enum cnab_status st;
 
-	st = cnab_registry_pool_get(pool, ref->domain, &reg, err);
+	if (!what)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	/* a pin that cannot be verified is refused before any request */
+	st = cnab_digest_check_pin(ref->digest, NULL, what, err);
+	if (st == CNAB_OK)
+		st = cnab_registry_pool_get(pool, ref->domain, &reg, err);
 	if (st == CNAB_OK)
 		st = cnab_reg_repo_init(repo, reg, ref->path, err);
-	if (st != CNAB_OK)
+	if (st == CNAB_OK)
+		st = cnab_reg_get_manifest(reg, ref->path, want, &m, err);
+	if (st != CNAB_OK) {
+		free(what);
 		return st;
-	st = cnab_reg_get_manifest(reg, ref->path, want, &m, err);
+	}
+	/* and what the registry answered is what the pin names */
+	st = cnab_digest_check_pin(ref->digest, &m.digest, what, err);
 	if (st != CNAB_OK)
-		return st;
+		goto out;
 	st = cnab_manifest_parse(&parsed, m.data, m.len, m.media_type, subject,
 	                         err);
 	if (st != CNAB_OK) {
@@ -152,6 +174,7 @@ enum cnab_status cnab_pull_image(struct cnab_registry_pool *pool,
 	*len = m.len;
 	m.data = NULL;
 out:
+	free(what);
 	cnab_manifest_release(&parsed);
 	cnab_reg_manifest_release(&m);
 	return st;

@@ -152,6 +152,25 @@ images:
           % H64)
     c.add("documents.yaml", "---\nname: x\nversion: 1\ntag: a:1\n...\n"
           "---\nname: y\n")
+    # the caps on nesting (64 levels: at and past it, flow and block
+    # styles), anchors and aliases (1024: past it), aliases that would
+    # expand to 9^40 nodes, and 64 KiB of "["
+    head = "name: x\nversion: 1\ntag: a/b:1\n"
+    for n, what in ((63, "deep"), (64, "too-deep")):
+        c.add(what + "-flow.yaml", head + "x: " + "[" * n + "]" * n + "\n")
+        c.add(what + "-map.yaml", head + "x: " + "{a: " * n + "b" +
+              "}" * n + "\n")
+        c.add(what + "-block.yaml", head + "x:\n" + "".join(
+            " " * i + ("a: b" if i == n else "a:") + "\n"
+            for i in range(1, n + 1)))
+        c.add(what + "-seq.yaml", head + "x:\n" + "- " * n + "b\n")
+    c.add("brackets.yaml", "[" * MAX_SEED)
+    c.add("laughs.yaml", head + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" +
+          "".join("a%d: &a%d [%s]\n" % (i, i, ", ".join(["*a%d" % (i - 1)]
+                                                        * 9))
+                  for i in range(1, 40)))
+    c.add("many-anchors.yaml", head + "".join("k%d: &a%d v\nl%d: *a%d\n"
+                                         % (i, i, i, i) for i in range(513)))
 
 
 def manifests(fixtures):

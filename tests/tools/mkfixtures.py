@@ -206,6 +206,24 @@ def main():
     cnabgo += layout_entries(images, lambda ref, img: [ref])
     write_tgz(os.path.join(out, "cnabgo.tgz"), cnabgo)
 
+    # a layout that lies about a pinned image: the ref-name annotation
+    # says "postgres@<db's digest>", the descriptor is another image's
+    # (cnab-go style: the bundle has no contentDigest that would tell)
+    evil = Image(4, docker=True, nlayers=1)
+    lie = [(ref if img is not db else None, img) for _, ref, img in images]
+    lie_index = {"schemaVersion": 2, "manifests": [
+        img.descriptor(ref) if ref else evil.descriptor(
+            "docker.io/library/postgres@" + db.digest)
+        for ref, img in lie]}
+    lie_blobs = dict(inv.blobs, **web.blobs, **evil.blobs)
+    write_tgz(os.path.join(out, "pin-lie.tgz"), [
+        ("bundle.json", compact(thin)),
+        ("artifacts/layout/oci-layout",
+         compact({"imageLayoutVersion": "1.0.0"})),
+        ("artifacts/layout/index.json", compact(lie_index))] +
+        [("artifacts/layout/blobs/sha256/" + d[7:], lie_blobs[d])
+         for d in sorted(lie_blobs)])
+
     # damaged archives
     data = open(os.path.join(out, "cnab.tgz"), "rb").read()
     P("truncated.tgz", data[:len(data) // 2])
@@ -255,6 +273,17 @@ def main():
     P("malformed.yaml", b"name: x\nversion: [1, 2\ntag: y\n")
     P("no-tag.yaml", b"name: x\nversion: 1.0.0\n")
     P("bad-mapping.json", compact({"a/b:1": "Not A Ref"}))
+    # digest pins that cannot hold: an algorithm the reference grammar
+    # allows but that is not verified (sha384), and a reference pinned to
+    # one digest with a contentDigest of another
+    b = json.loads(bjson)
+    b["images"]["db"]["image"] = "docker.io/library/postgres@sha384:" + \
+        hashlib.sha384(b"db").hexdigest()
+    del b["images"]["db"]["contentDigest"]
+    P("sha384.json", compact(b))
+    b = json.loads(bjson)
+    b["images"]["db"]["contentDigest"] = inv.digest
+    P("pin-conflict.json", compact(b))
 
 
 if __name__ == "__main__":

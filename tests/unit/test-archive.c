@@ -599,6 +599,119 @@ static void test_find_normalised_ref(void **state)
 	free(index);
 }
 
+/*
+ * A reference that carries a digest binds the descriptor found for it,
+ * whichever way it was found: by the image's own reference, by its
+ * relocated one, or by contentDigest.
+ */
+static void test_find_pins(void **state)
+{
+	struct cnab_buf b = CNAB_BUF_INIT(8192);
+	char *pinned_web, *bundle, *index, *mapping, *lie;
+	struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
+	struct cnab_err err = CNAB_ERR_INIT;
+	struct arc a;
+	struct reading r;
+
+	(void)state;
+	/* web pinned to mw, and an annotation saying so on mw: found */
+	cnab_buf_addf(&b, "example.com/app/web@%s", f.mw.digest);
+	pinned_web = cnab_buf_detach(&b, NULL);
+	cnab_buf_addf(&b,
+	              "{\"images\":{\"web\":{\"image\":\"%s\"}},"
+	              "\"invocationImages\":[{\"image\":\"" REF_INV "\"}],"
+	              "\"name\":\"app\",\"schemaVersion\":\"v1.2.0\","
+	              "\"version\":\"1.0.0\"}",
+	              pinned_web);
+	bundle = cnab_buf_detach(&b, NULL);
+	index = index_json(REF_INV, pinned_web, NULL, NULL);
+	memset(&a, 0, sizeof(a));
+	add_text(&a, "", CNAB_ARCHIVE_BUNDLE, bundle);
+	add_text(&a, "", CNAB_ARCHIVE_INDEX, index);
+	add_blobs(&a, "", NULL);
+	write_arc(&a, "pin.tgz", 1);
+	free(index);
+	if (read_whole("pin.tgz", true, &r, &err) != CNAB_OK)
+		fail_msg("%s", err.msg);
+	check_find(&r.t);
+	close_arc(&r);
+
+	/* the same annotation on mi's descriptor: a lie, exit 3 */
+	index = index_json(pinned_web, REF_INV, NULL, NULL);
+	memset(&a, 0, sizeof(a));
+	add_text(&a, "", CNAB_ARCHIVE_BUNDLE, bundle);
+	add_text(&a, "", CNAB_ARCHIVE_INDEX, index);
+	add_blobs(&a, "", NULL);
+	write_arc(&a, "lie.tgz", 1);
+	free(index);
+	assert_int_equal(read_whole("lie.tgz", true, &r, &err), CNAB_OK);
+	assert_int_equal(
+	        cnab_thick_find_image(&r.t, &r.t.bundle.images[1], &d, &err),
+	        CNAB_ERR_INTEGRITY);
+	cnab_buf_addf(&b,
+	              "digest mismatch for image '%s' in archive 'lie.tgz': "
+	              "pinned to %s, resolved to %s",
+	              pinned_web, f.mw.digest, f.mi.digest);
+	assert_string_equal(err.msg, cnab_buf_str(&b));
+	cnab_buf_reset(&b);
+	close_arc(&r);
+
+	/* Porter v1: the relocated reference pins mw, its descriptor is mi */
+	cnab_buf_addf(&b, RELOC "web@%s", f.mw.digest);
+	lie = cnab_buf_detach(&b, NULL);
+	cnab_buf_addf(&b, "{\"%s\":\"%s\"}", REF_WEB, lie);
+	mapping = cnab_buf_detach(&b, NULL);
+	index = index_json(lie, NULL, NULL, NULL);
+	memset(&a, 0, sizeof(a));
+	add_text(&a, "", CNAB_ARCHIVE_BUNDLE, BUNDLE_TEXT);
+	add_text(&a, "", CNAB_ARCHIVE_MAPPING, mapping);
+	add_text(&a, "", CNAB_ARCHIVE_INDEX, index);
+	add_blobs(&a, "", NULL);
+	write_arc(&a, "reloc-lie.tgz", 1);
+	free(index);
+	cnab_err_clear(&err);
+	assert_int_equal(read_whole("reloc-lie.tgz", true, &r, &err), CNAB_OK);
+	assert_int_equal(
+	        cnab_thick_find_image(&r.t, &r.t.bundle.images[1], &d, &err),
+	        CNAB_ERR_INTEGRITY);
+	assert_non_null(strstr(err.msg, lie));
+	assert_non_null(strstr(err.msg, f.mi.digest));
+	close_arc(&r);
+
+	/* pinned by sha384: cannot be verified */
+	cnab_buf_addstr(&b, "{\"images\":{\"web\":{\"image\":\"example.com/app/"
+	                    "web@sha384:");
+	for (int i = 0; i < 96; i++)
+		cnab_buf_addch(&b, 'a');
+	cnab_buf_addstr(&b, "\",\"contentDigest\":\"");
+	cnab_buf_addstr(&b, f.mw.digest);
+	cnab_buf_addstr(&b, "\"}},\"invocationImages\":[{\"image\":\"" REF_INV
+	                    "\"}],\"name\":\"app\",\"schemaVersion\":"
+	                    "\"v1.2.0\",\"version\":\"1.0.0\"}");
+	free(bundle);
+	bundle = cnab_buf_detach(&b, NULL);
+	index = index_json(REF_INV, NULL, NULL, NULL);
+	memset(&a, 0, sizeof(a));
+	add_text(&a, "", CNAB_ARCHIVE_BUNDLE, bundle);
+	add_text(&a, "", CNAB_ARCHIVE_INDEX, index);
+	add_blobs(&a, "", NULL);
+	write_arc(&a, "sha384.tgz", 1);
+	free(index);
+	cnab_err_clear(&err);
+	assert_int_equal(read_whole("sha384.tgz", true, &r, &err), CNAB_OK);
+	assert_int_equal(
+	        cnab_thick_find_image(&r.t, &r.t.bundle.images[1], &d, &err),
+	        CNAB_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "digest algorithm 'sha384' is not "
+	                                "supported"));
+	close_arc(&r);
+	free(bundle);
+	free(mapping);
+	free(lie);
+	free(pinned_web);
+	cnab_buf_release(&b);
+}
+
 static void test_image_missing(void **state)
 {
 	static const struct {
@@ -1207,6 +1320,7 @@ int main(void)
 	        cmocka_unit_test(test_finish_then_walk),
 	        cmocka_unit_test(test_find_by_digest),
 	        cmocka_unit_test(test_find_normalised_ref),
+	        cmocka_unit_test(test_find_pins),
 	        cmocka_unit_test(test_image_missing),
 	        cmocka_unit_test(test_walk_missing),
 	        cmocka_unit_test(test_integrity),

@@ -158,6 +158,64 @@ static void test_verifier_running_total(void **state)
 	cnab_verifier_release(&v);
 }
 
+/*
+ * Pins: a digest a reference or a contentDigest gives is held to what was
+ * resolved; sha384 (which references allow) cannot be verified here and
+ * is refused, even when what was resolved is at hand.
+ */
+static void test_check_pin(void **state)
+{
+	static const char sha384[] = "sha384:"
+	                             "cb00753f45a35e8bb5a03d699ac65007272c32ab0"
+	                             "eded1631a8b605a43ff5bed"
+	                             "8086072ba1e7cc2358baeca134c825a7";
+	struct cnab_digest abc256, abc512, empty;
+	struct cnab_err err = CNAB_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(cnab_digest_of(CNAB_DIGEST_SHA256, "abc", 3, &abc256),
+	                 CNAB_OK);
+	assert_int_equal(cnab_digest_of(CNAB_DIGEST_SHA512, "abc", 3, &abc512),
+	                 CNAB_OK);
+	assert_int_equal(cnab_digest_of(CNAB_DIGEST_SHA256, "", 0, &empty),
+	                 CNAB_OK);
+	/* no pin, a pin that holds, a pin checked alone */
+	assert_int_equal(cnab_digest_check_pin(NULL, &abc256, "x", &err),
+	                 CNAB_OK);
+	assert_int_equal(cnab_digest_check_pin(ABC256, &abc256, "x", &err),
+	                 CNAB_OK);
+	assert_int_equal(cnab_digest_check_pin(ABC512, &abc512, "x", &err),
+	                 CNAB_OK);
+	assert_int_equal(cnab_digest_check_pin(ABC256, NULL, "x", &err),
+	                 CNAB_OK);
+	/* another digest, or the same bytes under another algorithm */
+	assert_int_equal(
+	        cnab_digest_check_pin(ABC256, &empty, "image 'i'", &err),
+	        CNAB_ERR_INTEGRITY);
+	assert_string_equal(err.msg, "digest mismatch for image 'i': pinned "
+	                             "to " ABC256 ", resolved to " EMPTY256);
+	cnab_err_clear(&err);
+	assert_int_equal(cnab_digest_check_pin(ABC512, &abc256, "x", &err),
+	                 CNAB_ERR_INTEGRITY);
+	/* sha384: refused, whatever was resolved */
+	cnab_err_clear(&err);
+	assert_int_equal(cnab_digest_check_pin(sha384, NULL, "image 'i'", &err),
+	                 CNAB_ERR_INVALID);
+	assert_string_equal(err.msg,
+	                    "cannot verify image 'i': digest algorithm "
+	                    "'sha384' is not supported (only sha256 and "
+	                    "sha512 are)");
+	cnab_err_clear(&err);
+	assert_int_equal(cnab_digest_check_pin(sha384, &abc256, "x", &err),
+	                 CNAB_ERR_INVALID);
+	/* nor is a pin that is no digest at all */
+	cnab_err_clear(&err);
+	assert_int_equal(
+	        cnab_digest_check_pin("sha256:abc", &abc256, "x", &err),
+	        CNAB_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "invalid digest 'sha256:abc'"));
+}
+
 static void test_verify_reader(void **state)
 {
 	struct cnab_digest want;
@@ -211,6 +269,7 @@ int main(void)
 	        cmocka_unit_test(test_verifier),
 	        cmocka_unit_test(test_verifier_running_total),
 	        cmocka_unit_test(test_verify_reader),
+	        cmocka_unit_test(test_check_pin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -493,14 +493,14 @@ static void test_go_helloworld(void **state)
 
 static void test_go_strings(void **state)
 {
+	struct cnab_buf b = CNAB_BUF_INIT(1024);
 	json_t *v;
 
 	(void)state;
 	v = json_stringn(special, sizeof(special) - 1);
-	assert_written(
-	        v, true,
-	        "\"\\u003c\\u003e\\u0026\\u2028\\u2029\\u0001\\u001f"
-	        "\\n\\r\\t\\u0008\\u000c\\\"\\\\\x7f/\xc3\xa9\\u0000z\"");
+	assert_written(v, true,
+	               "\"\\u003c\\u003e\\u0026\\u2028\\u2029\\u0001\\u001f"
+	               "\\n\\r\\t\\b\\f\\\"\\\\\x7f/\xc3\xa9\\u0000z\"");
 	json_decref(v);
 	/* bytes that are not UTF-8 become U+FFFD, one per byte, as in Go */
 	v = json_stringn_nocheck("a\xff\xed\xa0\x80\xe2\x82"
@@ -516,6 +516,15 @@ static void test_go_strings(void **state)
 	        v, true,
 	        "{\"\\u003ca\\u0026b\\u003e\":\"\\u003c/script\\u003e\"}");
 	json_decref(v);
+	/* \b and \f as Go 1.22 and later write them, indented too */
+	v = json_pack("{s:s}", "a\bb\fc", "d\be\ff");
+	assert_non_null(v);
+	assert_written(v, true, "{\"a\\bb\\fc\":\"d\\be\\ff\"}");
+	assert_int_equal(cnab_json_go_indent(v, "  ", &b), CNAB_OK);
+	assert_non_null(b.data);
+	assert_string_equal(b.data, "{\n  \"a\\bb\\fc\": \"d\\be\\ff\"\n}");
+	json_decref(v);
+	cnab_buf_release(&b);
 }
 
 static void test_go_values(void **state)

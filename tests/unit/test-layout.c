@@ -674,6 +674,85 @@ static void test_walk_refused(void **state)
 	cnab_descriptor_release(&inner);
 }
 
+/*
+ * Finding an image: by ref-name annotation, by the digest its reference
+ * pins, by contentDigest; and every pin holds, whichever way it was found.
+ */
+static void test_find_image(void **state)
+{
+	const struct cnab_descriptor *m[] = {&g.man_a, &g.man_b, &g.multi};
+	struct cnab_buf lie = CNAB_BUF_INIT(4096), extra = CNAB_BUF_INIT(4096);
+	struct cnab_buf ref = CNAB_BUF_INIT(4096);
+	struct cnab_layout l = CNAB_LAYOUT_INIT;
+	struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
+	struct cnab_err err = CNAB_ERR_INIT;
+	char a[CNAB_DIGEST_STR_MAX], b[CNAB_DIGEST_STR_MAX];
+	const char *extras[3];
+	char *text;
+
+	(void)state;
+	cnab_digest_format(&g.man_a.digest, a);
+	cnab_digest_format(&g.man_b.digest, b);
+	/* man_a annotated as the image pinned to man_b: a lie */
+	cnab_buf_addf(&lie, "example.com/app/lie@%s", b);
+	cnab_buf_addf(&extra,
+	              "\"annotations\":{\"" CNAB_ANNOTATION_REF_NAME
+	              "\":\"%s\"}",
+	              cnab_buf_str(&lie));
+	extras[0] = cnab_buf_str(&extra);
+	extras[1] = "\"annotations\":{\"" CNAB_ANNOTATION_REF_NAME "\":\"" REF_B
+	            "\"}";
+	extras[2] = NULL;
+	text = index_text(m, extras, 3);
+	make_layout("find", MARKER, text);
+	free(text);
+	open_ok(&l, "good");
+	/* by annotation, written differently */
+	assert_int_equal(cnab_layout_find_image(&l, REF_B, NULL, &d, &err),
+	                 CNAB_OK);
+	assert_true(same_digest(&d, &g.man_b));
+	cnab_descriptor_release(&d);
+	/* by the digest of the reference, by contentDigest */
+	cnab_buf_addf(&ref, "example.com/other/name@%s", a);
+	assert_int_equal(
+	        cnab_layout_find_image(&l, cnab_buf_str(&ref), NULL, &d, &err),
+	        CNAB_OK);
+	assert_true(same_digest(&d, &g.man_a));
+	cnab_descriptor_release(&d);
+	assert_int_equal(
+	        cnab_layout_find_image(&l, "example.com/x:1", a, &d, &err),
+	        CNAB_OK);
+	assert_true(same_digest(&d, &g.man_a));
+	cnab_descriptor_release(&d);
+	/* not there: err untouched */
+	assert_int_equal(
+	        cnab_layout_find_image(&l, "example.com/x:1", NULL, &d, &err),
+	        CNAB_ERR_NOTFOUND);
+	assert_int_equal(err.status, CNAB_OK);
+	/* found by annotation, but contentDigest pins another */
+	assert_int_equal(cnab_layout_find_image(&l, REF_A, b, &d, &err),
+	                 CNAB_ERR_INTEGRITY);
+	assert_non_null(strstr(err.msg, a));
+	assert_non_null(strstr(err.msg, b));
+	cnab_layout_release(&l);
+	/* the annotation pins man_b, the descriptor is man_a */
+	cnab_err_clear(&err);
+	open_ok(&l, "find");
+	assert_int_equal(
+	        cnab_layout_find_image(&l, cnab_buf_str(&lie), NULL, &d, &err),
+	        CNAB_ERR_INTEGRITY);
+	cnab_buf_reset(&ref);
+	cnab_buf_addf(&ref,
+	              "digest mismatch for image '%s' in layout 'find': "
+	              "pinned to %s, resolved to %s",
+	              cnab_buf_str(&lie), b, a);
+	assert_string_equal(err.msg, cnab_buf_str(&ref));
+	cnab_layout_release(&l);
+	cnab_buf_release(&lie);
+	cnab_buf_release(&extra);
+	cnab_buf_release(&ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,6 +765,7 @@ int main(void)
 	        cmocka_unit_test(test_tampered),
 	        cmocka_unit_test(test_wrong_size),
 	        cmocka_unit_test(test_walk_refused),
+	        cmocka_unit_test(test_find_image),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -446,6 +446,129 @@ static void test_json_alloc_failures(void **state)
 	free(text);
 }
 
+/*
+ * porter.yaml nested to depth levels (the root mapping is the first), in
+ * one of four styles; the caller frees it.
+ */
+static char *nested(const char *style, int depth)
+{
+	struct cnab_buf b = CNAB_BUF_INIT(1 << 20);
+	int i, n = depth - 1; /* the levels under the root mapping */
+
+	assert_int_equal(cnab_buf_addstr(&b, HEAD), CNAB_OK);
+	if (!strcmp(style, "flow-seq")) {
+		assert_int_equal(cnab_buf_addstr(&b, "x: "), CNAB_OK);
+		for (i = 0; i < n; i++)
+			assert_int_equal(cnab_buf_addch(&b, '['), CNAB_OK);
+		for (i = 0; i < n; i++)
+			assert_int_equal(cnab_buf_addch(&b, ']'), CNAB_OK);
+	} else if (!strcmp(style, "flow-map")) {
+		assert_int_equal(cnab_buf_addstr(&b, "x: "), CNAB_OK);
+		for (i = 0; i < n; i++)
+			assert_int_equal(cnab_buf_addstr(&b, "{a: "), CNAB_OK);
+		assert_int_equal(cnab_buf_addch(&b, 'b'), CNAB_OK);
+		for (i = 0; i < n; i++)
+			assert_int_equal(cnab_buf_addch(&b, '}'), CNAB_OK);
+	} else if (!strcmp(style, "block-map")) {
+		/* x: then "a:" one column further in per level */
+		assert_int_equal(cnab_buf_addstr(&b, "x:\n"), CNAB_OK);
+		for (i = 1; i <= n; i++)
+			assert_int_equal(cnab_buf_addf(&b, "%*s%s\n", i, "",
+			                               i == n ? "a: b" : "a:"),
+			                 CNAB_OK);
+	} else {
+		/* x: then "- - - b", a sequence per dash */
+		assert_int_equal(cnab_buf_addstr(&b, "x:\n"), CNAB_OK);
+		for (i = 0; i < n; i++)
+			assert_int_equal(cnab_buf_addstr(&b, "- "), CNAB_OK);
+		assert_int_equal(cnab_buf_addstr(&b, "b\n"), CNAB_OK);
+	}
+	return cnab_buf_detach(&b, NULL);
+}
+
+/* Nesting is capped as in JSON: 64 levels taken, 65 refused. */
+static void test_nesting(void **state)
+{
+	static const char *const styles[] = {"flow-seq", "flow-map",
+	                                     "block-map", "block-seq"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(styles) / sizeof(styles[0]); i++) {
+		struct cnab_err err = CNAB_ERR_INIT;
+		char *text = nested(styles[i], 64);
+		json_t *doc;
+
+		json_decref(convert_ok(text, NULL));
+		free(text);
+		text = nested(styles[i], 65);
+		doc = NULL;
+		if (cnab_porter_to_bundle(text, strlen(text), "porter.yaml",
+		                          &doc, NULL, &err) != CNAB_ERR_INVALID)
+			fail_msg("%s: 65 levels taken", styles[i]);
+		assert_null(doc);
+		if (!strstr(err.msg, "cannot parse 'porter.yaml': line ") ||
+		    !strstr(err.msg, ": nested deeper than 64 levels"))
+			fail_msg("%s: %s", styles[i], err.msg);
+		free(text);
+	}
+}
+
+/*
+ * Anchors and aliases are capped (libyaml's loader looks each up in a
+ * list): 1024 taken, one more refused.
+ */
+static void test_anchors(void **state)
+{
+	struct cnab_buf b = CNAB_BUF_INIT(1 << 20);
+	struct cnab_err err = CNAB_ERR_INIT;
+	json_t *doc = NULL;
+	int i;
+
+	(void)state;
+	/* 512 anchors, 512 aliases */
+	assert_int_equal(cnab_buf_addstr(&b, HEAD), CNAB_OK);
+	for (i = 0; i < 512; i++)
+		assert_int_equal(cnab_buf_addf(&b, "k%d: &a%d v\nl%d: *a%d\n",
+		                               i, i, i, i),
+		                 CNAB_OK);
+	json_decref(convert_ok(cnab_buf_str(&b), NULL));
+	assert_int_equal(cnab_buf_addstr(&b, "z: *a0\n"), CNAB_OK);
+	assert_int_equal(cnab_porter_to_bundle(b.data, b.len, "porter.yaml",
+	                                       &doc, NULL, &err),
+	                 CNAB_ERR_INVALID);
+	assert_null(doc);
+	assert_string_equal(err.msg, "cannot parse 'porter.yaml': line 1028 "
+	                             "column 4: more than 1024 anchors and "
+	                             "aliases");
+	cnab_buf_release(&b);
+}
+
+/* Values are capped: 65536 taken (memory), one more refused. */
+static void test_values(void **state)
+{
+	struct cnab_buf b = CNAB_BUF_INIT(1 << 20);
+	struct cnab_err err = CNAB_ERR_INIT;
+	json_t *doc = NULL;
+	int i;
+
+	(void)state;
+	/* the root mapping, 6 scalars of HEAD, "x", a sequence: 9 */
+	assert_int_equal(cnab_buf_addstr(&b, HEAD "x: ["), CNAB_OK);
+	for (i = 0; i < 65536 - 9; i++)
+		assert_int_equal(cnab_buf_addstr(&b, "v,"), CNAB_OK);
+	assert_int_equal(cnab_buf_addstr(&b, "]\n"), CNAB_OK);
+	json_decref(convert_ok(cnab_buf_str(&b), NULL));
+	b.len -= 2;
+	assert_int_equal(cnab_buf_addstr(&b, "v]\n"), CNAB_OK);
+	assert_int_equal(cnab_porter_to_bundle(b.data, b.len, "porter.yaml",
+	                                       &doc, NULL, &err),
+	                 CNAB_ERR_INVALID);
+	assert_null(doc);
+	assert_non_null(strstr(err.msg, ": more than 65536 values"));
+	cnab_buf_release(&b);
+}
+
 static void test_too_big(void **state)
 {
 	size_t len = CNAB_MAX_DOCUMENT + 1;
@@ -482,6 +605,9 @@ int main(void)
 	        cmocka_unit_test(test_image_part_too_long),
 	        cmocka_unit_test(test_json_alloc_failures),
 	        cmocka_unit_test(test_too_big),
+	        cmocka_unit_test(test_nesting),
+	        cmocka_unit_test(test_anchors),
+	        cmocka_unit_test(test_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
