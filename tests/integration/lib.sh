@@ -657,7 +657,11 @@ _issuer_start() {
 #   NAME  a shell identifier; prefixes the exported variables
 #   OPTIONS
 #     --own-ca           a CA of its own instead of the test's $TEST_CA
-#     --mtls             require a client certificate (in ${NAME}_CERTDIR)
+#     --mtls             require a client certificate (in ${NAME}_CERTDIR);
+#                        in token mode the issuer asks for one too, but
+#                        optionally, and ends each line of its log with
+#                        client-cert=/commonName=client_of_NAME or
+#                        client-cert=none
 #     --port N           listen on N instead of a free port
 #     token mode, passed to the issuer: --pull-only, --anonymous-pull,
 #     --expires-in SECONDS, --token-field both|token|access_token,
@@ -780,6 +784,7 @@ reg_start() {
 		_reg_set "$name" ISSUER "cnab-test-issuer"
 		_reg_set "$name" ISSUER_LOG "$dir/issuer.log"
 		_reg_set "$name" IDENTITY_TOKEN "$(openssl rand -hex 16)"
+		[ "$mtls" = 1 ] && issuer_args+=(--client-ca "$dir/clientca.crt")
 		_issuer_start "$name" "${issuer_args[@]}"
 		;;
 	esac

@@ -1,7 +1,8 @@
 #!/bin/bash
 # What a registry, its token realm or its blob store can make the client do
 # (issue 12): TLS verification decided for each URL's own host, not for the
-# registry handle; a registry's OCI-Chunk-Min-Length demand within a cap; a
+# registry handle, the registry's client certificate for the registry
+# only; a registry's OCI-Chunk-Min-Length demand within a cap; a
 # resumed blob answered from another offset; no query string (a signed
 # URL's secret) in -v -v output.
 set -eu
@@ -36,6 +37,33 @@ assert_exit 4 "$I" --insecure-registry "$TOK" --cert-dir "$(_rv tok CERTDIR)" \
 assert_contains "$ERR" "is an image, not a CNAB bundle"
 [ "$(count_token_requests tok 'user=testuser')" -gt "$users" ] ||
 	fail "no token request with credentials"
+
+step "a client certificate of --cert-dir goes to the registry, not to its token realm"
+# the registry requires one (clientcas); its issuer asks for one, optionally,
+# and logs whether it got one
+reg_start token mt --mtls
+MT=$(_rv mt HOST)
+fixture_image mt app/c 1 --layers 1 --size 8K >/dev/null
+MTLOG=$(_rv mt ISSUER_LOG)
+from=$(($(wc -l <"$MTLOG") + 1))
+# the CA, client.cert and client.key: the run gets past the registry's
+# handshake only if the certificate went there
+assert_exit 4 "$I" --cert-dir "$(_rv mt CERTDIR)" --authfile "$(_rv mt AUTHFILE)" \
+	-r "$MT/app/c:1"
+assert_contains "$ERR" "is an image, not a CNAB bundle"
+sleep 0.3
+lines=$(tail -n "+$from" "$MTLOG" | grep -E '^[^ ]+ (GET|POST) /token') ||
+	fail "no token request"
+assert_contains "$lines" "user=testuser"
+assert_eq "$(grep -vc ' client-cert=none$' <<<"$lines")" 0 \
+	"token requests with a client certificate: $lines"
+# the issuer does see a certificate when one is sent
+curl -sS -o /dev/null --cacert "$(_rv mt CA)" --cert "$(_rv mt CERTDIR)/client.cert" \
+	--key "$(_rv mt CERTDIR)/client.key" "$(_rv mt REALM)?service=x" ||
+	fail "curl to the issuer failed"
+sleep 0.3
+assert_match "$(tail -n 1 "$MTLOG")" ' client-cert=/commonName=client_of_mt$'
+reg_stop mt
 
 reg_start plain src
 reg_start plain dst

@@ -29,6 +29,12 @@ refresh token (usable as a docker config.json "identitytoken").
 
 Every request is logged, one line each, to --log (never a password or a
 token):  time method path status user=... grant=... scope=... granted=...
+
+--client-ca FILE (with --tls-cert): the TLS server asks every client for a
+certificate, optionally; one presented must be signed by a CA of FILE or
+the handshake fails.  Each request's log line then ends with
+client-cert=SUBJECT (e.g. "/commonName=client_of_reg", blanks as "_") or
+client-cert=none, so a test can tell which requests came with one.
 """
 
 import argparse
@@ -172,6 +178,21 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # silence the default stderr log
         pass
 
+    def log_request_line(self, line):
+        """Logs a request's line, with its client certificate if asked."""
+        if self.issuer.args.client_ca:
+            cert = None
+            if isinstance(self.connection, ssl.SSLSocket):
+                cert = self.connection.getpeercert()
+            subject = "none"
+            if cert:
+                subject = "".join("/%s=%s" % (k, v)
+                                  for rdn in cert.get("subject", ())
+                                  for k, v in rdn)
+                subject = "_".join(subject.split()) or "/"
+            line += " client-cert=%s" % subject
+        self.issuer.log(line)
+
     def reply(self, status, obj, extra_headers=()):
         body = json.dumps(obj).encode()
         self.send_response(status)
@@ -224,7 +245,7 @@ class Handler(BaseHTTPRequestHandler):
         granted = ";".join("%s:%s:%s" % (a["type"], a["name"], ",".join(a["actions"]))
                            for a in access)
         self.reply(200, body)
-        iss.log("%s 200 user=%s service=%s scope=%s granted=%s refresh=%s" % (
+        self.log_request_line("%s 200 user=%s service=%s scope=%s granted=%s refresh=%s" % (
             logbase, user or "-", service, ",".join(scopes) or "-",
             granted or "-", "yes" if refresh else "no"))
 
@@ -233,7 +254,8 @@ class Handler(BaseHTTPRequestHandler):
                             "details": detail},
                    [("WWW-Authenticate", 'Basic realm="token-issuer"')]
                    if status == 401 else [])
-        self.issuer.log("%s %d user=%s error=%s" % (logbase, status, user, code))
+        self.log_request_line("%s %d user=%s error=%s"
+                              % (logbase, status, user, code))
 
     def path_ok(self, parsed):
         return parsed.path.rstrip("/") == "/token"
@@ -356,6 +378,9 @@ def main():
                    help="signing certificate (PEM), sent as x5c")
     p.add_argument("--tls-cert", help="serve HTTPS with this certificate")
     p.add_argument("--tls-key", help="... and this key")
+    p.add_argument("--client-ca",
+                   help="ask for a client certificate signed by a CA of "
+                   "this file (optional), log each request's")
     p.add_argument("--issuer", default="cnab-test-issuer")
     p.add_argument("--service", default="cnab-test-registry",
                    help="aud when the request names no service")
@@ -375,6 +400,8 @@ def main():
     p.add_argument("--refresh-token", action="append",
                    help="TOKEN:USER, a refresh token known from the start")
     args = p.parse_args()
+    if args.client_ca and not args.tls_cert:
+        p.error("--client-ca needs --tls-cert")
 
     Handler.issuer = Issuer(args)
     httpd = Server((args.addr, args.port), Handler)
@@ -382,6 +409,9 @@ def main():
     if args.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.client_ca:
+            ctx.verify_mode = ssl.CERT_OPTIONAL
+            ctx.load_verify_locations(cafile=args.client_ca)
         httpd.tls_context = ctx
         scheme = "https"
     port = httpd.server_address[1]
