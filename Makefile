@@ -76,6 +76,7 @@ LIB_OBJS += common/registry.o
 LIB_OBJS += common/status.o
 LIB_OBJS += common/stream.o
 LIB_OBJS += common/tar.o
+LIB_OBJS += common/utf8.o
 LIB_OBJS += formats/archive.o
 LIB_OBJS += formats/bundle.o
 LIB_OBJS += formats/cnaboci.o
@@ -111,6 +112,7 @@ UNIT_TESTS += tests/unit/test-porter
 UNIT_TESTS += tests/unit/test-reference
 UNIT_TESTS += tests/unit/test-relocation
 UNIT_TESTS += tests/unit/test-tar
+UNIT_TESTS += tests/unit/test-utf8
 
 TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))
 UNIT_OBJS = $(addsuffix .o,$(UNIT_TESTS))

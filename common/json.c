@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
+
 /* The two layouts the writers produce. */
 enum json_style {
 	STYLE_JCS, /* RFC 8785 */
@@ -19,47 +21,6 @@ struct json_member {
 };
 
 /*
- * Decodes one UTF-8 sequence from s[0..n) (RFC 3629: shortest form, no
- * surrogates, at most U+10FFFF).  Returns its length, or 0 if invalid.
- */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c = s[0], min;
-	size_t len, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/*
  * Copies jansson's error text, which quotes the input ("near '...'"), with
  * control characters and bytes that are not UTF-8 replaced by '?', so that
  * a hostile document cannot put terminal escapes into our messages.
@@ -71,7 +32,7 @@ static void sanitize_text(char *dst, size_t size, const char *src)
 	uint32_t cp;
 
 	while (i < n && o + 1 < size) {
-		len = utf8_decode(s + i, n - i, &cp);
+		len = cnab_utf8_decode(s + i, n - i, &cp);
 		if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
 			dst[o++] = '?';
 			i += len ? len : 1;
@@ -432,7 +393,7 @@ static enum cnab_status write_string(struct cnab_buf *out, const char *str,
 				rep = esc;
 			}
 		} else {
-			n = utf8_decode(s + i, len - i, &cp);
+			n = cnab_utf8_decode(s + i, len - i, &cp);
 			if (n == 0 && style == STYLE_JCS) {
 				st = CNAB_ERR_INVALID;
 				break;

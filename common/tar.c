@@ -11,6 +11,7 @@
 
 #include "common/fsutil.h"
 #include "common/map.h"
+#include "common/utf8.h"
 
 #define READ_BLOCK (1 << 20)
 
@@ -28,45 +29,6 @@ struct cnab_tar_reader {
 static char entry_file, entry_dir;
 #define ENTRY_FILE ((void *)&entry_file)
 #define ENTRY_DIR  ((void *)&entry_dir)
-
-bool cnab_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-
-	while (p < end) {
-		unsigned c = *p, n, i;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if ((size_t)(end - p) <= n)
-			return false;
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
 
 static enum cnab_status reader_new(struct cnab_tar_reader **out,
                                    const char *subject, struct cnab_err *err)

@@ -123,8 +123,4 @@ uint64_t cnab_tar_writer_bytes_out(const struct cnab_tar_writer *w);
 
 void cnab_tar_writer_free(struct cnab_tar_writer *w);
 
-/* True when s is valid UTF-8 (no overlongs, surrogates or values past
- * U+10FFFF). */
-bool cnab_utf8_valid(const char *s, size_t len);
-
 #endif

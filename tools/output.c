@@ -8,44 +8,7 @@
 #include <yaml.h>
 
 #include "common/json.h"
-
-/* The length of the valid UTF-8 sequence at s, or 0 when there is none. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-		min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-		min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
+#include "common/utf8.h"
 
 /*
  * The next piece of s[0..n): *used bytes of it, shown as the returned
@@ -56,7 +19,7 @@ static bool next_piece(const unsigned char *s, size_t n, unsigned flags,
                        size_t *used, char esc[8])
 {
 	uint32_t c;
-	size_t len = utf8_seq(s, n, &c);
+	size_t len = cnab_utf8_decode(s, n, &c);
 
 	*used = len ? len : 1;
 	if (!len) {
