@@ -77,11 +77,11 @@ LIB_OBJS += common/status.o
 LIB_OBJS += common/stream.o
 LIB_OBJS += common/tar.o
 LIB_OBJS += common/utf8.o
-LIB_OBJS += formats/archive.o
 LIB_OBJS += formats/bundle.o
 LIB_OBJS += formats/cnaboci.o
 LIB_OBJS += formats/porter.o
 LIB_OBJS += formats/relocation.o
+LIB_OBJS += formats/thick.o
 
 FE_OBJS =
 FE_OBJS += tools/fe.o
@@ -96,7 +96,6 @@ TOOLS += cnab-publish-archive
 TOOLS += cnab-relocate
 
 UNIT_TESTS =
-UNIT_TESTS += tests/unit/test-archive
 UNIT_TESTS += tests/unit/test-auth
 UNIT_TESTS += tests/unit/test-buf
 UNIT_TESTS += tests/unit/test-bundle
@@ -112,6 +111,7 @@ UNIT_TESTS += tests/unit/test-porter
 UNIT_TESTS += tests/unit/test-reference
 UNIT_TESTS += tests/unit/test-relocation
 UNIT_TESTS += tests/unit/test-tar
+UNIT_TESTS += tests/unit/test-thick
 UNIT_TESTS += tests/unit/test-utf8
 
 TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))
