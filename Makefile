@@ -61,6 +61,10 @@ endif
 LIB = libcnab.a
 
 LIB_OBJS =
+LIB_OBJS += common/auth-challenge.o
+LIB_OBJS += common/auth-cred.o
+LIB_OBJS += common/auth-helper.o
+LIB_OBJS += common/auth-token.o
 LIB_OBJS += common/auth.o
 LIB_OBJS += common/buf.o
 LIB_OBJS += common/digest.o
