@@ -61,6 +61,10 @@ endif
 LIB = libcnab.a
 
 LIB_OBJS =
+LIB_OBJS += common/auth-challenge.o
+LIB_OBJS += common/auth-cred.o
+LIB_OBJS += common/auth-helper.o
+LIB_OBJS += common/auth-token.o
 LIB_OBJS += common/auth.o
 LIB_OBJS += common/buf.o
 LIB_OBJS += common/digest.o
@@ -72,16 +76,19 @@ LIB_OBJS += common/layout.o
 LIB_OBJS += common/map.o
 LIB_OBJS += common/oci.o
 LIB_OBJS += common/reference.o
+LIB_OBJS += common/registry-blob.o
+LIB_OBJS += common/registry-manifest.o
+LIB_OBJS += common/registry-upload.o
 LIB_OBJS += common/registry.o
 LIB_OBJS += common/status.o
 LIB_OBJS += common/stream.o
 LIB_OBJS += common/tar.o
 LIB_OBJS += common/utf8.o
-LIB_OBJS += formats/archive.o
 LIB_OBJS += formats/bundle.o
 LIB_OBJS += formats/cnaboci.o
 LIB_OBJS += formats/porter.o
 LIB_OBJS += formats/relocation.o
+LIB_OBJS += formats/thick.o
 
 FE_OBJS =
 FE_OBJS += tools/fe.o
@@ -96,7 +103,6 @@ TOOLS += cnab-publish-archive
 TOOLS += cnab-relocate
 
 UNIT_TESTS =
-UNIT_TESTS += tests/unit/test-archive
 UNIT_TESTS += tests/unit/test-auth
 UNIT_TESTS += tests/unit/test-buf
 UNIT_TESTS += tests/unit/test-bundle
@@ -112,6 +118,7 @@ UNIT_TESTS += tests/unit/test-porter
 UNIT_TESTS += tests/unit/test-reference
 UNIT_TESTS += tests/unit/test-relocation
 UNIT_TESTS += tests/unit/test-tar
+UNIT_TESTS += tests/unit/test-thick
 UNIT_TESTS += tests/unit/test-utf8
 
 TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "common/image.h"
-#include "formats/archive.h"
+#include "formats/thick.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

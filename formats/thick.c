@@ -1,4 +1,4 @@
-#include "formats/archive.h"
+#include "formats/thick.h"
 
 #include <stdlib.h>
 #include <string.h>

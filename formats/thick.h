@@ -4,8 +4,8 @@
  * artifacts/layout/.  Read in one pass, in any entry order (cnab-archive
  * writes bundle.json first, Porter writes it last), never extracted.
  */
-#ifndef CNAB_FORMATS_ARCHIVE_H
-#define CNAB_FORMATS_ARCHIVE_H
+#ifndef CNAB_FORMATS_THICK_H
+#define CNAB_FORMATS_THICK_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -10,7 +10,7 @@
 #include "common/map.h"
 #include "common/oci.h"
 #include "common/tar.h"
-#include "formats/archive.h"
+#include "formats/thick.h"
 
 #define REF_INV         "example.com/app/installer:v1"
 #define REF_WEB         "example.com/app/web:v1"
