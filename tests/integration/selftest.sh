@@ -334,8 +334,8 @@ within() {
 read -r t1 t2 < <(curl -sS --max-time 30 -w '%{time_total} ' -o /dev/null \
 	"http://$w_PROXY_HOST/v2/" -o /dev/null "http://$w_PROXY_HOST/v2/" | ms)
 note "GET /v2/ through the proxy: new connection ${t1}ms, kept ${t2}ms"
-within "a request on a new connection" "$t1" 400 700
-within "a round trip on a kept connection" "$t2" 200 450
+within "a request on a new connection" "$t1" 400 800
+within "a round trip on a kept connection" "$t2" 200 500
 assert_eq "$(grep -c ': open$' "$w_PROXY_LOG")" 1 "one connection kept alive"
 bsize=$(stat -c %s "$FIXTURE_LAYOUT/blobs/sha256/${blob#sha256:}")
 [ "$bsize" -gt 10000000 ] || fail "the blob has $bsize bytes"
@@ -343,7 +343,7 @@ read -r t < <(curl -sS --max-time 30 -w '%{time_total}' -o "$TEST_DIR/wan.blob" 
 	"http://$w_PROXY_HOST/v2/wan/img/blobs/$blob" | ms)
 assert_eq "$(sha256_of "$TEST_DIR/wan.blob")" "$blob" "10 MB down through the delay"
 note "10 MB down: ${t}ms"
-within "10 MB down on a new connection" "$t" 400 1400
+within "10 MB down on a new connection" "$t" 400 2400
 loc=$(curl -sS --max-time 30 -X POST -D - -o /dev/null \
 	"http://$w_PROXY_HOST/v2/wan/up/blobs/uploads/" | tr -d '\r' | sed -n 's/^location: //Ip')
 assert_match "$loc" "^http://$w_PROXY_HOST/" "the upload URL names the proxy"
@@ -351,7 +351,7 @@ read -r t < <(curl -sS -f --max-time 30 -w '%{time_total}' -o /dev/null -X PUT \
 	-H 'Content-Type: application/octet-stream' --data-binary @"$TEST_DIR/wan.blob" \
 	"$loc&digest=$blob" | ms)
 note "10 MB up: ${t}ms"
-within "10 MB up on a new connection" "$t" 400 1400
+within "10 MB up on a new connection" "$t" 400 2400
 assert_eq "$(http_code w -I "/v2/wan/up/blobs/$blob")" 200 "the upload landed"
 reg_stop w
 
