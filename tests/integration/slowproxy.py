@@ -10,7 +10,8 @@ WAN (the benchmark).
 
   slowproxy.py --backend 127.0.0.1:5000 --rate-down 1000000 \
       --port-file F --log L
-  slowproxy.py --backend 127.0.0.1:5000 --delay-ms 25 --port-file F
+  slowproxy.py --backend 127.0.0.1:5000 --delay-ms 25 [--connect-rtt] \
+      --port-file F
 
 --rate-down: bytes/s from the backend to the client (downloads), per
 connection; --rate-up: client to backend (uploads); 0 = unlimited.
@@ -20,9 +21,11 @@ Each connection is logged (open, bytes each way, close).
 and so is the end of the stream: a request and its answer cost 2 N ms.
 The delay is pipelined (each direction is a queue of timestamped chunks,
 read on while earlier ones wait), so it costs no bandwidth, as on a real
-link.  A new connection costs 2 N ms more, as a TCP handshake does: what
-the client sends first is held until then.  Each direction holds at most
-QUEUE_MAX bytes in flight (then it stops reading, and TCP pushes back).
+link.  Each direction holds at most QUEUE_MAX bytes in flight (then it
+stops reading, and TCP pushes back).  Connecting costs nothing more,
+unless --connect-rtt: then a new connection costs one more round trip
+(2 N ms), as a TCP handshake across the link does: what the client sends
+first is held until then.
 
 SIGUSR1 resets every open connection at once (RST to the client, data
 in flight dropped): what a registry crash does to a transfer, even when
@@ -198,7 +201,8 @@ async def handle(client_r, client_w, args, log, ids):
     if args.delay_ms:
         d = args.delay_ms / 1000
         t1 = asyncio.ensure_future(pump_delayed(
-            client_r, back_w, d, args.rate_up, up, accepted + 2 * d))
+            client_r, back_w, d, args.rate_up, up,
+            accepted + 2 * d if args.connect_rtt else 0.0))
         t2 = asyncio.ensure_future(pump_delayed(
             back_r, client_w, d, args.rate_down, down))
     else:
@@ -233,9 +237,9 @@ async def main_async(args, log):
         with open(tmp, "w", encoding="ascii") as f:
             f.write("%d\n" % port)
         os.replace(tmp, args.port_file)
-    log("listening on %s:%d -> %s, down %d B/s, up %d B/s, delay %d ms (pid %d)" % (
+    log("listening on %s:%d -> %s, down %d B/s, up %d B/s, delay %d ms%s (pid %d)" % (
         args.addr, port, args.backend, args.rate_down, args.rate_up, args.delay_ms,
-        os.getpid()))
+        ", connect 1 round trip" if args.connect_rtt else "", os.getpid()))
     async with server:
         await server.serve_forever()
 
@@ -250,6 +254,7 @@ def main():
     p.add_argument("--rate-down", type=int, default=0)
     p.add_argument("--rate-up", type=int, default=0)
     p.add_argument("--delay-ms", type=int, default=0)
+    p.add_argument("--connect-rtt", action="store_true")
     args = p.parse_args()
     try:
         asyncio.run(main_async(args, Log(args.log)))
