@@ -205,8 +205,10 @@ ls "$TEST_DIR" | grep -q 'big.tgz.tmp' && fail "a failed run left a temporary fi
 reg_up p
 
 step "a registry restarted mid-pull: the download resumes"
+# (retries spread over some 7 s: a registry restarting on a busy machine
+# took longer than 50 ms steps wait, and the run failed)
 # shellcheck disable=SC2046
-"$A" -v $(cnab_opts p) -f "$TEST_DIR/big.json" "$TEST_DIR/big.tgz" \
+CNAB_RETRY_BASE_MS=500 "$A" -v $(cnab_opts p) -f "$TEST_DIR/big.json" "$TEST_DIR/big.tgz" \
 	2>"$TEST_DIR/big2.err" &
 pid=$!
 mid_download
