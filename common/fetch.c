@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 enum slot_state {
 	SLOT_IDLE,
@@ -36,7 +37,7 @@ enum slot_state {
 
 struct slot {
 	enum slot_state state;
-	unsigned char *data; /* size bytes (at least 1 allocated) */
+	unsigned char *data; /* the item's size (buf_alloc) */
 };
 
 struct cnab_fetch {
@@ -51,10 +52,10 @@ struct cnab_fetch {
 	pthread_cond_t ready; /* an item done, or a failure: the consumer */
 	pthread_cond_t room;  /* budget released, or stop: the workers */
 	struct slot *slots;
-	size_t claim;  /* the next item a worker claims */
-	size_t take;   /* the next item the consumer takes */
-	bool holding;  /* the consumer holds item take - 1's buffer */
-	size_t held;   /* bytes reserved on the budget */
+	size_t claim; /* the next item a worker claims */
+	size_t take;  /* the next item the consumer takes */
+	bool holding; /* the consumer holds item take - 1's buffer */
+	size_t held;  /* bytes reserved on the budget */
 	size_t peak;
 	atomic_bool stop;
 	bool failed;
@@ -63,6 +64,26 @@ struct cnab_fetch {
 	pthread_t *threads;
 	int nthreads;
 };
+
+/*
+ * A blob's buffer, mapped apart from the heap: unmapped, it leaves the
+ * process at once, so the resident memory follows the budget (a freed
+ * heap block of a few MiB can stay resident, or raise glibc's mmap
+ * threshold so that the next ones come from arenas that do not shrink).
+ */
+static unsigned char *buf_alloc(size_t size)
+{
+	void *p = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void buf_free(unsigned char *p, size_t size)
+{
+	if (p)
+		munmap(p, size ? size : 1);
+}
 
 /* Read by the consumer (no thread at all: everything). */
 static bool is_left(const struct cnab_fetch *f, size_t i)
@@ -126,7 +147,7 @@ static enum cnab_status download(struct cnab_fetch *f,
 	char digest[CNAB_DIGEST_STR_MAX];
 	enum cnab_status st;
 
-	fl.data = malloc(it->desc->size ? (size_t)it->desc->size : 1);
+	fl.data = buf_alloc((size_t)it->desc->size);
 	if (!fl.data)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	st = f->fn(f->fn_ctx, pool, it, fill_sink, &fl, err);
@@ -137,7 +158,7 @@ static enum cnab_status download(struct cnab_fetch *f,
 		                  fl.len, (unsigned long long)it->desc->size);
 	}
 	if (st != CNAB_OK) {
-		free(fl.data);
+		buf_free(fl.data, (size_t)it->desc->size);
 		return st;
 	}
 	*data = fl.data;
@@ -204,8 +225,8 @@ static void *worker(void *arg)
 }
 
 enum cnab_status cnab_fetch_start(struct cnab_fetch **out,
-                                  const struct cnab_fetch_item *items,
-                                  size_t n, const struct cnab_fetch_opts *o,
+                                  const struct cnab_fetch_item *items, size_t n,
+                                  const struct cnab_fetch_opts *o,
                                   struct cnab_err *err)
 {
 	struct cnab_fetch *f;
@@ -259,7 +280,7 @@ static void release_held(struct cnab_fetch *f)
 	if (!f->holding)
 		return;
 	s = &f->slots[f->take - 1];
-	free(s->data);
+	buf_free(s->data, (size_t)f->items[f->take - 1].desc->size);
 	s->data = NULL;
 	f->held -= (size_t)f->items[f->take - 1].desc->size;
 	f->holding = false;
@@ -278,8 +299,7 @@ enum cnab_status cnab_fetch_next(struct cnab_fetch *f, struct cnab_fetched *out,
 	if (!*more)
 		goto out;
 	i = f->take;
-	while (!f->failed && !is_left(f, i) &&
-	       f->slots[i].state != SLOT_DONE)
+	while (!f->failed && !is_left(f, i) && f->slots[i].state != SLOT_DONE)
 		pthread_cond_wait(&f->ready, &f->lock);
 	if (f->failed) {
 		st = cnab_err_set(err, f->first.status, "%s", f->first.msg);
@@ -324,7 +344,7 @@ void cnab_fetch_free(struct cnab_fetch *f)
 	for (t = 0; t < f->nthreads; t++)
 		pthread_join(f->threads[t], NULL);
 	for (i = 0; i < f->n; i++)
-		free(f->slots[i].data);
+		buf_free(f->slots[i].data, (size_t)f->items[i].desc->size);
 	pthread_cond_destroy(&f->ready);
 	pthread_cond_destroy(&f->room);
 	pthread_mutex_destroy(&f->lock);

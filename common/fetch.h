@@ -25,15 +25,20 @@
 #include "common/status.h"
 
 /*
- * Default budget: 16 MiB of blobs held at once.  Issue 13 asks for a peak
- * RSS of at most 32 MiB at the default --jobs; the tools themselves use
- * about 10 MiB (libcurl, OpenSSL, libarchive and zlib state), which leaves
- * 16 MiB for buffers with room to spare.  16 MiB keeps 4 jobs busy even
- * with blobs at the cap below, and many more with the small layers that
- * are latency-bound (a 200 kB layer costs round trips, not bandwidth).
+ * Default budget: 12 MiB of blobs held at once.  Issue 13 asks for a peak
+ * RSS of at most 32 MiB at the default --jobs (8).  Measured on cnab-archive
+ * -r of 12 MB layers and 2 MB ones: 15.3 MiB at --jobs 1 (libcurl,
+ * OpenSSL, libarchive, zlib, the streamed layers), 29.5 MiB at --jobs 8
+ * with this budget full (each worker's own handles and malloc arena add
+ * 0.2 to 0.8 MiB); 16 MiB came near 32.  Latency-bound small layers, where
+ * concurrency pays, need little of it: 8 jobs of 200 kB hold 1.6 MB.
  */
-#define CNAB_FETCH_BUDGET_DEFAULT ((size_t)16 << 20)
-/* Default cap: a quarter of the budget (4 MiB with the default one). */
+#define CNAB_FETCH_BUDGET_DEFAULT ((size_t)12 << 20)
+/*
+ * Default cap: a quarter of the budget (3 MiB with the default one), so
+ * that several blobs at the cap are in flight at once; a larger blob's
+ * transfer time dwarfs its round trips, and it is streamed.
+ */
 #define CNAB_FETCH_CAP_DIVISOR 4
 
 /* One blob of the list (everything borrowed for the fetch's life). */
@@ -59,9 +64,9 @@ struct cnab_fetch_opts {
 	/* for the workers' handles (their progress callback is not called:
 	 * the consumer counts what it takes) */
 	const struct cnab_registry_opts *reg;
-	int jobs;        /* concurrent downloads; 1 or less: none */
-	size_t budget;   /* bytes held at once; 0: the default */
-	size_t cap;      /* larger blobs are left; 0: budget / 4; <= budget */
+	int jobs;         /* concurrent downloads; 1 or less: none */
+	size_t budget;    /* bytes held at once; 0: the default */
+	size_t cap;       /* larger blobs are left; 0: budget / 4; <= budget */
 	cnab_fetch_fn fn; /* NULL: cnab_reg_get_blob */
 	void *fn_ctx;
 };
@@ -84,8 +89,8 @@ struct cnab_fetch;
  * with o->jobs threads.  Free the fetch with cnab_fetch_free.
  */
 enum cnab_status cnab_fetch_start(struct cnab_fetch **out,
-                                  const struct cnab_fetch_item *items,
-                                  size_t n, const struct cnab_fetch_opts *o,
+                                  const struct cnab_fetch_item *items, size_t n,
+                                  const struct cnab_fetch_opts *o,
                                   struct cnab_err *err);
 
 /*

@@ -117,8 +117,8 @@ static struct cnab_fetch *start(struct list *l, struct fake *fk, int jobs,
 }
 
 /* Checks a taken item: its index, and its bytes unless left. */
-static void check_item(const struct cnab_fetched *got, struct list *l,
-                       size_t i, bool left)
+static void check_item(const struct cnab_fetched *got, struct list *l, size_t i,
+                       bool left)
 {
 	size_t k;
 
