@@ -121,7 +121,14 @@ r8=$(rss 8)
 cmp "$TEST_DIR/mem1.tgz" "$TEST_DIR/mem8.tgz" || fail "-r: other bytes at --jobs 8"
 note "peak RSS: --jobs 1 ${r1} KiB, --jobs 8 ${r8} KiB"
 # the budget (12 MiB), and 8 workers' own handles and malloc arenas
-[ "$r8" -le $((r1 + 12288 + 6144)) ] ||
-	fail "--jobs 8 held ${r8} KiB, over ${r1} KiB + the 12 MiB budget"
+# (not under a sanitizer or valgrind: their shadow memory grows with
+# every thread)
+if ldd "$CNAB_TOP/cnab-archive" | grep -Eq 'lib[at]san' ||
+	[ "${ITEST_VALGRIND:-}" = 1 ]; then
+	note "peak RSS not checked: a sanitizer or valgrind build"
+else
+	[ "$r8" -le $((r1 + 12288 + 6144)) ] ||
+		fail "--jobs 8 held ${r8} KiB, over ${r1} KiB + the 12 MiB budget"
+fi
 
 echo "ok"
