@@ -66,7 +66,7 @@ struct cnab_fetch_opts {
 	const struct cnab_registry_opts *reg;
 	int jobs;         /* concurrent downloads; 1 or less: none */
 	size_t budget;    /* bytes held at once; 0: the default */
-	size_t cap;       /* larger blobs are left; 0: budget / 4; <= budget */
+	size_t cap;       /* larger ones are left; 0: budget / 4; capped at budget */
 	cnab_fetch_fn fn; /* NULL: cnab_reg_get_blob */
 	void *fn_ctx;
 };
