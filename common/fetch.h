@@ -64,9 +64,9 @@ struct cnab_fetch_opts {
 	/* for the workers' handles (their progress callback is not called:
 	 * the consumer counts what it takes) */
 	const struct cnab_registry_opts *reg;
-	int jobs;         /* concurrent downloads; 1 or less: none */
-	size_t budget;    /* bytes held at once; 0: the default */
-	size_t cap;       /* larger ones are left; 0: budget / 4; capped at budget */
+	int jobs;      /* concurrent downloads; 1 or less: none */
+	size_t budget; /* bytes held at once; 0: the default */
+	size_t cap; /* larger ones are left; 0: budget / 4; capped at budget */
 	cnab_fetch_fn fn; /* NULL: cnab_reg_get_blob */
 	void *fn_ctx;
 };
