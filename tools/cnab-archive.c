@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/fetch.h"
 #include "common/fsutil.h"
 #include "common/image.h"
 #include "common/json.h"
@@ -33,6 +34,8 @@ static const char usage[] =
         "  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)\n"
         "  -r, --ref REF         a published bundle, by tag or digest; its\n"
         "                        images are taken from its own repository\n"
+        "  -j, --jobs N          blobs downloaded at once, 1 to 32 "
+        "(default 8)\n"
         "      --layout DIR      also take images from this OCI image layout\n"
         "                        (repeatable; tried before registries)\n"
         "  -o, --output FORMAT   plain (default) or json: what was archived,\n"
@@ -54,6 +57,7 @@ struct archive_opts {
 	const char **layouts;
 	size_t nlayouts;
 	int level;
+	int jobs;
 	int64_t mtime; /* of every entry: $SOURCE_DATE_EPOCH, or 0 */
 	int format;    /* -o */
 };
@@ -283,6 +287,9 @@ static enum cnab_status copy_from_layout(struct cnab_layout *l,
 	return st;
 }
 
+/* How many downloads at once at most (--jobs). */
+#define MAX_JOBS 32
+
 static int by_digest(const void *a, const void *b)
 {
 	const struct cnab_image_node *x = *(struct cnab_image_node *const *)a;
@@ -294,6 +301,61 @@ static int by_digest(const void *a, const void *b)
 	return strcmp(dx, dy);
 }
 
+/*
+ * The blobs in archive order, for the downloads: those of a registry, and
+ * the others (manifests in memory, blobs of a layout) left to the writer.
+ */
+static struct cnab_fetch_item *fetch_items(struct run *run,
+                                           const struct cnab_image_node **order)
+{
+	struct cnab_fetch_item *items;
+	size_t i;
+
+	items = calloc(run->tree.n ? run->tree.n : 1, sizeof(*items));
+	for (i = 0; items && i < run->tree.n; i++) {
+		const struct cnab_image_node *node = order[i];
+		struct source *s = run->origin[node - run->tree.nodes];
+
+		items[i].desc = &node->desc;
+		if (node->is_manifest || s->layout)
+			continue;
+		items[i].host = cnab_registry_host(s->repo.reg);
+		items[i].repo = s->repo.repo;
+	}
+	return items;
+}
+
+/* Writes one blob into the archive: downloaded, or read here. */
+static enum cnab_status write_blob(struct run *run, struct blob_write *bw,
+                                   const struct cnab_image_node *node,
+                                   const struct cnab_fetched *got,
+                                   struct cnab_err *err)
+{
+	struct source *s = run->origin[node - run->tree.nodes];
+	bool compressible = !cnab_mt_is_compressed(node->desc.media_type);
+	enum cnab_status st;
+
+	st = cnab_thick_writer_blob(bw->w, &node->desc, compressible, err);
+	if (st != CNAB_OK)
+		return st;
+	if (got->data) {
+		st = cnab_thick_writer_blob_write(bw->w, got->data, got->len,
+		                                  err);
+		cnab_fe_progress_add(&run->progress, got->len);
+	} else if (node->is_manifest) {
+		st = cnab_thick_writer_blob_write(bw->w, node->data, node->len,
+		                                  err);
+		cnab_fe_progress_add(&run->progress, node->len);
+	} else if (s->layout) {
+		st = copy_from_layout(s->layout, &node->desc, bw, err);
+	} else {
+		/* over the per-blob cap, or --jobs 1: streamed */
+		st = cnab_reg_get_blob(s->repo.reg, s->repo.repo, &node->desc,
+		                       to_archive, bw, err);
+	}
+	return st;
+}
+
 static enum cnab_status write_archive(struct run *run, int fd,
                                       struct cnab_err *err)
 {
@@ -303,9 +365,13 @@ static enum cnab_status write_archive(struct run *run, int fd,
 	struct cnab_thick_writer w = {NULL};
 	struct blob_write bw = {&w, &run->progress};
 	const struct cnab_image_node **order = NULL;
+	struct cnab_fetch_item *items = NULL;
+	struct cnab_fetch *fetch = NULL;
+	struct cnab_fetch_opts fo = {0};
 	int64_t mtime = run->o->mtime;
 	uint64_t total = 0;
 	enum cnab_status st;
+	bool more = true;
 	size_t i;
 
 	st = documents(run, &bundle, &mapping, &index, err);
@@ -321,44 +387,46 @@ static enum cnab_status write_archive(struct run *run, int fd,
 		total += run->tree.nodes[i].desc.size;
 	}
 	qsort(order, run->tree.n, sizeof(*order), by_digest);
-	st = cnab_thick_writer_open(&w, fd, run->o->level, mtime,
-	                            run->o->output, err);
+	items = fetch_items(run, order);
+	if (!items) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* downloads start now, in the order the blobs are written */
+	fo.reg = &run->pool.opts;
+	fo.jobs = run->o->jobs;
+	st = cnab_fetch_start(&fetch, items, run->tree.n, &fo, err);
+	if (st == CNAB_OK)
+		st = cnab_thick_writer_open(&w, fd, run->o->level, mtime,
+		                            run->o->output, err);
 	if (st == CNAB_OK)
 		st = cnab_thick_writer_head(&w, bundle.data, bundle.len,
 		                            mapping.data, mapping.len,
 		                            index.data, index.len, err);
 	cnab_fe_progress_start(&run->progress, "archiving", total);
-	for (i = 0; i < run->tree.n && st == CNAB_OK; i++) {
-		const struct cnab_image_node *node = order[i];
-		struct source *s = run->origin[node - run->tree.nodes];
-		bool compressible =
-		        !cnab_mt_is_compressed(node->desc.media_type);
+	while (st == CNAB_OK) {
+		struct cnab_fetched got;
 		char digest[CNAB_DIGEST_STR_MAX];
+		const struct cnab_image_node *node;
 
+		st = cnab_fetch_next(fetch, &got, &more, err);
+		if (st != CNAB_OK || !more)
+			break;
+		node = order[got.index];
 		cnab_digest_format(&node->desc.digest, digest);
 		cnab_fe_progress_item(&run->progress, "%s %zu of %zu: %.19s",
 		                      node->is_manifest ? "manifest" : "blob",
-		                      i + 1, run->tree.n, digest);
-		st = cnab_thick_writer_blob(&w, &node->desc, compressible, err);
-		if (st != CNAB_OK)
-			break;
-		if (node->is_manifest) {
-			st = cnab_thick_writer_blob_write(&w, node->data,
-			                                  node->len, err);
-			cnab_fe_progress_add(&run->progress, node->len);
-		} else if (s->layout) {
-			st = copy_from_layout(s->layout, &node->desc, &bw, err);
-		} else {
-			st = cnab_reg_get_blob(s->repo.reg, s->repo.repo,
-			                       &node->desc, to_archive, &bw,
-			                       err);
-		}
+		                      got.index + 1, run->tree.n, digest);
+		st = write_blob(run, &bw, node, &got, err);
 	}
+	/* stops the downloads still going on a failure */
+	cnab_fetch_free(fetch);
 	if (st == CNAB_OK)
 		st = cnab_thick_writer_close(&w, err);
 	cnab_fe_progress_end(&run->progress);
 out:
 	cnab_thick_writer_free(&w);
+	free(items);
 	free(order);
 	cnab_buf_release(&bundle);
 	cnab_buf_release(&mapping);
@@ -537,6 +605,7 @@ int main(int argc, char **argv)
 	        CNAB_FE_LONG_OPTIONS,
 	        {"file", required_argument, NULL, 'f'},
 	        {"ref", required_argument, NULL, 'r'},
+	        {"jobs", required_argument, NULL, 'j'},
 	        {"layout", required_argument, NULL, OPT_LAYOUT},
 	        {"compression", required_argument, NULL, OPT_COMPRESSION},
 	        {"output", required_argument, NULL, 'o'},
@@ -545,11 +614,13 @@ int main(int argc, char **argv)
 	struct archive_opts o = {0};
 	const char **grown, *epoch;
 	char *end;
+	long jobs;
 	int c, rc = 0;
 
 	cnab_fe_init(&tool);
 	o.level = 6;
-	while ((c = cnab_fe_getopt(argc, argv, "f:r:o:", longopts, &o.common,
+	o.jobs = 8;
+	while ((c = cnab_fe_getopt(argc, argv, "f:r:j:o:", longopts, &o.common,
 	                           &rc)) >= 0) {
 		switch (c) {
 		case 'f':
@@ -557,6 +628,17 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			o.ref = optarg;
+			break;
+		case 'j':
+			jobs = strtol(optarg, &end, 10);
+			if (*end || end == optarg || jobs < 1 ||
+			    jobs > MAX_JOBS) {
+				rc = cnab_fe_usage_error(
+				        "invalid --jobs '%s': use 1 to %d",
+				        optarg, MAX_JOBS);
+				goto out;
+			}
+			o.jobs = (int)jobs;
 			break;
 		case 'o':
 			rc = cnab_fe_output_option(optarg,

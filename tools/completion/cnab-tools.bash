@@ -17,7 +17,8 @@ _cnab_tools_options()
 {
 	case $1 in
 	cnab-archive)
-		echo '-f --file -r --ref -o --output --layout --compression' ;;
+		echo '-f --file -r --ref -j --jobs -o --output --layout
+			--compression' ;;
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference --force
 			--relocation-mapping --dry-run -o --output' ;;
