@@ -19,7 +19,7 @@ _cnab_tools_options()
 	cnab-archive)
 		echo '-f --file -r --ref -o --output --layout --compression' ;;
 	cnab-publish-archive)
-		echo '-a --archive -t --tag --reference --force
+		echo '-a --archive -t --tag --reference -j --jobs --force
 			--relocation-mapping --dry-run -o --output' ;;
 	cnab-relocate)
 		echo '-f --file -j --jobs --force --relocation-mapping
