@@ -120,6 +120,7 @@ UNIT_TESTS += tests/unit/test-reference
 UNIT_TESTS += tests/unit/test-relocation
 UNIT_TESTS += tests/unit/test-tar
 UNIT_TESTS += tests/unit/test-thick
+UNIT_TESTS += tests/unit/test-upload-pool
 UNIT_TESTS += tests/unit/test-utf8
 
 TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))
