@@ -678,8 +678,7 @@ enum cnab_status cnab_reg_push_blob_mem(struct cnab_registry *r,
 	if (!sc)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	scopes[0] = sc;
-	st = push_whole(r, repo, d, data, scopes, what, &location, &chunk,
-	                err);
+	st = push_whole(r, repo, d, data, scopes, what, &location, &chunk, err);
 	if (st != CNAB_OK && location)
 		cancel_upload(r, location, scopes, 1);
 	free(location);

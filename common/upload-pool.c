@@ -192,12 +192,12 @@ enum cnab_status cnab_upload_pool_reserve(struct cnab_upload_pool *p,
 
 	*buf = NULL;
 	if (size > cnab_upload_pool_max_blob(p))
-		return cnab_err_set(err, CNAB_ERR_INVALID,
-		                    "a blob of %llu bytes is over the %llu "
-		                    "bytes of an upload held in memory",
-		                    (unsigned long long)size,
-		                    (unsigned long long)
-		                            cnab_upload_pool_max_blob(p));
+		return cnab_err_set(
+		        err, CNAB_ERR_INVALID,
+		        "a blob of %llu bytes is over the %llu "
+		        "bytes of an upload held in memory",
+		        (unsigned long long)size,
+		        (unsigned long long)cnab_upload_pool_max_blob(p));
 	pthread_mutex_lock(&p->lock);
 	while (!p->failed && p->held && p->held + size > p->budget)
 		pthread_cond_wait(&p->room, &p->lock);
@@ -234,8 +234,7 @@ enum cnab_status cnab_upload_pool_submit(struct cnab_upload_pool *p,
 			st = cnab_err_set(err, CNAB_ERR_INVALID,
 			                  "a blob of %llu bytes in a buffer "
 			                  "of %zu",
-			                  (unsigned long long)d->size,
-			                  j->size);
+			                  (unsigned long long)d->size, j->size);
 		job_done(p, j);
 		goto out;
 	}
