@@ -92,9 +92,9 @@ static void test_budget(void **state)
 	                                      &fast_fail, 1, 4096, &err),
 	                 CNAB_OK);
 	for (i = 0; i < 4; i++)
-		assert_int_equal(cnab_upload_pool_reserve(p, 1024, &buf[i],
-		                                          &err),
-		                 CNAB_OK);
+		assert_int_equal(
+		        cnab_upload_pool_reserve(p, 1024, &buf[i], &err),
+		        CNAB_OK);
 	cnab_upload_pool_drop(p, buf[2]);
 	assert_int_equal(cnab_upload_pool_reserve(p, 1024, &buf[4], &err),
 	                 CNAB_OK);
@@ -130,13 +130,13 @@ static void test_failure_stops(void **state)
 
 	(void)state;
 	closed_port(host, sizeof(host));
-	assert_int_equal(cnab_upload_pool_new(&p, host, "a/b", &fast_fail, 2,
-	                                      0, &err),
-	                 CNAB_OK);
+	assert_int_equal(
+	        cnab_upload_pool_new(&p, host, "a/b", &fast_fail, 2, 0, &err),
+	        CNAB_OK);
 	d.size = 5;
-	assert_int_equal(cnab_digest_of(CNAB_DIGEST_SHA256, "hello", 5,
-	                                &d.digest),
-	                 CNAB_OK);
+	assert_int_equal(
+	        cnab_digest_of(CNAB_DIGEST_SHA256, "hello", 5, &d.digest),
+	        CNAB_OK);
 	/* (the first may have failed already: then so do the next calls) */
 	for (i = 0; i < 3; i++) {
 		st = cnab_upload_pool_reserve(p, 5, &buf, &err);
