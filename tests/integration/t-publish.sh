@@ -236,6 +236,23 @@ assert_exit 4 "$I" "${OPTS[@]}" -r "$D/jobsbad/app:1"
 assert_exit 2 "$P" --jobs 0 -a "$TEST_DIR/many.tgz" --tag "$D/x/app:1"
 assert_contains "$ERR" "invalid --jobs '0'"
 
+step "--jobs: memory within the budget (16 MiB) over one at a time"
+fixture_image src app/mem v1 --layers 3 --size 12M >/dev/null
+jq -n --arg h "$S" '{schemaVersion: "v1.2.0", name: "mem", version: "1",
+	invocationImages: [{imageType: "docker", image: ($h + "/app/mem:v1")}],
+	images: {many: {imageType: "oci", image: ($h + "/app/many:v1")}}}' \
+	>"$TEST_DIR/mem.json"
+assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/mem.json" "$TEST_DIR/mem.tgz"
+declare -A RSS=()
+for j in 1 4; do
+	assert_exit 0 /usr/bin/time -f 'rss %M' -o "$TEST_DIR/rss$j" \
+		"$P" "${OPTS[@]}" --jobs "$j" -a "$TEST_DIR/mem.tgz" --tag "$D/mem$j/app:1"
+	RSS[$j]=$(awk '/^rss/ { print $2 }' "$TEST_DIR/rss$j")
+done
+note "peak RSS: ${RSS[1]} KiB at --jobs 1, ${RSS[4]} KiB at --jobs 4"
+[ "${RSS[4]}" -le $((RSS[1] + 16 * 1024)) ] ||
+	fail "--jobs 4 took ${RSS[4]} KiB, over ${RSS[1]} KiB + 16 MiB"
+
 step "a tag holding another bundle is refused without --force"
 jq '.version = "1.0.1"' "$TEST_DIR/bundle.json" >"$TEST_DIR/other.json"
 assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/other.json" "$TEST_DIR/other.tgz"
