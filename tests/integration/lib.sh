@@ -28,7 +28,8 @@
 #
 # Functions (details above each one):
 #   registries  reg_start MODE NAME [opts], reg_stop NAME, reg_stop_all,
-#               reg_proxy NAME [--rate-down B/s] [--rate-up B/s],
+#               reg_proxy NAME [--rate-down B/s] [--rate-up B/s]
+#               [--delay-ms MS [--connect-rtt]],
 #               reg_restart NAME [--kill], reg_down NAME [--kill], reg_up NAME,
 #               reg_pause NAME, reg_resume NAME, reg_ref NAME REPO[:TAG],
 #               reg_curl NAME [opts] PATH, reg_token NAME [opts] SCOPE...
@@ -816,9 +817,11 @@ reg_start() {
 	note "registry $name ($mode) at $(_rv "$name" URL), pid $(_rv "$name" PID)"
 }
 
-# reg_proxy NAME [--rate-down BYTES_PER_S] [--rate-up BYTES_PER_S]: a
-# throttling TCP proxy (slowproxy.py) in front of the registry, so a test
-# can kill or pause it in the middle of a transfer.  TLS passes through (the
+# reg_proxy NAME [--rate-down BYTES_PER_S] [--rate-up BYTES_PER_S]
+# [--delay-ms MS [--connect-rtt]]: a throttling TCP proxy (slowproxy.py) in
+# front of the registry, so a test can kill or pause it in the middle of a
+# transfer, or see it as if across a WAN (--delay-ms: MS each way,
+# pipelined; --connect-rtt: a new connection costs a round trip more).  TLS passes through (the
 # certificate names 127.0.0.1 and localhost, so it stays valid); the
 # registry builds its upload URLs from the Host header, so they go through
 # the proxy too.  It keeps running across reg_down/reg_up (clients then see
@@ -834,7 +837,8 @@ reg_proxy() {
 	[ "${BASH_SUBSHELL:-0}" -eq 0 ] || fail "reg_proxy must run in the test's main shell"
 	while [ "$#" -gt 0 ]; do
 		case $1 in
-		--rate-down | --rate-up) args+=("$1" "$2"); shift ;;
+		--rate-down | --rate-up | --delay-ms) args+=("$1" "$2"); shift ;;
+		--connect-rtt) args+=("$1") ;;
 		*) fail "reg_proxy: unknown option '$1'" ;;
 		esac
 		shift

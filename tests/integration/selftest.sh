@@ -316,6 +316,56 @@ reg_proxy b
 assert_eq "$(sk_inspect --raw "docker://$b_PROXY_HOST/app/docker:v1" | sha256_of)" \
 	"$(sk_inspect --raw "$(reg_ref b app/docker:v1)" | sha256_of)" "TLS + auth through a proxy"
 
+# a latency proxy (--delay-ms 100, each way): a round trip costs 2 delays
+# (with --connect-rtt, a new connection one more, as a TCP handshake does),
+# and the delay is pipelined, not paid per chunk: 10 MB each way in little
+# more than that
+reg_start plain w
+reg_start plain w2
+fixture_image w wan/img v1 --format oci --size 10M >/dev/null
+blob=$(sk_inspect --raw "$(reg_ref w wan/img:v1)" | jq -r '.layers[0].digest')
+reg_proxy w --delay-ms 100
+reg_proxy w2 --delay-ms 100 --connect-rtt
+assert_contains "$(cat "$w_PROXY_LOG")" "delay 100 ms (pid" "the proxy's delay"
+assert_contains "$(cat "$w2_PROXY_LOG")" "delay 100 ms, connect 1 round trip" \
+	"the proxy's delay, connecting too"
+# ms CURL_TIME...: seconds (curl -w) to whole milliseconds
+ms() { awk '{ for (i = 1; i <= NF; i++) printf "%d ", $i * 1000; print "" }'; }
+# within NAME VALUE LOW HIGH
+within() {
+	[ "$2" -ge "$3" ] && [ "$2" -lt "$4" ] ||
+		fail "$1: ${2}ms, expected ${3}ms to ${4}ms"
+}
+read -r t1 t2 < <(curl -sS --max-time 30 -w '%{time_total} ' -o /dev/null \
+	"http://$w_PROXY_HOST/v2/" -o /dev/null "http://$w_PROXY_HOST/v2/" | ms)
+note "GET /v2/ through the proxy: new connection ${t1}ms, kept ${t2}ms"
+within "a request on a new connection" "$t1" 200 500
+within "a round trip on a kept connection" "$t2" 200 500
+assert_eq "$(grep -c ': open$' "$w_PROXY_LOG")" 1 "one connection kept alive"
+read -r t1 t2 < <(curl -sS --max-time 30 -w '%{time_total} ' -o /dev/null \
+	"http://$w2_PROXY_HOST/v2/" -o /dev/null "http://$w2_PROXY_HOST/v2/" | ms)
+note "the same with --connect-rtt: new connection ${t1}ms, kept ${t2}ms"
+within "a request on a new connection, --connect-rtt" "$t1" 400 800
+within "a round trip on a kept connection, --connect-rtt" "$t2" 200 500
+bsize=$(stat -c %s "$FIXTURE_LAYOUT/blobs/sha256/${blob#sha256:}")
+[ "$bsize" -gt 10000000 ] || fail "the blob has $bsize bytes"
+read -r t < <(curl -sS --max-time 30 -w '%{time_total}' -o "$TEST_DIR/wan.blob" \
+	"http://$w_PROXY_HOST/v2/wan/img/blobs/$blob" | ms)
+assert_eq "$(sha256_of "$TEST_DIR/wan.blob")" "$blob" "10 MB down through the delay"
+note "10 MB down: ${t}ms"
+within "10 MB down on a new connection" "$t" 200 2200
+loc=$(curl -sS --max-time 30 -X POST -D - -o /dev/null \
+	"http://$w_PROXY_HOST/v2/wan/up/blobs/uploads/" | tr -d '\r' | sed -n 's/^location: //Ip')
+assert_match "$loc" "^http://$w_PROXY_HOST/" "the upload URL names the proxy"
+read -r t < <(curl -sS -f --max-time 30 -w '%{time_total}' -o /dev/null -X PUT \
+	-H 'Content-Type: application/octet-stream' --data-binary @"$TEST_DIR/wan.blob" \
+	"$loc&digest=$blob" | ms)
+note "10 MB up: ${t}ms"
+within "10 MB up on a new connection" "$t" 200 2200
+assert_eq "$(http_code w -I "/v2/wan/up/blobs/$blob")" 200 "the upload landed"
+reg_stop w
+reg_stop w2
+
 reg_restart t
 assert_eq "$(sk_inspect "$(reg_ref t app/docker:v1)" | jq -r .Architecture)" amd64 \
 	"token registry restarted (issuer kept)"
