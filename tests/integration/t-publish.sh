@@ -364,4 +364,21 @@ note "$(grep 'blobs uploaded' <<<"$ERR")"
 assert_match "$ERR" "[0-9]+ blobs uploaded, [1-9][0-9]* already there"
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/big/app:1"
 
+step "SIGTERM in the middle of a publish at --jobs 4: no tag, and run again it completes"
+"$P" -v "${OPTS[@]}" --jobs 4 -a "$TEST_DIR/big.tgz" --tag "$D/term/app:1" \
+	--relocation-mapping "$TEST_DIR/term-map.json" 2>"$TEST_DIR/term.err" &
+pid=$!
+for i in $(seq 400); do
+	grep -q 'PUT .*/blobs/uploads/.* 201' "$TEST_DIR/term.err" && break
+	sleep 0.05
+done
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+assert_eq "$rc" 143 "exit status of the publish killed by SIGTERM"
+[ ! -e "$TEST_DIR/term-map.json" ] || fail "a mapping was written"
+assert_exit 4 "$I" "${OPTS[@]}" -r "$D/term/app:1"
+assert_exit 0 "$P" "${OPTS[@]}" --jobs 4 -a "$TEST_DIR/big.tgz" --tag "$D/term/app:1"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/term/app:1"
+
 echo ok
