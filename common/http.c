@@ -1,6 +1,7 @@
 #include "common/http.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -35,7 +36,15 @@ struct exchange {
 	size_t body_max;
 };
 
+/* curl_global_init once, whichever thread makes the first handle (it is
+ * not thread-safe itself) */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static bool curl_ready;
+
+static void curl_init_once(void)
+{
+	curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
 
 /* A copy of n bytes, NUL-terminated; NULL when memory runs out. */
 static char *dup_mem(const char *p, size_t n)
@@ -55,12 +64,10 @@ enum cnab_status cnab_http_new(struct cnab_http **out,
 {
 	struct cnab_http *h;
 
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return cnab_err_set(err, CNAB_ERR_FAIL,
-			                    "cannot initialise libcurl");
-		curl_ready = true;
-	}
+	pthread_once(&curl_once, curl_init_once);
+	if (!curl_ready)
+		return cnab_err_set(err, CNAB_ERR_FAIL,
+		                    "cannot initialise libcurl");
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");

@@ -484,6 +484,52 @@ static enum cnab_status fail_demand(struct cnab_registry *r, const char *what,
 	                    r->host, demand, what, size, MAX_CHUNK);
 }
 
+/*
+ * Uploads the blob d, whole in buf, in one PUT: on the session *location
+ * when one is open, else on a new one; a session the registry lost is
+ * started again (cnab_reg_send retries the POST and the PUT by
+ * themselves).  On success *location is freed and NULL.
+ */
+static enum cnab_status push_whole(struct cnab_registry *r, const char *repo,
+                                   const struct cnab_descriptor *d,
+                                   const char *buf, const char *const *scopes,
+                                   const char *what, char **location,
+                                   size_t *chunk, struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	uint64_t demand = 0;
+	int attempt;
+
+	for (attempt = 1;; attempt++) {
+		struct cnab_err perr = CNAB_ERR_INIT;
+		bool lost = false;
+
+		/* (a session may be open: the one that told the demand;
+		 * whatever it is, the PUT has it all) */
+		if (!*location)
+			st = start_upload(r, repo, scopes, what, location,
+			                  chunk, &demand, &perr);
+		if (st == CNAB_OK)
+			st = finish_upload(r, repo, d, *location, buf, scopes,
+			                   what, &lost, &perr);
+		if (st == CNAB_OK)
+			break;
+		if (!lost || attempt >= r->opts.max_attempts)
+			return cnab_err_set(err, st, "%s", perr.msg);
+		cnab_reg_backoff(r, attempt, NULL);
+		free(*location);
+		*location = NULL;
+		st = CNAB_OK;
+	}
+	free(*location);
+	*location = NULL; /* done: nothing to cancel */
+	r->stats.blobs_uploaded++;
+	r->stats.blob_bytes_up += d->size;
+	if (r->opts.progress)
+		r->opts.progress(r->opts.progress_ctx, d->size);
+	return CNAB_OK;
+}
+
 enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
                                     const struct cnab_descriptor *d,
                                     struct cnab_reader *src,
@@ -533,40 +579,9 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 			        "size mismatch for %s: %s %" PRIu64 " bytes",
 			        what, n > d->size ? "more than" : "fewer than",
 			        d->size);
-		/* cnab_reg_send retries the POST and the PUT by itself: only a
-		 * session the registry lost is started again */
-		for (attempt = 1; st == CNAB_OK; attempt++) {
-			struct cnab_err perr = CNAB_ERR_INIT;
-			bool lost = false;
-
-			/* (a session may be open: the one that told the
-			 * demand; whatever it is, the PUT has it all) */
-			if (!location)
-				st = start_upload(r, repo, scopes, what,
-				                  &location, &chunk, &demand,
-				                  &perr);
-			if (st == CNAB_OK)
-				st = finish_upload(r, repo, d, location, buf,
-				                   scopes, what, &lost, &perr);
-			if (st == CNAB_OK)
-				break;
-			if (!lost || attempt >= r->opts.max_attempts) {
-				st = cnab_err_set(err, st, "%s", perr.msg);
-				break;
-			}
-			cnab_reg_backoff(r, attempt, NULL);
-			free(location);
-			location = NULL;
-			st = CNAB_OK;
-		}
-		if (st == CNAB_OK) {
-			free(location);
-			location = NULL; /* done: nothing to cancel */
-			r->stats.blobs_uploaded++;
-			r->stats.blob_bytes_up += d->size;
-			if (r->opts.progress)
-				r->opts.progress(r->opts.progress_ctx, d->size);
-		}
+		if (st == CNAB_OK)
+			st = push_whole(r, repo, d, buf, scopes, what,
+			                &location, &chunk, err);
 		goto out;
 	}
 	while (offset < d->size) {
@@ -634,6 +649,36 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 		location = NULL; /* done: nothing to cancel */
 	}
 out:
+	if (st != CNAB_OK && location)
+		cancel_upload(r, location, scopes, 1);
+	free(location);
+	free(sc);
+	return st;
+}
+
+enum cnab_status cnab_reg_push_blob_mem(struct cnab_registry *r,
+                                        const char *repo,
+                                        const struct cnab_descriptor *d,
+                                        const void *data, struct cnab_err *err)
+{
+	struct cnab_mem_reader m = {data, (size_t)d->size, 0};
+	struct cnab_reader src = cnab_mem_reader_as(&m);
+	char digest[CNAB_DIGEST_STR_MAX], what[600];
+	char *sc, *location = NULL;
+	const char *scopes[1];
+	size_t chunk = r->opts.chunk_size;
+	enum cnab_status st;
+
+	/* more than a chunk: in chunks, as any other source */
+	if (d->size > chunk)
+		return cnab_reg_push_blob(r, repo, d, &src, err);
+	cnab_digest_format(&d->digest, digest);
+	snprintf(what, sizeof(what), "blob '%s/%s@%s'", r->host, repo, digest);
+	sc = cnab_reg_scope(repo, "pull,push");
+	if (!sc)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	scopes[0] = sc;
+	st = push_whole(r, repo, d, data, scopes, what, &location, &chunk, err);
 	if (st != CNAB_OK && location)
 		cancel_upload(r, location, scopes, 1);
 	free(location);

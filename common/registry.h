@@ -144,6 +144,17 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
                                     struct cnab_reader *src,
                                     struct cnab_err *err);
 
+/*
+ * Uploads a blob whose d->size bytes are at data, already checked against
+ * d by the caller: one POST and one PUT with the body when it fits in a
+ * chunk (the bytes are sent from data, not copied), else as
+ * cnab_reg_push_blob does.
+ */
+enum cnab_status cnab_reg_push_blob_mem(struct cnab_registry *r,
+                                        const char *repo,
+                                        const struct cnab_descriptor *d,
+                                        const void *data, struct cnab_err *err);
+
 /* One repository of a registry, as a blob source for image walking. */
 struct cnab_reg_repo {
 	struct cnab_registry *reg;

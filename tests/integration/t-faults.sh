@@ -113,11 +113,20 @@ step "retries exhausted: exit 1, the registry and the last status, tag untouched
 # times over in nested loops
 proxy_rules pd '[{"action": "status", "status": 503, "method": "POST|PATCH|PUT"}]'
 proxy_mark pd
-CNAB_RETRY_ATTEMPTS=3 assert_exit 1 "$P" "${OPTS[@]}" -a "$TEST_DIR/big.tgz" \
+CNAB_RETRY_ATTEMPTS=3 assert_exit 1 "$P" "${OPTS[@]}" --jobs 1 -a "$TEST_DIR/big.tgz" \
 	--tag "$PD/clean/app:1" --force
 assert_contains "$ERR" "registry '$PD'"
 assert_contains "$ERR" "503"
 assert_eq "$(proxy_count pd POST '/blobs/uploads/$')" 3 "upload POSTs answered 503"
+# with 4 jobs, each blob begun before the first failure (at most the 4
+# workers' and the one the reader streams) is tried 3 times, no more
+proxy_mark pd
+CNAB_RETRY_ATTEMPTS=3 assert_exit 1 "$P" "${OPTS[@]}" --jobs 4 -a "$TEST_DIR/big.tgz" \
+	--tag "$PD/clean/app:1" --force
+assert_contains "$ERR" "503"
+n=$(proxy_count pd POST '/blobs/uploads/$')
+[ $((n % 3)) -eq 0 ] && [ "$n" -ge 3 ] && [ "$n" -le 15 ] ||
+	fail "upload POSTs answered 503 at --jobs 4: $n, not 3 per blob begun"
 # a blob whose every GET is cut before a byte of it arrives
 proxy_rules ps '[{"action": "cut_response", "after": 0, "method": "GET",
 	"path": "/blobs/sha256:"}]'

@@ -78,6 +78,26 @@ uploads_follow_heads() {
 		}'
 }
 
+# one_at_a_time NAME REPO: each blob upload of REPO (its HEAD 404, POST and
+# PUT ?digest=) ran alone: no other blob request came between them.
+one_at_a_time() {
+	reg_requests "$1" | awk -v b="/v2/$2/blobs/" '
+		index($2, b) != 1 { next }
+		$1 == "HEAD" && $3 == 404 {
+			if (cur != "")
+				print "HEAD of " $2 " while " cur " was uploading"
+			cur = substr($2, length(b) + 1)
+			next
+		}
+		$1 == "POST" && cur != "" { next }
+		$1 == "PUT" && cur != "" && index($2, cur) == 0 &&
+			index($2, substr(cur, 1, 6) "%3A" substr(cur, 8)) == 0 {
+			print "PUT " $2 " while " cur " was uploading"
+		}
+		$1 == "PUT" { cur = ""; next }
+		cur != "" { print $1 " " $2 " while " cur " was uploading" }'
+}
+
 step "an archive of images in the source registry"
 fixture_image src app/installer v1 --layers 2 --size 64K >/dev/null
 INV=$FIXTURE_DIGEST
@@ -174,6 +194,67 @@ assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/a.tgz" --tag "$D/acme/app:1.0"
 assert_eq "$(count_requests dst POST '/blobs/uploads/')" 0 "uploads started"
 assert_eq "$(count_requests dst PATCH '.')" 0 "chunks sent"
 assert_eq "$(count_requests dst PUT '.')" 0 "objects written"
+
+step "--jobs: small blobs uploaded concurrently; the same bundle as one at a time"
+fixture_image src app/many v1 --format oci --layers 12 --size 16K >/dev/null
+jq -n --arg h "$S" '{schemaVersion: "v1.2.0", name: "many", version: "1",
+	invocationImages: [{imageType: "docker", image: ($h + "/app/many:v1")}]}' \
+	>"$TEST_DIR/many.json"
+assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/many.json" "$TEST_DIR/many.tgz"
+declare -A MANY=()
+for j in 1 4 default; do
+	jobs=(--jobs "$j")
+	[ "$j" = default ] && jobs=()
+	reg_mark dst
+	run "$P" -v "${OPTS[@]}" "${jobs[@]}" -a "$TEST_DIR/many.tgz" \
+		--tag "$D/jobs$j/app:1" -o json
+	assert_eq "$RC" 0 "exit code of the publish at --jobs $j: $ERR"
+	MANY[$j]=$(jq -r .digest <<<"$OUT")
+	ups=$(uploads_follow_heads dst "jobs$j/app")
+	assert_eq "$(sed '$d' <<<"$ups")" "" "uploads after a HEAD 404 at --jobs $j"
+	# 12 layers, the image's config and bundle.json (pushed with the
+	# bundle's objects, so not in the count of blobs)
+	assert_eq "$(tail -n 1 <<<"$ups")" "404:14 200:0 uploads:14" "--jobs $j"
+	assert_eq "$(tag_last dst "jobs$j/app" 1)" "" "the tag last at --jobs $j"
+	assert_contains "$ERR" "13 blobs uploaded, 0 already there"
+	[ "$j" = 1 ] && assert_eq "$(one_at_a_time dst jobs1/app)" "" \
+		"--jobs 1: one request at a time"
+done
+assert_eq "${MANY[4]}" "${MANY[1]}" "the same digest at --jobs 1 and 4"
+assert_eq "${MANY[default]}" "${MANY[1]}" "the same digest at the default --jobs"
+# every blob there already: counted, none sent
+reg_mark dst
+assert_exit 0 "$P" -v "${OPTS[@]}" --jobs 4 -a "$TEST_DIR/many.tgz" --tag "$D/jobs4/app:2"
+assert_contains "$ERR" "0 blobs uploaded, 13 already there"
+assert_eq "$(count_requests dst POST '/blobs/uploads/')" 0 "uploads started"
+# a corrupt small layer at --jobs 4: exit 3, no tag
+layer=$(sk_inspect --raw "docker://$S/app/many:v1" | jq -r '.layers[5].digest')
+$RESTYLE "$TEST_DIR/many.tgz" "$TEST_DIR/many-bad.tgz" --corrupt "$layer"
+assert_exit 3 "$P" "${OPTS[@]}" --jobs 4 -a "$TEST_DIR/many-bad.tgz" --tag "$D/jobsbad/app:1"
+assert_contains "$ERR" "digest mismatch"
+assert_exit 4 "$I" "${OPTS[@]}" -r "$D/jobsbad/app:1"
+assert_exit 2 "$P" --jobs 0 -a "$TEST_DIR/many.tgz" --tag "$D/x/app:1"
+assert_contains "$ERR" "invalid --jobs '0'"
+
+step "--jobs: memory within the budget (16 MiB) over one at a time"
+fixture_image src app/mem v1 --layers 3 --size 12M >/dev/null
+jq -n --arg h "$S" '{schemaVersion: "v1.2.0", name: "mem", version: "1",
+	invocationImages: [{imageType: "docker", image: ($h + "/app/mem:v1")}],
+	images: {many: {imageType: "oci", image: ($h + "/app/many:v1")}}}' \
+	>"$TEST_DIR/mem.json"
+assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/mem.json" "$TEST_DIR/mem.tgz"
+declare -A RSS=()
+for j in 1 4; do
+	assert_exit 0 /usr/bin/time -f 'rss %M' -o "$TEST_DIR/rss$j" \
+		"$P" "${OPTS[@]}" --jobs "$j" -a "$TEST_DIR/mem.tgz" --tag "$D/mem$j/app:1"
+	RSS[$j]=$(awk '/^rss/ { print $2 }' "$TEST_DIR/rss$j")
+done
+note "peak RSS: ${RSS[1]} KiB at --jobs 1, ${RSS[4]} KiB at --jobs 4"
+# (sanitizers' shadow memory makes the bound moot)
+if ! ldd "$P" | grep -Eq 'lib[at]san' && [ "${ITEST_VALGRIND:-}" != 1 ]; then
+	[ "${RSS[4]}" -le $((RSS[1] + 16 * 1024)) ] ||
+		fail "--jobs 4 took ${RSS[4]} KiB, over ${RSS[1]} KiB + 16 MiB"
+fi
 
 step "a tag holding another bundle is refused without --force"
 jq '.version = "1.0.1"' "$TEST_DIR/bundle.json" >"$TEST_DIR/other.json"
@@ -282,5 +363,22 @@ assert_exit 0 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/big.tgz" --tag "$D/big/app:1"
 note "$(grep 'blobs uploaded' <<<"$ERR")"
 assert_match "$ERR" "[0-9]+ blobs uploaded, [1-9][0-9]* already there"
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/big/app:1"
+
+step "SIGTERM in the middle of a publish at --jobs 4: no tag, and run again it completes"
+"$P" -v "${OPTS[@]}" --jobs 4 -a "$TEST_DIR/big.tgz" --tag "$D/term/app:1" \
+	--relocation-mapping "$TEST_DIR/term-map.json" 2>"$TEST_DIR/term.err" &
+pid=$!
+for i in $(seq 400); do
+	grep -q 'PUT .*/blobs/uploads/.* 201' "$TEST_DIR/term.err" && break
+	sleep 0.05
+done
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+assert_eq "$rc" 143 "exit status of the publish killed by SIGTERM"
+[ ! -e "$TEST_DIR/term-map.json" ] || fail "a mapping was written"
+assert_exit 4 "$I" "${OPTS[@]}" -r "$D/term/app:1"
+assert_exit 0 "$P" "${OPTS[@]}" --jobs 4 -a "$TEST_DIR/big.tgz" --tag "$D/term/app:1"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/term/app:1"
 
 echo ok

@@ -20,7 +20,7 @@ _cnab_tools_options()
 		echo '-f --file -r --ref -j --jobs -o --output --layout
 			--compression' ;;
 	cnab-publish-archive)
-		echo '-a --archive -t --tag --reference --force
+		echo '-a --archive -t --tag --reference -j --jobs --force
 			--relocation-mapping --dry-run -o --output' ;;
 	cnab-relocate)
 		echo '-f --file -j --jobs --force --relocation-mapping

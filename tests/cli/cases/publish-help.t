@@ -16,6 +16,8 @@ and cnab-to-oci read, and the tag last.
                         write where each image was published
       --dry-run         verify the archive and print the plan; write
                         nothing (no network)
+  -j, --jobs N          blobs uploaded at once (default 4; 1: one
+                        request at a time)
   -o, --output FORMAT   plain (default) or json
 
 Common options:

@@ -1,0 +1,101 @@
+/*
+ * Concurrent blob uploads to one repository: worker threads, each with its
+ * own registry handle (a handle is never shared by two threads), take
+ * blobs the caller holds whole in memory and has checked against their
+ * digests, ask the registry whether it has each (HEAD) and upload those it
+ * lacks, while the caller goes on reading its source.  The bytes held at
+ * once stay within a budget: the caller waits for room.  The first failure
+ * stops the workers: no blob queued after it is begun.
+ *
+ * The upload side of the transfer engine (issue 13): publish feeds it from
+ * the archive stream.
+ */
+#ifndef CNAB_COMMON_UPLOAD_POOL_H
+#define CNAB_COMMON_UPLOAD_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/oci.h"
+#include "common/registry.h"
+#include "common/status.h"
+
+/*
+ * The default budget: the blob bytes held at once.  A blob of up to a
+ * quarter of it (4 MiB) is taken, so that four fit at once; with the 8 MiB
+ * chunk the caller's own handle keeps for a larger blob, and what the
+ * process holds anyway, peak RSS stays under 32 MiB.
+ */
+#define CNAB_UPLOAD_BUDGET ((size_t)16 << 20)
+
+/* The most worker threads. */
+#define CNAB_UPLOAD_MAX_JOBS 32
+
+struct cnab_upload_pool;
+
+/* What the workers did, summed over their handles. */
+struct cnab_upload_stats {
+	uint64_t uploaded; /* blobs uploaded */
+	uint64_t present;  /* blobs the registry had already */
+	struct cnab_registry_stats reg;
+};
+
+/*
+ * Starts jobs worker threads (1 to CNAB_UPLOAD_MAX_JOBS) uploading to
+ * repo of the registry host, each with a handle made from opts (opts and
+ * what it points to are borrowed and must outlive the pool; host and repo
+ * are copied).  budget: the bytes held at once (0: CNAB_UPLOAD_BUDGET).
+ * Free the pool with cnab_upload_pool_free.
+ */
+enum cnab_status cnab_upload_pool_new(struct cnab_upload_pool **out,
+                                      const char *host, const char *repo,
+                                      const struct cnab_registry_opts *opts,
+                                      int jobs, size_t budget,
+                                      struct cnab_err *err);
+
+/* The largest blob the pool takes: the caller uploads larger ones itself. */
+uint64_t cnab_upload_pool_max_blob(const struct cnab_upload_pool *p);
+
+/*
+ * Room for a blob of size bytes (at most cnab_upload_pool_max_blob):
+ * waits until the blobs held leave that much of the budget, then *buf is
+ * a buffer of size bytes (owned by the pool) for the caller to fill and
+ * give to cnab_upload_pool_submit or cnab_upload_pool_drop.  After a
+ * failed upload: that failure, and no buffer.
+ */
+enum cnab_status cnab_upload_pool_reserve(struct cnab_upload_pool *p,
+                                          uint64_t size, void **buf,
+                                          struct cnab_err *err);
+
+/*
+ * Queues the blob d (its digest and size are copied), whose bytes the
+ * caller put in buf, from cnab_upload_pool_reserve, and checked against
+ * d.  The pool takes buf back in any case.  After a failed upload: that
+ * failure.
+ */
+enum cnab_status cnab_upload_pool_submit(struct cnab_upload_pool *p,
+                                         const struct cnab_descriptor *d,
+                                         void *buf, struct cnab_err *err);
+
+/* Gives back a buffer from cnab_upload_pool_reserve, not submitted. */
+void cnab_upload_pool_drop(struct cnab_upload_pool *p, void *buf);
+
+/* The first failure of an upload so far (its message in err), or CNAB_OK. */
+enum cnab_status cnab_upload_pool_failed(struct cnab_upload_pool *p,
+                                         struct cnab_err *err);
+
+/* Waits until every blob queued is uploaded; the first failure. */
+enum cnab_status cnab_upload_pool_wait(struct cnab_upload_pool *p,
+                                       struct cnab_err *err);
+
+/* What the workers did so far. */
+void cnab_upload_pool_stats(struct cnab_upload_pool *p,
+                            struct cnab_upload_stats *out);
+
+/*
+ * Stops the workers (blobs queued and not begun are dropped; those being
+ * sent finish) and frees the pool.  NULL is accepted.
+ */
+void cnab_upload_pool_free(struct cnab_upload_pool *p);
+
+#endif
