@@ -147,6 +147,37 @@ bundle_objects() {
 		"http://$S/v2/$2/manifests/$cm" >"$3-cm.json"
 }
 
+# peer_archive_script FILE REFS BUNDLE_JSON: the peer of archive -r,
+# skopeo copy --all each image to a layout, then tar czf (into
+# $TEST_DIR/peer.tgz)
+peer_archive_script() {
+	rm -rf "$TEST_DIR/peer" "$TEST_DIR/peer.tgz"
+	mkdir -p "$TEST_DIR/peer/artifacts/layout"
+	cat >"$1" <<-EOF
+		set -e
+		for r in $(tr '\n' ' ' <<<"$2"); do
+			skopeo --policy "$ITEST_POLICY" copy -q --all \
+				--src-tls-verify=false \
+				"docker://\$r" "oci:$TEST_DIR/peer/artifacts/layout:\$r"
+		done
+		cp "$3" "$TEST_DIR/peer/bundle.json"
+		tar -C "$TEST_DIR/peer" -czf "$TEST_DIR/peer.tgz" .
+	EOF
+}
+
+# peer_relocate_script FILE REFS HOST: the peer of relocate, skopeo copy
+# --all each image to HOST/bench/
+peer_relocate_script() {
+	cat >"$1" <<-EOF
+		set -e
+		for r in $(tr '\n' ' ' <<<"$2"); do
+			skopeo --policy "$ITEST_POLICY" copy -q --all \
+				--src-tls-verify=false --dest-tls-verify=false \
+				"docker://\$r" "docker://$3/bench/\$(basename \$r)"
+		done
+	EOF
+}
+
 # peer_publish_script FILE ARCHIVE REFS HOST PREFIX: the peer of publish,
 # tar xzf, skopeo copy --all each image, then the bundle's config blob,
 # config manifest and index with curl
@@ -231,18 +262,8 @@ loopback_reps() {
 
 		# the peer of archive: skopeo copy --all each image to a layout,
 		# then tar czf
-		rm -rf "$TEST_DIR/peer" "$TEST_DIR/peer.tgz"
-		mkdir -p "$TEST_DIR/peer/artifacts/layout"
-		cat >"$TEST_DIR/peer-archive.sh" <<-EOF2
-			set -e
-			for r in $(tr '\n' ' ' <<<"$REFS"); do
-				skopeo --policy "$ITEST_POLICY" copy -q --all \
-					--src-tls-verify=false \
-					"docker://\$r" "oci:$TEST_DIR/peer/artifacts/layout:\$r"
-			done
-			cp "$TEST_DIR/b1.json" "$TEST_DIR/peer/bundle.json"
-			tar -C "$TEST_DIR/peer" -czf "$TEST_DIR/peer.tgz" .
-		EOF2
+		peer_archive_script "$TEST_DIR/peer-archive.sh" "$REFS" \
+			"$TEST_DIR/b1.json"
 		timed peer-archive bash "$TEST_DIR/peer-archive.sh"
 		echo "size-ours $(stat -c %s "$ARCH") 0" >>"$RESULTS"
 		echo "size-tarczf $(stat -c %s "$TEST_DIR/peer.tgz") 0" >>"$RESULTS"
@@ -255,14 +276,7 @@ loopback_reps() {
 			--insecure-registry "$D" "$PD/bench/app:1" "$D/bench/app:1"
 		done_with "$DN"
 		fresh
-		cat >"$TEST_DIR/peer-relocate.sh" <<-EOF2
-			set -e
-			for r in $(tr '\n' ' ' <<<"$REFS"); do
-				skopeo --policy "$ITEST_POLICY" copy -q --all \
-					--src-tls-verify=false --dest-tls-verify=false \
-					"docker://\$r" "docker://$D/bench/\$(basename \$r)"
-			done
-		EOF2
+		peer_relocate_script "$TEST_DIR/peer-relocate.sh" "$REFS" "$D"
 		timed peer-relocate bash "$TEST_DIR/peer-relocate.sh"
 		done_with "$DN"
 		done_with "$PDN"
@@ -339,18 +353,8 @@ wan_jobs() {
 		cmp -s "$arch" "$TEST_DIR/back.tgz" || fail "archive -r differs"
 
 		# the peer of archive
-		rm -rf "$TEST_DIR/peer" "$TEST_DIR/peer.tgz"
-		mkdir -p "$TEST_DIR/peer/artifacts/layout"
-		cat >"$TEST_DIR/peer-archive.sh" <<-EOF2
-			set -e
-			for r in $(tr '\n' ' ' <<<"$prefs"); do
-				skopeo --policy "$ITEST_POLICY" copy -q --all \
-					--src-tls-verify=false \
-					"docker://\$r" "oci:$TEST_DIR/peer/artifacts/layout:\$r"
-			done
-			cp "$TEST_DIR/$name.json" "$TEST_DIR/peer/bundle.json"
-			tar -C "$TEST_DIR/peer" -czf "$TEST_DIR/peer.tgz" .
-		EOF2
+		peer_archive_script "$TEST_DIR/peer-archive.sh" "$prefs" \
+			"$TEST_DIR/$name.json"
 		reg_mark src
 		timed wan-peer-archive bash "$TEST_DIR/peer-archive.sh"
 		record wan-peer-archive-req "$(requests src)"
@@ -368,14 +372,7 @@ wan_jobs() {
 		done_with "$PDN"
 		# the peer of relocate
 		fresh_wan
-		cat >"$TEST_DIR/peer-relocate.sh" <<-EOF2
-			set -e
-			for r in $(tr '\n' ' ' <<<"$prefs"); do
-				skopeo --policy "$ITEST_POLICY" copy -q --all \
-					--src-tls-verify=false --dest-tls-verify=false \
-					"docker://\$r" "docker://$DP/bench/\$(basename \$r)"
-			done
-		EOF2
+		peer_relocate_script "$TEST_DIR/peer-relocate.sh" "$prefs" "$DP"
 		reg_mark src
 		reg_mark "$DN"
 		timed wan-peer-relocate bash "$TEST_DIR/peer-relocate.sh"
