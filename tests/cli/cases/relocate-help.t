@@ -26,9 +26,8 @@ Common options:
   -v, --verbose               a line per registry request
       --insecure-registry HOST[:PORT]
                               plain HTTP or unverified TLS for HOST
-      --authfile FILE         registry credentials (default:
-                              $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json,
-                              ~/.docker/config.json)
+      --authfile FILE         registry credentials (default: where
+                              podman, skopeo and docker log in)
       --cert-dir DIR          CA and client certificates for TLS
 
 Exit codes: 0 success, 1 failure, 2 usage error or invalid input,
