@@ -8,6 +8,20 @@
 #include "tools/fe.h"
 #include "tools/output.h"
 
+/*
+ * Whether ref is a registry's host[:port] alone ("127.0.0.1:5100",
+ * "registry.local"), which reference grammar would read as a Docker Hub
+ * repository: one word, whose name part has a dot or is localhost.
+ */
+static bool names_registry_only(const char *ref)
+{
+	size_t n = strcspn(ref, ":@");
+
+	if (strchr(ref, '/'))
+		return false;
+	return memchr(ref, '.', n) || (n == 9 && !strncmp(ref, "localhost", 9));
+}
+
 enum cnab_status cnab_push_target_init(struct cnab_push_target *t,
                                        const char *ref, const char *default_tag,
                                        struct cnab_err *err)
@@ -15,6 +29,12 @@ enum cnab_status cnab_push_target_init(struct cnab_push_target *t,
 	enum cnab_status st;
 
 	memset(t, 0, sizeof(*t));
+	if (names_registry_only(ref))
+		return cnab_err_set(
+		        err, CNAB_ERR_USAGE,
+		        "'%s' names a registry but no repository: "
+		        "use REGISTRY/REPO:TAG, such as '%.*s/REPO'",
+		        ref, (int)strcspn(ref, "@"), ref);
 	st = cnab_ref_parse(&t->ref, ref, err);
 	if (st != CNAB_OK) {
 		cnab_err_restatus(err, CNAB_ERR_USAGE);

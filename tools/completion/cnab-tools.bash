@@ -17,7 +17,7 @@ _cnab_tools_options()
 {
 	case $1 in
 	cnab-archive)
-		echo '-f --file -r --ref -j --jobs -o --output --layout
+		echo '-f --file -r --ref --reference -j --jobs -o --output --layout
 			--compression' ;;
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
@@ -26,7 +26,7 @@ _cnab_tools_options()
 		echo '-f --file -j --jobs --force --relocation-mapping
 			--dry-run -o --output' ;;
 	cnab-inspect)
-		echo '-f --file -a --archive -r --ref -o --output --raw
+		echo '-f --file -a --archive -r --ref --reference -o --output --raw
 			--verify --relocation-mapping' ;;
 	esac
 }

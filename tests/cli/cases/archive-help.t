@@ -10,6 +10,7 @@ thick bundle archive (a .tgz; - for stdout).
   -f, --file FILE       a bundle.json or porter.yaml (- for stdin)
   -r, --ref REF         a published bundle, by tag or digest; its
                         images are taken from its own repository
+                        (alias --reference)
   -j, --jobs N          blobs downloaded at once, 1 to 32 (default 8)
       --layout DIR      also take images from this OCI image layout
                         (repeatable; tried before registries)
