@@ -122,6 +122,7 @@ int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
 {
 	const char **list;
 	struct stat sb;
+	char *end;
 	int bad;
 
 	switch (c) {
@@ -156,6 +157,17 @@ int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
 			return -1;
 		}
 		o->certdir = arg;
+		return 1;
+	case CNAB_FE_OPT_TIMEOUT:
+		errno = 0;
+		o->timeout = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || o->timeout < 1 ||
+		    o->timeout > CNAB_FE_TIMEOUT_MAX) {
+			*exit_code = cnab_fe_usage_error(
+			        "invalid --timeout '%s': use 1 to %d seconds",
+			        arg, CNAB_FE_TIMEOUT_MAX);
+			return -1;
+		}
 		return 1;
 	case CNAB_FE_OPT_INSECURE:
 		if (!*arg) {
@@ -199,6 +211,9 @@ static const char common_help[] =
         "$DOCKER_CONFIG/config.json,\n"
         "                              ~/.docker/config.json)\n"
         "      --cert-dir DIR          CA and client certificates for TLS\n"
+        "      --timeout SECONDS       give up connecting, or waiting for a\n"
+        "                              byte, after SECONDS (default:\n"
+        "                              $CNAB_STALL_TIMEOUT, else 30)\n"
         "\n"
         "Exit codes: 0 success, 1 failure, 2 usage error or invalid input,\n"
         "3 integrity failure, 4 not found.\n";
@@ -349,6 +364,14 @@ void cnab_fe_log_cb(void *ctx, const char *line)
 	funlockfile(stderr);
 }
 
+/* A note per retry, -v or not: a wait is never silent. */
+static void retry_cb(void *ctx, const char *host, int attempt, int max,
+                     const char *why)
+{
+	(void)ctx;
+	cnab_fe_note("retrying %s (%d of %d): %s", host, attempt, max, why);
+}
+
 void cnab_fe_registry_opts(const struct cnab_fe_common *o,
                            struct cnab_registry_opts *out)
 {
@@ -357,6 +380,8 @@ void cnab_fe_registry_opts(const struct cnab_fe_common *o,
 	out->certdir = o->certdir;
 	out->insecure = o->insecure;
 	out->log = cnab_fe_log_cb;
+	out->retry = retry_cb;
+	out->timeout = o->timeout;
 }
 
 /* Edit distance of a and b (short option names), capped at 9. */

@@ -10,7 +10,7 @@
 
 # Options every tool takes.
 _cnab_tools_common='-h --help --version -q --quiet -v --verbose
-	--insecure-registry --authfile --cert-dir'
+	--insecure-registry --authfile --cert-dir --timeout'
 
 # _cnab_tools_options TOOL: the options TOOL takes besides the common ones.
 _cnab_tools_options()
@@ -46,7 +46,7 @@ _cnab_tools_argkind()
 		echo level ;;
 	-j | --jobs)
 		echo jobs ;;
-	-r | --ref | -t | --tag | --reference | --insecure-registry)
+	-r | --ref | -t | --tag | --reference | --insecure-registry | --timeout)
 		echo text ;;
 	esac
 }
