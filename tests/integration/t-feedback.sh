@@ -82,3 +82,19 @@ CNAB_RETRY_ATTEMPTS=1 assert_exit 1 "$P" --timeout 1 -a "$TEST_DIR/b.tgz" \
 assert_contains "$ERR" "no answer within 1 s"
 assert_exit 2 "$I" --timeout 0 -r "$Q/app:1"
 assert_contains "$ERR" "invalid --timeout '0': use 1 to 3600 seconds"
+
+step "a tag holding an image is called one, as inspect says"
+fixture_image src app/img 1 --layers 1 --size 4K >/dev/null
+assert_exit 1 "$P" --insecure-registry "$S" -a "$TEST_DIR/b.tgz" --tag "$S/app/img:1"
+assert_contains "$ERR" "tag '$S/app/img:1' holds an image, not a CNAB bundle (sha256:"
+assert_contains "$ERR" "use --force to replace it"
+assert_exit 4 "$I" --insecure-registry "$S" -r "$S/app/img:1"
+assert_contains "$ERR" "is an image, not a CNAB bundle"
+assert_exit 0 "$P" --insecure-registry "$S" -a "$TEST_DIR/b.tgz" --tag "$S/app/b:1"
+assert_exit 1 "$R" --insecure-registry "$S" "$S/app/b:1" "$S/app/img:1"
+assert_contains "$ERR" "tag '$S/app/img:1' holds an image, not a CNAB bundle"
+fixture_index src app/multi 1 --size 4K >/dev/null
+assert_exit 1 "$R" --insecure-registry "$S" "$S/app/b:1" "$S/app/multi:1"
+assert_contains "$ERR" "holds an image index, not a CNAB bundle"
+assert_exit 0 "$R" --insecure-registry "$S" --force "$S/app/b:1" "$S/app/img:1"
+assert_contains "$ERR" "replacing tag '$S/app/img:1', which held an image, not a CNAB bundle"
