@@ -222,7 +222,11 @@ enum cnab_status cnab_registry_new(struct cnab_registry **out, const char *host,
 	hc.host_ca_blob_len = r->ca.len;
 	hc.client_cert = r->client_cert;
 	hc.client_key = r->client_key;
-	hc.stall_timeout = env_long("CNAB_STALL_TIMEOUT", 60);
+	if (!r->opts.timeout)
+		r->opts.timeout =
+		        env_long("CNAB_STALL_TIMEOUT", CNAB_REG_TIMEOUT);
+	hc.connect_timeout = r->opts.timeout;
+	hc.stall_timeout = r->opts.timeout;
 	hc.log = http_log;
 	hc.log_ctx = r;
 	st = cnab_http_new(&r->http, &hc, err);
@@ -397,6 +401,9 @@ void cnab_reg_backoff(struct cnab_registry *r, int attempt,
                       const char *retry_after)
 {
 	r->stats.retries++;
+	if (r->opts.retry)
+		r->opts.retry(r->opts.retry_ctx, r->host, attempt + 1,
+		              r->opts.max_attempts, cnab_http_outcome(r->http));
 	cnab_http_sleep_ms(cnab_http_retry_delay(attempt, retry_after,
 	                                         r->opts.retry_base_ms,
 	                                         r->opts.retry_cap_ms));

@@ -89,6 +89,8 @@ value_for() { # OPTION-LINE
 	FORMAT) echo json ;; # every tool with -o takes json
 	LEVEL) echo 6 ;;
 	N) echo 1 ;;
+	DIR) echo . ;; # --cert-dir must exist
+	SECONDS) echo 5 ;;
 	*) echo x ;;
 	esac
 }
@@ -277,7 +279,7 @@ expect "--compression=7" cnab-archive --compression=7
 expect "--layout=images" cnab-archive --layout=im
 # options by prefix
 expect "--reference --relocation-mapping" cnab-publish-archive --re
-expect "--raw --ref --relocation-mapping" cnab-inspect --r
+expect "--raw --ref --reference --relocation-mapping" cnab-inspect --r
 expect "--cert-dir --compression" cnab-archive --c
 expect "--dry-run" cnab-relocate --d
 # nothing for references, hosts, or after --

@@ -10,14 +10,14 @@
 
 # Options every tool takes.
 _cnab_tools_common='-h --help --version -q --quiet -v --verbose
-	--insecure-registry --authfile --cert-dir'
+	--insecure-registry --authfile --cert-dir --timeout'
 
 # _cnab_tools_options TOOL: the options TOOL takes besides the common ones.
 _cnab_tools_options()
 {
 	case $1 in
 	cnab-archive)
-		echo '-f --file -r --ref -j --jobs -o --output --layout
+		echo '-f --file -r --ref --reference -j --jobs -o --output --layout
 			--compression' ;;
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
@@ -26,7 +26,7 @@ _cnab_tools_options()
 		echo '-f --file -j --jobs --force --relocation-mapping
 			--dry-run -o --output' ;;
 	cnab-inspect)
-		echo '-f --file -a --archive -r --ref -o --output --raw
+		echo '-f --file -a --archive -r --ref --reference -o --output --raw
 			--verify --relocation-mapping' ;;
 	esac
 }
@@ -51,7 +51,7 @@ _cnab_tools_argkind()
 		echo level ;;
 	-j | --jobs)
 		echo jobs ;;
-	-r | --ref | -t | --tag | --reference | --insecure-registry)
+	-r | --ref | -t | --tag | --reference | --insecure-registry | --timeout)
 		echo text ;;
 	esac
 }

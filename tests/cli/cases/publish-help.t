@@ -30,6 +30,9 @@ Common options:
       --authfile FILE         registry credentials (default: where
                               podman, skopeo and docker log in)
       --cert-dir DIR          CA and client certificates for TLS
+      --timeout SECONDS       give up connecting, or waiting for a
+                              byte, after SECONDS (default:
+                              $CNAB_STALL_TIMEOUT, else 30)
 
 Exit codes: 0 success, 1 failure, 2 usage error or invalid input,
 3 integrity failure, 4 not found.
