@@ -31,7 +31,8 @@ static const char usage[] =
         "stdin)\n"
         "  -r, --ref REF         a published bundle, by tag or digest\n"
         "  -o, --output FORMAT   table (default), json or yaml\n"
-        "      --raw             print bundle.json itself, canonical JSON\n"
+        "      --raw             print bundle.json itself: canonical JSON,\n"
+        "                        or YAML with -o yaml\n"
         "      --verify          check every blob and manifest of the archive\n"
         "                        or registry against its digest, and that\n"
         "                        every image is whole\n"
@@ -189,8 +190,20 @@ static int show(const struct inspect_opts *o, const struct view *v)
 			cnab_buf_release(&out);
 			return cnab_fe_fail(&err);
 		}
-		fwrite(out.data, 1, out.len, stdout);
+		rc = 0;
+		if (o->output != CNAB_OUT_YAML) {
+			fwrite(out.data, 1, out.len, stdout);
+		} else {
+			/* read back: the keys in canonical order */
+			doc = json_loadb(out.data, out.len, 0, NULL);
+			rc = doc ? cnab_out_yaml(doc, stdout) : -1;
+			json_decref(doc);
+		}
 		cnab_buf_release(&out);
+		if (rc) {
+			cnab_fe_error("cannot format the output");
+			return CNAB_EXIT_FAIL;
+		}
 		return cnab_fe_flush_stdout();
 	}
 	if (o->output == CNAB_OUT_TABLE) {
@@ -329,6 +342,9 @@ static int inspect_archive(const struct inspect_opts *o)
 	memset(&t, 0, sizeof(t));
 	if (load_mapping(o, &user, &err) != CNAB_OK)
 		goto fail;
+	rc = cnab_fe_archive_input(o->archive);
+	if (rc)
+		goto out;
 	if (cnab_file_open(o->archive, &fd, &err) != CNAB_OK)
 		goto fail;
 	if (cnab_thick_open(&t, fd, subject, o->verify, &err) != CNAB_OK)
@@ -361,6 +377,9 @@ static int inspect_archive(const struct inspect_opts *o)
 	v.maps[1] = &t.mapping;
 	v.digests = digests;
 	rc = show(o, &v);
+	/* the rest of a pipe read, so that its writer ends well */
+	if (!rc)
+		cnab_fd_drain(fd);
 	goto out;
 fail:
 	rc = cnab_fe_fail(&err);
@@ -481,7 +500,7 @@ int main(int argc, char **argv)
 	int c, rc = 0, sources;
 
 	cnab_fe_init(&tool);
-	o.output = CNAB_OUT_TABLE;
+	o.output = -1; /* table, unless --raw */
 	while ((c = cnab_fe_getopt(argc, argv, "f:a:r:o:", longopts, &o.common,
 	                           &rc)) >= 0) {
 		switch (c) {
@@ -516,6 +535,8 @@ int main(int argc, char **argv)
 	}
 	if (c == CNAB_FE_STOP)
 		goto out;
+	if (o.output < 0 && !o.raw)
+		o.output = CNAB_OUT_TABLE;
 	sources = !!o.file + !!o.archive + !!o.ref;
 	if (optind < argc)
 		rc = cnab_fe_usage_error("unexpected argument '%s'",
@@ -523,6 +544,9 @@ int main(int argc, char **argv)
 	else if (sources != 1)
 		rc = cnab_fe_usage_error(
 		        "give one of -f FILE, -a ARCHIVE or -r REF");
+	else if (o.raw && o.output == CNAB_OUT_TABLE)
+		rc = cnab_fe_usage_error(
+		        "--raw prints JSON or YAML, not a table");
 	else if (o.verify && o.file)
 		rc = cnab_fe_usage_error(
 		        "--verify needs -a ARCHIVE or -r REF: a "

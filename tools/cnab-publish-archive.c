@@ -451,6 +451,9 @@ static int publish(const struct publish_opts *o)
 	p.target.force = o->push.force;
 	if (cnab_relocation_init(&p.mapping, &err) != CNAB_OK)
 		goto fail;
+	rc = cnab_fe_archive_input(o->archive);
+	if (rc)
+		goto out;
 	if (cnab_file_open(o->archive, &fd, &err) != CNAB_OK)
 		goto fail;
 	if (fd != STDIN_FILENO && !fstat(fd, &sb) && S_ISREG(sb.st_mode))

@@ -388,7 +388,7 @@ int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
 
 int cnab_fe_output_option(const char *arg, unsigned allowed, int *out)
 {
-	static const char *const names[] = {"table", "json", "yaml"};
+	static const char *const names[] = {"table", "json", "yaml", "plain"};
 	char list[64] = "";
 	int f = cnab_out_parse(arg, allowed), i, n = 0;
 
@@ -396,13 +396,12 @@ int cnab_fe_output_option(const char *arg, unsigned allowed, int *out)
 		*out = f;
 		return 0;
 	}
-	for (i = 0; i < 3; i++) {
-		const char *name =
-		        i == CNAB_OUT_TABLE && !(allowed & 1u << CNAB_OUT_YAML)
-		                ? "plain"
-		                : names[i];
+	for (i = 0; i < CNAB_OUT_NFORMATS; i++) {
+		/* the tool's default first: plain, or table */
+		int k = (i + CNAB_OUT_NFORMATS - 1) % CNAB_OUT_NFORMATS;
+		const char *name = names[k];
 
-		if (!(allowed & 1u << i))
+		if (!(allowed & 1u << k))
 			continue;
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 		         "%s%s",
@@ -414,4 +413,12 @@ int cnab_fe_output_option(const char *arg, unsigned allowed, int *out)
 	}
 	return cnab_fe_usage_error("invalid output format '%s': use %s", arg,
 	                           list);
+}
+
+int cnab_fe_archive_input(const char *path)
+{
+	if (!strcmp(path, "-") && isatty(STDIN_FILENO))
+		return cnab_fe_usage_error(
+		        "refusing to read an archive from a terminal");
+	return 0;
 }

@@ -117,6 +117,13 @@ int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
  */
 int cnab_fe_output_option(const char *arg, unsigned allowed, int *out);
 
+/*
+ * Refuses to read an archive ("-" for stdin) from a terminal, as one is
+ * never written to a terminal: returns the usage exit code after saying
+ * so, else 0.
+ */
+int cnab_fe_archive_input(const char *path);
+
 /* Frees what cnab_fe_common_option allocated. */
 void cnab_fe_common_release(struct cnab_fe_common *o);
 

@@ -14,9 +14,10 @@
 
 enum cnab_out_format {
 	CNAB_OUT_TABLE,
-	CNAB_OUT_PLAIN = CNAB_OUT_TABLE,
 	CNAB_OUT_JSON,
 	CNAB_OUT_YAML,
+	CNAB_OUT_PLAIN, /* text lines: what archive, publish and relocate did */
+	CNAB_OUT_NFORMATS,
 };
 
 /* Flags of the visible forms below. */

@@ -10,7 +10,8 @@ Shows a bundle: its name, version, and the images it names.
   -a, --archive FILE    a thick bundle archive (.tgz or .tar; - for stdin)
   -r, --ref REF         a published bundle, by tag or digest
   -o, --output FORMAT   table (default), json or yaml
-      --raw             print bundle.json itself, canonical JSON
+      --raw             print bundle.json itself: canonical JSON,
+                        or YAML with -o yaml
       --verify          check every blob and manifest of the archive
                         or registry against its digest, and that
                         every image is whole
