@@ -62,6 +62,7 @@ struct view {
 	struct cnab_bundle *bundle;
 	const struct cnab_relocation *maps[2]; /* looked up in this order */
 	char (*digests)[CNAB_DIGEST_STR_MAX];  /* per image ("" if unknown) */
+	const struct cnab_descriptor *const *descs; /* per image (-r) */
 };
 
 static const char *relocated(const struct view *v,
@@ -86,41 +87,44 @@ static const char *digest_of(const struct view *v, size_t i)
 	return v->digests ? v->digests[i] : "";
 }
 
-/* The -o json/yaml document; NULL when out of memory. */
+/*
+ * The -o json/yaml document: the shared shape (cnab_out_bundle), and each
+ * component image's description; NULL when out of memory.
+ */
 static json_t *view_json(const struct view *v)
 {
 	const struct cnab_bundle *b = v->bundle;
-	json_t *root, *o;
-	size_t i;
+	struct cnab_out_where *where = calloc(b->nimages + 1, sizeof(*where));
+	json_t *root = NULL, *o;
+	size_t i, k = 0;
 
-	root = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "name", b->name,
-	                 "description", b->description ? b->description : "",
-	                 "version", b->version, "invocationImages", "images");
+	if (!where)
+		return NULL;
+	for (i = 0; i < b->nimages; i++) {
+		where[i].image = relocated(v, &b->images[i]);
+		where[i].digest = digest_of(v, i);
+		if (v->descs && v->descs[i]) {
+			where[i].media_type = v->descs[i]->media_type;
+			where[i].size = v->descs[i]->size;
+			where[i].has_size = true;
+		}
+	}
+	root = cnab_out_bundle(b, where);
 	for (i = 0; root && i < b->nimages; i++) {
 		const struct cnab_bundle_image *img = &b->images[i];
 
-		if (img->name)
-			o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name",
-			              img->name, "imageType", img->image_type,
-			              "image", relocated(v, img), "digest",
-			              digest_of(v, i), "originalImage",
-			              img->image, "description",
-			              img->description ? img->description : "");
-		else
-			o = json_pack("{s:s, s:s, s:s, s:s}", "imageType",
-			              img->image_type, "image",
-			              relocated(v, img), "digest",
-			              digest_of(v, i), "originalImage",
-			              img->image);
-		if (json_array_append_new(
-		            json_object_get(root, img->name
-		                                          ? "images"
-		                                          : "invocationImages"),
-		            o)) {
+		if (!img->name)
+			continue;
+		o = json_array_get(json_object_get(root, "images"), k++);
+		if (json_object_set_new(o, "description",
+		                        img->description
+		                                ? json_string(img->description)
+		                                : json_null())) {
 			json_decref(root);
 			root = NULL;
 		}
 	}
+	free(where);
 	return root;
 }
 
@@ -250,7 +254,7 @@ static int inspect_file(const struct inspect_opts *o)
 	struct cnab_bundle b = CNAB_BUNDLE_INIT;
 	struct cnab_relocation user = CNAB_RELOCATION_INIT;
 	const char *subject = strcmp(o->file, "-") ? o->file : "<stdin>";
-	struct view v = {&b, {NULL, NULL}, NULL};
+	struct view v = {&b, {NULL, NULL}, NULL, NULL};
 	char *data = NULL;
 	size_t len;
 	int rc;
@@ -333,7 +337,7 @@ static int inspect_archive(const struct inspect_opts *o)
 	struct cnab_thick t;
 	struct cnab_thick_item item;
 	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
-	struct view v = {NULL, {NULL, NULL}, NULL};
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t nblobs = 0;
 	bool eof = false;
@@ -438,7 +442,7 @@ static int inspect_ref(const struct inspect_opts *o)
 	struct cnab_registry *reg = NULL;
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_pulled p;
-	struct view v = {NULL, {NULL, NULL}, NULL};
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t i, nobjects = 0;
 	int rc;
@@ -469,6 +473,7 @@ static int inspect_ref(const struct inspect_opts *o)
 	v.maps[0] = &user;
 	v.maps[1] = &p.mapping;
 	v.digests = digests;
+	v.descs = p.images;
 	rc = show(o, &v);
 	goto out;
 fail:
