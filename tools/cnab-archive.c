@@ -404,19 +404,16 @@ static enum cnab_status write_archive(struct run *run, int fd,
 		                            mapping.data, mapping.len,
 		                            index.data, index.len, err);
 	cnab_fe_progress_start(&run->progress, "archiving", total);
+	cnab_fe_progress_blobs(&run->progress, run->tree.n);
 	while (st == CNAB_OK) {
 		struct cnab_fetched got;
-		char digest[CNAB_DIGEST_STR_MAX];
 		const struct cnab_image_node *node;
 
 		st = cnab_fetch_next(fetch, &got, &more, err);
 		if (st != CNAB_OK || !more)
 			break;
 		node = order[got.index];
-		cnab_digest_format(&node->desc.digest, digest);
-		cnab_fe_progress_item(&run->progress, "%s %zu of %zu: %.19s",
-		                      node->is_manifest ? "manifest" : "blob",
-		                      got.index + 1, run->tree.n, digest);
+		cnab_fe_progress_next(&run->progress);
 		st = write_blob(run, &bw, node, &got, err);
 	}
 	/* stops the downloads still going on a failure */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -336,6 +337,8 @@ static int inspect_archive(const struct inspect_opts *o)
 	struct cnab_relocation user = CNAB_RELOCATION_INIT;
 	struct cnab_thick t;
 	struct cnab_thick_item item;
+	struct cnab_fe_progress progress;
+	struct stat sb;
 	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
 	struct view v = {NULL, {NULL, NULL}, NULL, NULL};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
@@ -344,6 +347,7 @@ static int inspect_archive(const struct inspect_opts *o)
 	int fd = STDIN_FILENO, rc;
 
 	memset(&t, 0, sizeof(t));
+	memset(&progress, 0, sizeof(progress));
 	if (load_mapping(o, &user, &err) != CNAB_OK)
 		goto fail;
 	rc = cnab_fe_archive_input(o->archive);
@@ -353,9 +357,19 @@ static int inspect_archive(const struct inspect_opts *o)
 		goto fail;
 	if (cnab_thick_open(&t, fd, subject, o->verify, &err) != CNAB_OK)
 		goto fail;
+	/* reading the whole archive (--verify) shows progress */
+	cnab_fe_progress_start(&progress, "verifying",
+	                       !fstat(fd, &sb) && S_ISREG(sb.st_mode)
+	                               ? (uint64_t)sb.st_size
+	                               : 0);
+	if (!o->verify)
+		progress.on = false;
 	while (!eof) {
 		if (cnab_thick_next(&t, &item, &eof, &err) != CNAB_OK)
 			goto fail;
+		if (!eof && item.kind == CNAB_THICK_BLOB)
+			cnab_fe_progress_next(&progress);
+		cnab_fe_progress_set(&progress, cnab_thick_bytes_in(&t));
 		/* bundle.json first: the blobs are needed only to verify;
 		 * the metadata after it (mapping, index.json) is read */
 		if (!o->verify && t.bundle_first &&
@@ -372,6 +386,7 @@ static int inspect_archive(const struct inspect_opts *o)
 		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	cnab_fe_progress_end(&progress);
 	if (verify_images(&t, digests, o->verify, &nblobs, &err) != CNAB_OK)
 		goto fail;
 	if (o->verify)
@@ -386,6 +401,7 @@ static int inspect_archive(const struct inspect_opts *o)
 		cnab_fd_drain(fd);
 	goto out;
 fail:
+	cnab_fe_progress_end(&progress);
 	rc = cnab_fe_fail(&err);
 out:
 	free(digests);
@@ -396,13 +412,13 @@ out:
 	return rc;
 }
 
+/* A blob verified as it goes by: counted, then dropped. */
 static enum cnab_status discard(void *ctx, const void *p, size_t n,
                                 struct cnab_err *err)
 {
-	(void)ctx;
 	(void)p;
-	(void)n;
 	(void)err;
+	cnab_fe_progress_add(ctx, n);
 	return CNAB_OK;
 }
 
@@ -413,7 +429,9 @@ static enum cnab_status verify_pulled(struct cnab_pulled *p, size_t *nobjects,
 	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
 	struct cnab_reg_repo rr;
 	struct cnab_blob_source src;
+	struct cnab_fe_progress progress;
 	enum cnab_status st;
+	uint64_t total = 0, nblobs = 0;
 	size_t i;
 
 	st = cnab_reg_repo_init(&rr, p->reg, p->ref.path, err);
@@ -423,11 +441,21 @@ static enum cnab_status verify_pulled(struct cnab_pulled *p, size_t *nobjects,
 	for (i = 0; i < p->bundle.nimages && st == CNAB_OK; i++)
 		st = cnab_image_tree_add(&tree, &src, p->images[i],
 		                         p->bundle.images[i].image, err);
+	for (i = 0; i < tree.n; i++)
+		if (!tree.nodes[i].is_manifest) {
+			total += tree.nodes[i].desc.size;
+			nblobs++;
+		}
+	cnab_fe_progress_start(&progress, "verifying", total);
+	cnab_fe_progress_blobs(&progress, nblobs);
 	for (i = 0; i < tree.n && st == CNAB_OK; i++)
-		if (!tree.nodes[i].is_manifest)
+		if (!tree.nodes[i].is_manifest) {
+			cnab_fe_progress_next(&progress);
 			st = cnab_reg_get_blob(p->reg, p->ref.path,
 			                       &tree.nodes[i].desc, discard,
-			                       NULL, err);
+			                       &progress, err);
+		}
+	cnab_fe_progress_end(&progress);
 	*nobjects = tree.n;
 	cnab_image_tree_release(&tree);
 	cnab_reg_repo_release(&rr);

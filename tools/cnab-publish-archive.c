@@ -398,11 +398,7 @@ static enum cnab_status stream(struct publish *p, bool *done,
 			cnab_push_objects_release(&p->obj);
 		}
 		if (item.kind == CNAB_THICK_BLOB) {
-			char digest[CNAB_DIGEST_STR_MAX];
-
-			cnab_digest_format(&item.digest, digest);
-			cnab_fe_progress_item(&p->progress, "blob %.19s",
-			                      digest);
+			cnab_fe_progress_next(&p->progress);
 			st = on_blob(p, &item, err);
 			if (st != CNAB_OK)
 				return st;
