@@ -405,19 +405,16 @@ static enum cnab_status write_archive(struct run *run, int fd,
 		                            mapping.data, mapping.len,
 		                            index.data, index.len, err);
 	cnab_fe_progress_start(&run->progress, "archiving", total);
+	cnab_fe_progress_blobs(&run->progress, run->tree.n);
 	while (st == CNAB_OK) {
 		struct cnab_fetched got;
-		char digest[CNAB_DIGEST_STR_MAX];
 		const struct cnab_image_node *node;
 
 		st = cnab_fetch_next(fetch, &got, &more, err);
 		if (st != CNAB_OK || !more)
 			break;
 		node = order[got.index];
-		cnab_digest_format(&node->desc.digest, digest);
-		cnab_fe_progress_item(&run->progress, "%s %zu of %zu: %.19s",
-		                      node->is_manifest ? "manifest" : "blob",
-		                      got.index + 1, run->tree.n, digest);
+		cnab_fe_progress_next(&run->progress);
 		st = write_blob(run, &bw, node, &got, err);
 	}
 	/* stops the downloads still going on a failure */
@@ -435,35 +432,52 @@ out:
 	return st;
 }
 
-/* -o json: {archive, bundle: {name, version}, images, objects, bytes}. */
+/*
+ * -o json: the bundle as every tool shows it (cnab_out_bundle), each image
+ * where it is in the archive (its repository at its digest), then archive,
+ * objects and bytes.
+ */
 static int report_json(struct run *run)
 {
-	json_t *doc, *images;
+	size_t n = run->bundle.nimages, i;
+	struct cnab_out_where *where = calloc(n + 1, sizeof(*where));
+	char(*digests)[CNAB_DIGEST_STR_MAX] = calloc(n + 1, sizeof(*digests));
+	char **pins = calloc(n + 1, sizeof(*pins));
+	json_t *doc = NULL;
 	uint64_t bytes = 0;
-	size_t i;
-	int rc;
+	int rc = -1;
 
-	images = json_array();
-	for (i = 0; images && i < run->nsources; i++) {
-		char digest[CNAB_DIGEST_STR_MAX];
+	if (!where || !digests || !pins)
+		goto out;
+	for (i = 0; i < run->nsources; i++) {
+		const struct source *s = &run->sources[i];
+		size_t k = (size_t)(s->img - run->bundle.images);
 
-		cnab_digest_format(&run->sources[i].root.digest, digest);
-		json_array_append_new(
-		        images,
-		        json_pack("{s:s,s:s,s:s,s:I}", "image",
-		                  run->sources[i].img->image, "digest", digest,
-		                  "mediaType", run->sources[i].root.media_type,
-		                  "size",
-		                  (json_int_t)run->sources[i].root.size));
+		pins[k] = pinned(s);
+		if (!pins[k])
+			goto out;
+		cnab_digest_format(&s->root.digest, digests[k]);
+		where[k].image = pins[k];
+		where[k].digest = digests[k];
+		where[k].media_type = s->root.media_type;
+		where[k].size = s->root.size;
+		where[k].has_size = true;
 	}
 	for (i = 0; i < run->tree.n; i++)
 		bytes += run->tree.nodes[i].desc.size;
-	doc = json_pack("{s:s,s:{s:s,s:s},s:o,s:I,s:I}", "archive",
-	                run->o->output, "bundle", "name", run->bundle.name,
-	                "version", run->bundle.version, "images", images,
-	                "objects", (json_int_t)run->tree.n, "bytes",
-	                (json_int_t)bytes);
-	rc = doc ? cnab_out_json(doc, stdout) : -1;
+	doc = cnab_out_bundle(&run->bundle, where);
+	if (doc &&
+	    !json_object_set_new(doc, "archive", json_string(run->o->output)) &&
+	    !json_object_set_new(doc, "objects",
+	                         json_integer((json_int_t)run->tree.n)) &&
+	    !json_object_set_new(doc, "bytes", json_integer((json_int_t)bytes)))
+		rc = cnab_out_json(doc, stdout);
+out:
+	for (i = 0; pins && i < n; i++)
+		free(pins[i]);
+	free(pins);
+	free(digests);
+	free(where);
 	json_decref(doc);
 	if (rc) {
 		cnab_fe_error("cannot format the output");

@@ -288,37 +288,107 @@ void cnab_fe_progress_start(struct cnab_fe_progress *p, const char *label,
 	p->start = p->last = now_s();
 }
 
-void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n)
+void cnab_fe_progress_format(char *buf, size_t size, const char *label,
+                             uint64_t done, uint64_t total, double secs,
+                             uint64_t blob, uint64_t nblobs)
 {
-	char done[32], total[32], rate[32], eta[32] = "";
-	double t, secs, bps;
+	char d[32], t[32], r[32];
+	size_t n;
+	double bps =
+	        secs >= CNAB_FE_PROGRESS_RATE_AFTER ? (double)done / secs : 0;
 
-	p->done += n;
+	cnab_fe_bytes(done, d, sizeof(d));
+	cnab_fe_bytes(total, t, sizeof(t));
+	/* a total of 0 is not known (an archive read from a pipe) */
+	if (total)
+		snprintf(buf, size, "%s: %s / %s (%d%%)", label, d, t,
+		         (int)(100.0 * (double)(done < total ? done : total) /
+		               (double)total));
+	else
+		snprintf(buf, size, "%s: %s", label, d);
+	n = strlen(buf);
+	if (bps >= 1 && n < size) {
+		cnab_fe_bytes((uint64_t)bps, r, sizeof(r));
+		snprintf(buf + n, size - n, ", %s/s", r);
+		n = strlen(buf);
+		if (total > done && n < size) {
+			double left = (double)(total - done) / bps;
+			unsigned long s =
+			        left < 359999 ? (unsigned long)left : 359999;
+
+			if (s >= 3600)
+				snprintf(buf + n, size - n,
+				         ", %lu:%02lu:%02lu left", s / 3600,
+				         s / 60 % 60, s % 60);
+			else
+				snprintf(buf + n, size - n, ", %lu:%02lu left",
+				         s / 60, s % 60);
+			n = strlen(buf);
+		}
+	}
+	if (blob && n < size) {
+		if (nblobs)
+			snprintf(buf + n, size - n, ", blob %llu of %llu",
+			         (unsigned long long)blob,
+			         (unsigned long long)nblobs);
+		else
+			snprintf(buf + n, size - n, ", blob %llu",
+			         (unsigned long long)blob);
+	}
+}
+
+/* Draws the line (stderr locked), at most every 0.1 s. */
+static void progress_draw(struct cnab_fe_progress *p)
+{
+	char line[256];
+	double t;
+
 	if (!p->on)
 		return;
 	t = now_s();
-	if (t - p->last < 0.1 && p->done < p->total)
+	/* the first time at once, then every 0.1 s */
+	if (p->last != p->start && t - p->last < 0.1)
 		return;
 	p->last = t;
-	secs = t - p->start;
-	bps = secs > 0 ? (double)p->done / secs : 0;
-	cnab_fe_bytes(p->done, done, sizeof(done));
-	cnab_fe_bytes(p->total, total, sizeof(total));
-	cnab_fe_bytes((uint64_t)bps, rate, sizeof(rate));
-	if (bps > 0 && p->total > p->done) {
-		long left = (long)((double)(p->total - p->done) / bps);
-
-		snprintf(eta, sizeof(eta), ", %ld:%02ld left", left / 60,
-		         left % 60);
-	}
-	flockfile(stderr);
-	fprintf(stderr, "\r\033[K%s: %s / %s (%d%%), %s/s%s%s%s", p->label,
-	        done, total,
-	        p->total ? (int)(100.0 * (double)p->done / (double)p->total)
-	                 : 100,
-	        rate, eta, p->item[0] ? ", " : "", p->item);
+	cnab_fe_progress_format(line, sizeof(line), p->label, p->done, p->total,
+	                        p->first ? t - p->first : 0, p->blob,
+	                        p->nblobs);
+	fprintf(stderr, "\r\033[K%s%s%s", line, p->item[0] ? ", " : "",
+	        p->item);
 	fflush(stderr);
 	shown = p;
+}
+
+void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n)
+{
+	flockfile(stderr);
+	/* the rate counts from the first byte, not from the start */
+	if (n && !p->first)
+		p->first = now_s();
+	p->done += n;
+	progress_draw(p);
+	funlockfile(stderr);
+}
+
+void cnab_fe_progress_back(struct cnab_fe_progress *p, uint64_t n)
+{
+	flockfile(stderr);
+	p->done -= n < p->done ? n : p->done;
+	funlockfile(stderr);
+}
+
+void cnab_fe_progress_blobs(struct cnab_fe_progress *p, uint64_t n)
+{
+	flockfile(stderr);
+	p->nblobs = n;
+	funlockfile(stderr);
+}
+
+void cnab_fe_progress_next(struct cnab_fe_progress *p)
+{
+	flockfile(stderr);
+	p->blob++;
+	progress_draw(p);
 	funlockfile(stderr);
 }
 
@@ -326,15 +396,19 @@ void cnab_fe_progress_item(struct cnab_fe_progress *p, const char *fmt, ...)
 {
 	va_list ap;
 
+	flockfile(stderr);
 	va_start(ap, fmt);
 	vsnprintf(p->item, sizeof(p->item), fmt, ap);
 	va_end(ap);
+	funlockfile(stderr);
 }
 
 void cnab_fe_progress_set(struct cnab_fe_progress *p, uint64_t done)
 {
+	flockfile(stderr);
 	if (done > p->done)
 		cnab_fe_progress_add(p, done - p->done);
+	funlockfile(stderr);
 }
 
 void cnab_fe_progress_end(struct cnab_fe_progress *p)
@@ -531,7 +605,7 @@ int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
 
 int cnab_fe_output_option(const char *arg, unsigned allowed, int *out)
 {
-	static const char *const names[] = {"table", "json", "yaml"};
+	static const char *const names[] = {"table", "json", "yaml", "plain"};
 	char list[64] = "";
 	int f = cnab_out_parse(arg, allowed), i, n = 0;
 
@@ -539,13 +613,12 @@ int cnab_fe_output_option(const char *arg, unsigned allowed, int *out)
 		*out = f;
 		return 0;
 	}
-	for (i = 0; i < 3; i++) {
-		const char *name =
-		        i == CNAB_OUT_TABLE && !(allowed & 1u << CNAB_OUT_YAML)
-		                ? "plain"
-		                : names[i];
+	for (i = 0; i < CNAB_OUT_NFORMATS; i++) {
+		/* the tool's default first: plain, or table */
+		int k = (i + CNAB_OUT_NFORMATS - 1) % CNAB_OUT_NFORMATS;
+		const char *name = names[k];
 
-		if (!(allowed & 1u << i))
+		if (!(allowed & 1u << k))
 			continue;
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 		         "%s%s",
@@ -557,4 +630,12 @@ int cnab_fe_output_option(const char *arg, unsigned allowed, int *out)
 	}
 	return cnab_fe_usage_error("invalid output format '%s': use %s", arg,
 	                           list);
+}
+
+int cnab_fe_archive_input(const char *path)
+{
+	if (!strcmp(path, "-") && isatty(STDIN_FILENO))
+		return cnab_fe_usage_error(
+		        "refusing to read an archive from a terminal");
+	return 0;
 }

@@ -312,6 +312,45 @@ enum cnab_status cnab_push_bundle(struct cnab_push_target *t,
 	return CNAB_OK;
 }
 
+/*
+ * -o json: the bundle as every tool shows it (cnab_out_bundle), each image
+ * where it is now (or would be, with --dry-run), then reference, digest,
+ * relocationMapping and, with --dry-run, dryRun.
+ */
+static int report_json(const struct cnab_push_target *t,
+                       const struct cnab_push_objects *x,
+                       const struct cnab_relocation *map, const char *digest,
+                       bool dry_run)
+{
+	const struct cnab_bundle *b = x->b;
+	struct cnab_out_where *where = calloc(b->nimages + 1, sizeof(*where));
+	json_t *doc = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (!where)
+		return -1;
+	for (i = 0; i < b->nimages; i++) {
+		const char *to = cnab_relocation_get(map, b->images[i].image);
+		const char *at = to ? strrchr(to, '@') : NULL;
+
+		where[i].image = to;
+		/* the mapping pins each image to its digest */
+		if (at && !b->images[i].content_digest)
+			where[i].digest = at + 1;
+	}
+	doc = cnab_out_bundle(b, where);
+	if (doc &&
+	    !json_object_set_new(doc, "reference", json_string(t->string)) &&
+	    !json_object_set_new(doc, "digest", json_string(digest)) &&
+	    !json_object_set(doc, "relocationMapping", map->map) &&
+	    (!dry_run || !json_object_set_new(doc, "dryRun", json_true())))
+		rc = cnab_out_json(doc, stdout);
+	json_decref(doc);
+	free(where);
+	return rc;
+}
+
 int cnab_push_report(const struct cnab_push_target *t,
                      const struct cnab_push_objects *x,
                      const struct cnab_relocation *map,
@@ -334,15 +373,8 @@ int cnab_push_report(const struct cnab_push_target *t,
 	}
 	cnab_buf_release(&out);
 	if (json) {
-		json_t *doc = json_pack("{s:s,s:s,s:O}", "reference", t->string,
-		                        "digest", digest, "relocationMapping",
-		                        map->map);
-
-		if (doc && dry_run)
-			json_object_set_new(doc, "dryRun", json_true());
-		if (!doc || cnab_out_json(doc, stdout))
+		if (report_json(t, x, map, digest, dry_run))
 			rc = CNAB_EXIT_FAIL;
-		json_decref(doc);
 	} else if (dry_run) {
 		const char *key;
 		json_t *v;

@@ -11,7 +11,8 @@ Shows a bundle: its name, version, and the images it names.
   -r, --ref REF         a published bundle, by tag or digest (alias
                         --reference)
   -o, --output FORMAT   table (default), json or yaml
-      --raw             print bundle.json itself, canonical JSON
+      --raw             print bundle.json itself: canonical JSON,
+                        or YAML with -o yaml
       --verify          check every blob and manifest of the archive
                         or registry against its digest, and that
                         every image is whole
