@@ -1342,7 +1342,7 @@ static enum cnab_status convert_parameter(struct conv *c, yaml_node_t *item,
 	}
 	if (st != CNAB_OK)
 		goto out;
-	if (applyto)
+	if (json_array_size(applyto)) /* omitempty */
 		st = put(c, p, "applyTo", json_incref(applyto));
 	desc = json_object_get(schema, "description");
 	if (st == CNAB_OK && json_is_string(desc) && *json_string_value(desc))
@@ -1413,7 +1413,7 @@ static enum cnab_status add_output(struct conv *c, const char *name,
 		st = nomem(c);
 		goto out;
 	}
-	if (applyto)
+	if (json_array_size(applyto))
 		st = put(c, o, "applyTo", json_incref(applyto));
 	desc = json_object_get(schema, "description");
 	if (st == CNAB_OK && json_is_string(desc) && *json_string_value(desc))
@@ -1526,7 +1526,7 @@ static enum cnab_status convert_credential(struct conv *c, yaml_node_t *item,
 		st = put_str(c, cr, "description", desc);
 	if (st == CNAB_OK && required)
 		st = put(c, cr, "required", json_true());
-	if (st == CNAB_OK && applyto)
+	if (st == CNAB_OK && json_array_size(applyto))
 		st = put(c, cr, "applyTo", json_incref(applyto));
 	json_decref(applyto);
 	return st;
