@@ -338,6 +338,7 @@ struct conv {
 	json_t *actions;   /* custom action name -> its steps (a set) */
 	json_t *sources;   /* the parameter sources */
 	json_t *shortvars; /* "${ outputs.X }" of v2 dependencies, long form */
+	json_t *latest;    /* images given neither tag nor digest (a set) */
 	json_t *vars;      /* the template variables (a set) */
 	json_t *outnames;  /* the names of the manifest's outputs (a set) */
 	json_t *extra;     /* outputs of persistent parameters: name -> */
@@ -457,6 +458,11 @@ static enum cnab_status known_keys(struct conv *c, yaml_node_t *map,
 		if (!k || k->type != YAML_SCALAR_NODE)
 			return refuse(c, "section '%s': a key is not a string",
 			              where);
+		if (!strcmp(text_of(k), "<<"))
+			return refuse(c,
+			              "section '%s': YAML merge keys are not "
+			              "supported",
+			              where);
 		for (i = 0; keys[i]; i++)
 			if (!strcmp(keys[i], text_of(k)))
 				break;
@@ -490,6 +496,10 @@ static json_t *plain_scalar(const char *s)
 		return json_null();
 	if (*p == '-' || *p == '+')
 		p++;
+	/* .inf and .nan: floats that JSON cannot hold */
+	if (!strcmp(p, ".inf") || !strcmp(p, ".Inf") || !strcmp(p, ".INF") ||
+	    !strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN"))
+		return NULL;
 	if (*p >= '0' && *p <= '9') {
 		long long v;
 
@@ -561,15 +571,11 @@ static enum cnab_status to_json(struct conv *c, yaml_node_t *n,
 			return refuse(c, "field '%s' holds a NUL", where);
 		if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 			v = plain_scalar(text_of(n));
-			if (!v && (!strcmp(text_of(n), ".inf") ||
-			           strstr(text_of(n), "nan")))
-				return refuse(c,
-				              "field '%s': number not "
-				              "representable in JSON",
-				              where);
 			if (!v)
-				return refuse(c, "field '%s': bad number",
-				              where);
+				return refuse(c,
+				              "field '%s': number '%.20s' not "
+				              "representable in JSON",
+				              where, text_of(n));
 		} else {
 			v = json_string(text_of(n));
 			if (!v)
@@ -840,6 +846,9 @@ void cnab_porter_ref_release(struct cnab_porter_ref *r)
 	free(r->reference);
 	free(r->tag);
 	free(r->installer);
+	while (r->nlatest)
+		free(r->latest[--r->nlatest]);
+	free(r->latest);
 	*r = (struct cnab_porter_ref)CNAB_PORTER_REF_INIT;
 }
 
@@ -1062,6 +1071,13 @@ static enum cnab_status item_schema(struct conv *c, yaml_node_t *item,
 			break;
 		}
 		key = text_of(k);
+		if (!strcmp(key, "<<")) {
+			st = refuse(c,
+			            "section '%s': YAML merge keys are not "
+			            "supported",
+			            where);
+			break;
+		}
 		if (in_list(own, key))
 			continue;
 		if (!in_list(schema_keys, key)) {
@@ -1262,8 +1278,10 @@ static enum cnab_status convert_parameter(struct conv *c, yaml_node_t *item,
 		json_t *o = json_pack("{s:O,s:b}", "schema", schema,
 		                      "sensitive", sensitive);
 
-		o = o ? json_deep_copy(o) : NULL;
-		st = o ? put(c, c->extra, name, o) : nomem(c);
+		json_t *copy = o ? json_deep_copy(o) : NULL;
+
+		json_decref(o);
+		st = copy ? put(c, c->extra, name, copy) : nomem(c);
 		if (st != CNAB_OK)
 			goto out;
 	}
@@ -1324,7 +1342,7 @@ static enum cnab_status convert_parameter(struct conv *c, yaml_node_t *item,
 	}
 	if (st != CNAB_OK)
 		goto out;
-	if (applyto)
+	if (json_array_size(applyto)) /* omitempty */
 		st = put(c, p, "applyTo", json_incref(applyto));
 	desc = json_object_get(schema, "description");
 	if (st == CNAB_OK && json_is_string(desc) && *json_string_value(desc))
@@ -1395,7 +1413,7 @@ static enum cnab_status add_output(struct conv *c, const char *name,
 		st = nomem(c);
 		goto out;
 	}
-	if (applyto)
+	if (json_array_size(applyto))
 		st = put(c, o, "applyTo", json_incref(applyto));
 	desc = json_object_get(schema, "description");
 	if (st == CNAB_OK && json_is_string(desc) && *json_string_value(desc))
@@ -1508,7 +1526,7 @@ static enum cnab_status convert_credential(struct conv *c, yaml_node_t *item,
 		st = put_str(c, cr, "description", desc);
 	if (st == CNAB_OK && required)
 		st = put(c, cr, "required", json_true());
-	if (st == CNAB_OK && applyto)
+	if (st == CNAB_OK && json_array_size(applyto))
 		st = put(c, cr, "applyTo", json_incref(applyto));
 	json_decref(applyto);
 	return st;
@@ -1593,6 +1611,13 @@ static enum cnab_status convert_v1_image(struct conv *c, const char *name,
 		                    tag && *tag ? tag : "latest");
 	if (!image)
 		return nomem(c);
+	if (!(digest && *digest) && !(tag && *tag)) {
+		st = put(c, c->latest, name, json_true());
+		if (st != CNAB_OK) {
+			free(image);
+			return st;
+		}
+	}
 	if (cnab_ref_parse(&ref, image, &rerr) != CNAB_OK) {
 		st = refuse(c, "section '%s': %s", where, rerr.msg);
 		goto out;
@@ -1684,10 +1709,9 @@ static enum cnab_status convert_actions(struct conv *c)
 	const char *key;
 	json_t *actions, *v;
 
-	if (!json_object_size(c->actions))
-		return CNAB_OK;
 	actions = json_object();
-	st = actions ? put(c, c->b, "actions", actions) : nomem(c);
+	if (!actions)
+		return nomem(c);
 	if (st == CNAB_OK && !is_null(defs) && defs->type != YAML_MAPPING_NODE)
 		st = refuse(c, "section 'customActions' must be a mapping");
 	for (p = is_null(defs) ? NULL : defs->data.mapping.pairs.start;
@@ -1732,6 +1756,10 @@ static enum cnab_status convert_actions(struct conv *c)
 		if (!json_object_get(actions, key))
 			st = put(c, actions, key, default_action(key));
 	}
+	/* as Porter: written only when the manifest has custom actions */
+	if (st == CNAB_OK && json_object_size(c->actions))
+		return put(c, c->b, "actions", actions);
+	json_decref(actions);
 	return st;
 }
 
@@ -1800,8 +1828,8 @@ static enum cnab_status scan_template(struct conv *c, const char *text,
 			;
 		if (j + cl > len)
 			return refuse(c,
-			              "section '%s': template tag not closed "
-			              "(unmatched '%s')",
+			              "%s: template tag not closed (unmatched "
+			              "'%s')",
 			              where, open);
 		a = i + ol;
 		b = j;
@@ -1812,8 +1840,8 @@ static enum cnab_status scan_template(struct conv *c, const char *text,
 			continue;
 		if (a < b && text[a] == '=')
 			return refuse(c,
-			              "section '%s': template delimiter "
-			              "changes are not supported",
+			              "%s: template delimiter changes are not "
+			              "supported",
 			              where);
 		if (a < b && (text[a] == '&' || text[a] == '{')) {
 			if (text[a] == '{' && i < len && text[i] == '}')
@@ -1830,8 +1858,7 @@ static enum cnab_status scan_template(struct conv *c, const char *text,
 		name[b - a] = '\0';
 		if (json_object_set_new(vars, name, json_true()))
 			return refuse(c,
-			              "section '%s': template variable not "
-			              "valid UTF-8",
+			              "%s: template variable not valid UTF-8",
 			              where);
 	}
 	return CNAB_OK;
@@ -2130,7 +2157,7 @@ static enum cnab_status convert_dependency(struct conv *c, yaml_node_t *d,
 				break;
 			st = scan_template(c, json_string_value(v),
 			                   strlen(json_string_value(v)), dollar,
-			                   vars, where);
+			                   vars, "section 'dependencies'");
 		}
 		json_object_foreach(vars, k, x)
 		{
@@ -2611,7 +2638,7 @@ static enum cnab_status survey(struct conv *c, const void *data, size_t len,
 		}
 	if (st == CNAB_OK)
 		st = scan_template(c, data, len, dollar, c->vars,
-		                   "the templates");
+		                   "the manifest");
 	return st;
 }
 
@@ -2645,6 +2672,7 @@ static enum cnab_status convert_v1(yaml_document_t *doc, const void *data,
 	c.extra = json_object();
 	c.sources = json_object();
 	c.shortvars = json_object();
+	c.latest = json_object();
 	params = json_object();
 	outputs = json_object();
 	creds = json_object();
@@ -2653,8 +2681,8 @@ static enum cnab_status convert_v1(yaml_document_t *doc, const void *data,
 	req = json_array();
 	reqext = json_array();
 	if (!c.defs || !c.actions || !c.vars || !c.outnames || !c.extra ||
-	    !c.sources || !c.shortvars || !params || !outputs || !creds ||
-	    !images || !custom || !req || !reqext) {
+	    !c.sources || !c.shortvars || !c.latest || !params || !outputs ||
+	    !creds || !images || !custom || !req || !reqext) {
 		st = nomem(&c);
 		goto out;
 	}
@@ -2698,6 +2726,13 @@ static enum cnab_status convert_v1(yaml_document_t *doc, const void *data,
 		goto out;
 	}
 	st = cnab_porter_derive(reference, registry, name, version, &r, err);
+	if (st == CNAB_ERR_INVALID) {
+		char why[CNAB_ERR_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		cnab_err_clear(err);
+		st = refuse(&c, "%s", why);
+	}
 	if (st != CNAB_OK)
 		goto out;
 	st = survey(&c, data, len, dollar);
@@ -2842,6 +2877,19 @@ static enum cnab_status convert_v1(yaml_document_t *doc, const void *data,
 		st = put(&c, b, "requiredExtensions", json_incref(reqext));
 	if (st == CNAB_OK)
 		st = put(&c, b, "custom", json_incref(custom));
+	if (st == CNAB_OK && ref && json_object_size(c.latest)) {
+		r.latest = calloc(json_object_size(c.latest), sizeof(char *));
+		if (!r.latest)
+			st = nomem(&c);
+		json_object_foreach(c.latest, key, v)
+		{
+			if (st != CNAB_OK)
+				break;
+			r.latest[r.nlatest] = strdup(key);
+			if (!r.latest[r.nlatest++])
+				st = nomem(&c);
+		}
+	}
 	if (st == CNAB_OK && ref) {
 		r.v1 = true;
 		*ref = r;
@@ -2857,6 +2905,7 @@ out:
 	json_decref(c.extra);
 	json_decref(c.sources);
 	json_decref(c.shortvars);
+	json_decref(c.latest);
 	json_decref(params);
 	json_decref(outputs);
 	json_decref(creds);

@@ -73,10 +73,13 @@ struct cnab_porter_ref {
 	char *installer;       /* "getporter/mybun:porter-<MD5 of reference>" */
 	bool v1;               /* a Porter v1 manifest (else v0) */
 	bool tag_from_version; /* the tag was made from the version */
+	/* the images (names) given neither tag nor digest: ":latest" */
+	char **latest;
+	size_t nlatest;
 };
 
 /* clang-format off */
-#define CNAB_PORTER_REF_INIT {NULL, NULL, NULL, false, false}
+#define CNAB_PORTER_REF_INIT {NULL, NULL, NULL, false, false, NULL, 0}
 /* clang-format on */
 
 /* Frees r's members and resets it; r may be NULL. */

@@ -65,7 +65,72 @@ struct view {
 	const struct cnab_relocation *maps[2]; /* looked up in this order */
 	char (*digests)[CNAB_DIGEST_STR_MAX];  /* per image ("" if unknown) */
 	const struct cnab_descriptor *const *descs; /* per image (-r) */
+	const struct cnab_porter_ref *porter;       /* a Porter v1 manifest's */
 };
+
+/* Why the installer image's tag is a guess. */
+static const char installer_guess[] =
+        "the installer image exists only after the bundle is built and "
+        "published";
+
+/* The "porter" object of -o json/yaml; NULL when out of memory. */
+static json_t *porter_json(const struct cnab_porter_ref *p)
+{
+	const char *tag = strrchr(p->installer, ':') + 1;
+	json_t *o, *g;
+	size_t i;
+
+	o = json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s, s:s}]}", "reference",
+	              p->reference, "tag", p->tag, "tagFrom",
+	              p->tag_from_version ? "version" : "reference",
+	              "installerImage", p->installer, "guessedTags", "image",
+	              "installer", "tag", tag, "why", installer_guess);
+	g = json_object_get(o, "guessedTags");
+	for (i = 0; o && i < p->nlatest; i++)
+		if (json_array_append_new(
+		            g, json_pack("{s:s, s:s, s:s}", "image",
+		                         p->latest[i], "tag", "latest", "why",
+		                         "the manifest gives neither tag nor "
+		                         "digest"))) {
+			json_decref(o);
+			o = NULL;
+		}
+	return o;
+}
+
+/* The "Porter:" section of the table. */
+static int print_porter(const struct cnab_porter_ref *p)
+{
+	static const char *const head[] = {"Image", "Tag", "Why"};
+	const char *tag = strrchr(p->installer, ':') + 1;
+	const char *row[] = {"installer", tag, installer_guess};
+	struct cnab_table t;
+	size_t i;
+	int rc;
+
+	if (cnab_table_init(&t, 3, head))
+		return -1;
+	rc = cnab_table_add(&t, row);
+	for (i = 0; !rc && i < p->nlatest; i++) {
+		const char *r[] = {p->latest[i], "latest",
+		                   "the manifest gives neither tag nor digest"};
+
+		rc = cnab_table_add(&t, r);
+	}
+	if (!rc) {
+		printf("\nPorter:\n");
+		rc = cnab_out_line(stdout, 0, "Reference: %s", p->reference);
+		rc |= cnab_out_line(stdout, 0, "Tag: %s (from the %s)", p->tag,
+		                    p->tag_from_version ? "version"
+		                                        : "reference");
+		rc |= cnab_out_line(stdout, 0, "Installer Image: %s",
+		                    p->installer);
+		printf("Guessed Tags:\n");
+		rc |= cnab_table_print(&t, stdout);
+	}
+	cnab_table_release(&t);
+	return rc;
+}
 
 static const char *relocated(const struct view *v,
                              const struct cnab_bundle_image *img)
@@ -127,6 +192,11 @@ static json_t *view_json(const struct view *v)
 		}
 	}
 	free(where);
+	if (root && v->porter &&
+	    json_object_set_new(root, "porter", porter_json(v->porter))) {
+		json_decref(root);
+		root = NULL;
+	}
 	return root;
 }
 
@@ -177,6 +247,8 @@ static int print_table(const struct view *v)
 			rc = rc ? rc : cnab_table_print(&imgs, stdout);
 		else
 			printf("No images defined\n");
+		if (!rc && v->porter)
+			rc = print_porter(v->porter);
 	}
 	cnab_table_release(&inv);
 	cnab_table_release(&imgs);
@@ -256,7 +328,9 @@ static int inspect_file(const struct inspect_opts *o)
 	struct cnab_bundle b = CNAB_BUNDLE_INIT;
 	struct cnab_relocation user = CNAB_RELOCATION_INIT;
 	const char *subject = strcmp(o->file, "-") ? o->file : "<stdin>";
-	struct view v = {&b, {NULL, NULL}, NULL, NULL};
+	struct cnab_porter_ref porter = CNAB_PORTER_REF_INIT;
+	struct view v = {&b, {NULL, NULL}, NULL, NULL, NULL};
+	json_t *doc = NULL;
 	char *data = NULL;
 	size_t len;
 	int rc;
@@ -265,8 +339,19 @@ static int inspect_file(const struct inspect_opts *o)
 	            CNAB_OK ||
 	    load_mapping(o, &user, &err) != CNAB_OK)
 		goto fail;
-	if (cnab_bundle_parse_any(&b, data, len, subject, &err) != CNAB_OK)
-		goto fail;
+	if (cnab_json_looks_object(data, len)) {
+		if (cnab_bundle_parse(&b, data, len, subject, &err) != CNAB_OK)
+			goto fail;
+	} else {
+		/* porter.yaml, and what Porter derives from a v1 one */
+		if (cnab_porter_convert(data, len, subject,
+		                        CNAB_PORTER_DEPS_AUTO, &doc, &porter,
+		                        &err) != CNAB_OK ||
+		    cnab_bundle_from_json(&b, doc, subject, &err) != CNAB_OK)
+			goto fail;
+		if (porter.v1)
+			v.porter = &porter;
+	}
 	v.maps[0] = &user;
 	rc = show(o, &v);
 	goto out;
@@ -274,6 +359,8 @@ fail:
 	rc = cnab_fe_fail(&err);
 out:
 	free(data);
+	json_decref(doc);
+	cnab_porter_ref_release(&porter);
 	cnab_bundle_release(&b);
 	cnab_relocation_release(&user);
 	return rc;
@@ -341,7 +428,7 @@ static int inspect_archive(const struct inspect_opts *o)
 	struct cnab_fe_progress progress;
 	struct stat sb;
 	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
-	struct view v = {NULL, {NULL, NULL}, NULL, NULL};
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t nblobs = 0;
 	bool eof = false;
@@ -471,7 +558,7 @@ static int inspect_ref(const struct inspect_opts *o)
 	struct cnab_registry *reg = NULL;
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_pulled p;
-	struct view v = {NULL, {NULL, NULL}, NULL, NULL};
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t i, nobjects = 0;
 	int rc;

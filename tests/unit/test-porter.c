@@ -811,6 +811,111 @@ static void test_every_manifest(void **state)
 	assert_int_equal(manifests_seen, 53);
 }
 
+/* Converts a v1 manifest (AUTO dependencies); it must succeed. */
+static json_t *convert_v1_ok(const char *text)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	json_t *b = NULL;
+
+	if (cnab_porter_convert(text, strlen(text), "porter.yaml",
+	                        CNAB_PORTER_DEPS_AUTO, &b, NULL,
+	                        &err) != CNAB_OK)
+		fail_msg("%s", err.msg);
+	return b;
+}
+
+/* Checks the compact JSON of b's member path (a/b/c) is want. */
+static void assert_member(json_t *b, const char *path, const char *want)
+{
+	char *copy = strdup(path), *p = copy, *slash;
+	json_t *v = b;
+	char *got;
+
+	while (v && p) {
+		slash = strchr(p, '/');
+		if (slash)
+			*slash = '\0';
+		v = json_object_get(v, p);
+		p = slash ? slash + 1 : NULL;
+	}
+	got = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+	        : strdup("(none)");
+	if (strcmp(got, want))
+		fail_msg("%s: got %s, want %s", path, got, want);
+	free(got);
+	free(copy);
+}
+
+/* What Porter's converter does beyond its goldens, case by case. */
+static void test_v1_details(void **state)
+{
+	json_t *b;
+
+	(void)state;
+	b = convert_v1_ok("schemaVersion: 1.0.1\n"
+	                  "name: app\n"
+	                  "version: v1.2\n"
+	                  "registry: localhost:5000/org/\n"
+	                  "upgrade: []\n"
+	                  "zap: []\n"
+	                  "parameters:\n"
+	                  "  - name: from.out\n"
+	                  "    source:\n"
+	                  "      output: out\n"
+	                  "  - name: none\n"
+	                  "    default: x\n"
+	                  "    applyTo: []\n"
+	                  "  - name: kube\n"
+	                  "    type: file\n"
+	                  "    path: ../home/.kube/config\n"
+	                  "  - name: big\n"
+	                  "    type: number\n"
+	                  "    default: 2.0\n"
+	                  "outputs:\n"
+	                  "  - name: out\n"
+	                  "    path: /tmp/out\n"
+	                  "credentials:\n"
+	                  "  - name: token\n"
+	                  "    path: token.txt\n"
+	                  "images:\n"
+	                  "  web:\n"
+	                  "    repository: nginx\n"
+	                  "    imageType: oci\n");
+	/* the version normalised, the registry path-joined */
+	assert_member(b, "version", "\"1.2.0\"");
+	assert_member(b, "invocationImages",
+	              "[{\"image\":\"localhost:5000/org/app:porter-"
+	              "614c98e8bf20ae0442a5afc7389c3e7a\",\"imageType\":"
+	              "\"docker\"}]");
+	/* set from an output, without default nor applyTo */
+	assert_member(b, "parameters/from.out",
+	              "{\"applyTo\":[\"uninstall\",\"upgrade\",\"zap\"],"
+	              "\"definition\":\"from.out-parameter\",\"destination\":"
+	              "{\"env\":\"FROM_OUT\"},\"required\":true}");
+	assert_member(b, "parameters/none",
+	              "{\"definition\":\"none-parameter\",\"destination\":"
+	              "{\"env\":\"NONE\"}}");
+	assert_member(b, "parameters/kube/destination",
+	              "{\"path\":\"/cnab/home/.kube/config\"}");
+	assert_member(b, "definitions/kube-parameter",
+	              "{\"contentEncoding\":\"base64\",\"type\":\"string\"}");
+	assert_member(b, "definitions/big-parameter",
+	              "{\"default\":2,\"type\":\"number\"}");
+	assert_member(b, "definitions/out-output",
+	              "{\"contentEncoding\":\"base64\",\"type\":\"string\"}");
+	assert_member(b, "credentials",
+	              "{\"token\":{\"path\":\"/cnab/app/token.txt\","
+	              "\"required\":true}}");
+	assert_member(b, "images/web",
+	              "{\"image\":\"nginx:latest\",\"imageType\":\"oci\"}");
+	assert_member(b, "actions/zap",
+	              "{\"description\":\"zap\",\"modifies\":true}");
+	assert_member(b, "custom/io.cnab.parameter-sources/from.out",
+	              "{\"priority\":[\"output\"],\"sources\":{\"output\":"
+	              "{\"name\":\"out\"}}}");
+	json_decref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -829,6 +934,7 @@ int main(void)
 	        cmocka_unit_test(test_derive_vectors),
 	        cmocka_unit_test(test_derive_errors),
 	        cmocka_unit_test(test_goldens),
+	        cmocka_unit_test(test_v1_details),
 	        cmocka_unit_test(test_every_manifest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
