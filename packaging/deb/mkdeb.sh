@@ -40,6 +40,9 @@ SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null ||
 	echo 0)}
 export SOURCE_DATE_EPOCH
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+# (none of the calling make's variables, such as SANITIZE or DEVELOPER:
+# the package is built as Debian builds it)
+unset MAKEFLAGS MFLAGS MAKELEVEL SANITIZE DEVELOPER PREFIX DESTDIR CC
 # (the Makefile takes no CPPFLAGS: they go with CFLAGS; install builds
 # with the same flags, else it would build again)
 cflags="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CFLAGS)"
