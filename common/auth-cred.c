@@ -428,15 +428,22 @@ static void auth_paths_release(struct auth_paths *p)
 	p->n = 0;
 }
 
-/* Adds "<a><b>" to p unless a is NULL or empty. */
+/* Adds "<a><b>" to p unless a is NULL or empty, or p has it already. */
 static enum cnab_status add_path(struct auth_paths *p, const char *a,
                                  const char *b, struct cnab_err *err)
 {
+	size_t i;
+
 	if (!a || !*a)
 		return CNAB_OK;
 	p->path[p->n] = cnab_strfmt("%s%s", a, b);
 	if (!p->path[p->n])
 		return cnab_auth_nomem(err);
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(p->path[i], p->path[p->n])) {
+			free(p->path[p->n]);
+			return CNAB_OK;
+		}
 	p->n++;
 	return CNAB_OK;
 }

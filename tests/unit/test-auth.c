@@ -716,6 +716,16 @@ static void test_cred_files_list(void)
 	list = cnab_cred_files(NULL);
 	assert_string_equal(list, want);
 	free(list);
+	/* the same file once */
+	setenv("DOCKER_CONFIG", at("home/.docker"), 1);
+	n = snprintf(want, sizeof(want),
+	             "%s/containers/auth.json, %s/.config/containers/"
+	             "auth.json, %s/.docker/config.json",
+	             at("run"), at("home"), at("home"));
+	assert_true(n > 0 && (size_t)n < sizeof(want));
+	list = cnab_cred_files(NULL);
+	assert_string_equal(list, want);
+	free(list);
 	list = cnab_cred_files("/x/auth.json");
 	assert_string_equal(list, "/x/auth.json");
 	free(list);

@@ -81,7 +81,7 @@ spec() {
 			*) out="$out+" ;;
 			esac
 		fi
-		out="$out[$(quote "$text")]"
+		out="${out}[$(quote "$text")]"
 		[ -z "$arg" ] || out="$out:$(quote "$arg"):${a//\'/\'\\\'\'}"
 		out="$out'"$'\n'
 	done
