@@ -34,6 +34,7 @@ static const char usage[] =
         "  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)\n"
         "  -r, --ref REF         a published bundle, by tag or digest; its\n"
         "                        images are taken from its own repository\n"
+        "                        (alias --reference)\n"
         "  -j, --jobs N          blobs downloaded at once, 1 to 32 "
         "(default 8)\n"
         "      --layout DIR      also take images from this OCI image layout\n"
@@ -619,6 +620,7 @@ int main(int argc, char **argv)
 	        CNAB_FE_LONG_OPTIONS,
 	        {"file", required_argument, NULL, 'f'},
 	        {"ref", required_argument, NULL, 'r'},
+	        {"reference", required_argument, NULL, 'r'},
 	        {"jobs", required_argument, NULL, 'j'},
 	        {"layout", required_argument, NULL, OPT_LAYOUT},
 	        {"compression", required_argument, NULL, OPT_COMPRESSION},

@@ -30,7 +30,8 @@ static const char usage[] =
         "  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)\n"
         "  -a, --archive FILE    a thick bundle archive (.tgz or .tar; - for "
         "stdin)\n"
-        "  -r, --ref REF         a published bundle, by tag or digest\n"
+        "  -r, --ref REF         a published bundle, by tag or digest (alias\n"
+        "                        --reference)\n"
         "  -o, --output FORMAT   table (default), json or yaml\n"
         "      --raw             print bundle.json itself: canonical JSON,\n"
         "                        or YAML with -o yaml\n"
@@ -523,6 +524,7 @@ int main(int argc, char **argv)
 	        {"file", required_argument, NULL, 'f'},
 	        {"archive", required_argument, NULL, 'a'},
 	        {"ref", required_argument, NULL, 'r'},
+	        {"reference", required_argument, NULL, 'r'},
 	        {"output", required_argument, NULL, 'o'},
 	        {"raw", no_argument, NULL, OPT_RAW},
 	        {"verify", no_argument, NULL, OPT_VERIFY},

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,6 +121,9 @@ int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
                           int *exit_code)
 {
 	const char **list;
+	struct stat sb;
+	char *end;
+	int bad;
 
 	switch (c) {
 	case 'h':
@@ -142,7 +146,28 @@ int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
 		o->authfile = arg;
 		return 1;
 	case CNAB_FE_OPT_CERTDIR:
+		/* a typo would silently leave TLS without its CAs */
+		bad = stat(arg, &sb) < 0     ? errno
+		      : !S_ISDIR(sb.st_mode) ? ENOTDIR
+		                             : 0;
+		if (bad) {
+			*exit_code = cnab_fe_usage_error(
+			        "cannot use --cert-dir '%s': %s", arg,
+			        strerror(bad));
+			return -1;
+		}
 		o->certdir = arg;
+		return 1;
+	case CNAB_FE_OPT_TIMEOUT:
+		errno = 0;
+		o->timeout = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || o->timeout < 1 ||
+		    o->timeout > CNAB_FE_TIMEOUT_MAX) {
+			*exit_code = cnab_fe_usage_error(
+			        "invalid --timeout '%s': use 1 to %d seconds",
+			        arg, CNAB_FE_TIMEOUT_MAX);
+			return -1;
+		}
 		return 1;
 	case CNAB_FE_OPT_INSECURE:
 		if (!*arg) {
@@ -181,11 +206,12 @@ static const char common_help[] =
         "  -v, --verbose               a line per registry request\n"
         "      --insecure-registry HOST[:PORT]\n"
         "                              plain HTTP or unverified TLS for HOST\n"
-        "      --authfile FILE         registry credentials (default:\n"
-        "                              $REGISTRY_AUTH_FILE, "
-        "$DOCKER_CONFIG/config.json,\n"
-        "                              ~/.docker/config.json)\n"
+        "      --authfile FILE         registry credentials (default: where\n"
+        "                              podman, skopeo and docker log in)\n"
         "      --cert-dir DIR          CA and client certificates for TLS\n"
+        "      --timeout SECONDS       give up connecting, or waiting for a\n"
+        "                              byte, after SECONDS (default:\n"
+        "                              $CNAB_STALL_TIMEOUT, else 30)\n"
         "\n"
         "Exit codes: 0 success, 1 failure, 2 usage error or invalid input,\n"
         "3 integrity failure, 4 not found.\n";
@@ -410,6 +436,14 @@ void cnab_fe_log_cb(void *ctx, const char *line)
 	funlockfile(stderr);
 }
 
+/* A note per retry, -v or not: a wait is never silent. */
+static void retry_cb(void *ctx, const char *host, int attempt, int max,
+                     const char *why)
+{
+	(void)ctx;
+	cnab_fe_note("retrying %s (%d of %d): %s", host, attempt, max, why);
+}
+
 void cnab_fe_registry_opts(const struct cnab_fe_common *o,
                            struct cnab_registry_opts *out)
 {
@@ -418,6 +452,80 @@ void cnab_fe_registry_opts(const struct cnab_fe_common *o,
 	out->certdir = o->certdir;
 	out->insecure = o->insecure;
 	out->log = cnab_fe_log_cb;
+	out->retry = retry_cb;
+	out->timeout = o->timeout;
+}
+
+/* Edit distance of a and b (short option names), capped at 9. */
+static int distance(const char *a, size_t na, const char *b)
+{
+	size_t nb = strlen(b), i, j;
+	int row[64], diag, up;
+
+	if (na >= 63 || nb >= 63)
+		return 9;
+	for (j = 0; j <= nb; j++)
+		row[j] = (int)j;
+	for (i = 1; i <= na; i++) {
+		diag = row[0];
+		row[0] = (int)i;
+		for (j = 1; j <= nb; j++) {
+			up = row[j];
+			row[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[nb] < 9 ? row[nb] : 9;
+}
+
+/*
+ * The long option named by token ("--name" or "--name=value"), spelled out
+ * in full; NULL when there is none (getopt_long would take a prefix).
+ */
+static const struct option *exact_long(const char *token,
+                                       const struct option *longopts)
+{
+	const char *name = token + 2;
+	size_t n = strcspn(name, "=");
+
+	for (; longopts->name; longopts++)
+		if (strlen(longopts->name) == n &&
+		    !strncmp(longopts->name, name, n))
+			return longopts;
+	return NULL;
+}
+
+/*
+ * "unknown option '--tok'", with the long options it may have meant: those
+ * it begins, and those a typo or two away.
+ */
+static int unknown_long(const char *token, const struct option *longopts)
+{
+	const char *name = token + 2, *near[3];
+	size_t n = strcspn(name, "="), len;
+	char hint[160] = "";
+	const struct option *lo;
+	int found = 0, i;
+
+	for (lo = longopts; lo->name && found < 3 && n; lo++)
+		if (!strncmp(lo->name, name, n) ||
+		    distance(name, n, lo->name) <= (n < 6 ? 1 : 2))
+			near[found++] = lo->name;
+	for (i = 0; i < found; i++) {
+		len = strlen(hint);
+		snprintf(hint + len, sizeof(hint) - len, "%s'--%s'",
+		         !i               ? ": did you mean "
+		         : i + 1 == found ? " or "
+		                          : ", ",
+		         near[i]);
+	}
+	return cnab_fe_usage_error("unknown option '--%.*s'%s%s",
+	                           (int)(n < 64 ? n : 64), name, hint,
+	                           found ? "?" : "");
 }
 
 int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
@@ -425,12 +533,28 @@ int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
                    int *exit_code)
 {
 	char opts[64];
+	const char *token;
 	int c;
 
 	/* our own messages, named by the tool, not by argv[0] */
 	opterr = 0;
 	snprintf(opts, sizeof(opts), ":%s%s", CNAB_FE_SHORT_OPTIONS, shortopts);
 	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
+		/*
+		 * The option's own word: the one before its value when that
+		 * was a word of its own.  Long options must be spelled out:
+		 * getopt_long takes any unambiguous prefix, and a prefix of
+		 * an option that takes a value swallows the next word.
+		 */
+		bool apart =
+		        optarg && optind >= 2 && optarg == argv[optind - 1];
+
+		token = argv[optind - (apart ? 2 : 1)];
+		if (token[0] == '-' && token[1] == '-' && token[2] &&
+		    !exact_long(token, longopts)) {
+			*exit_code = unknown_long(token, longopts);
+			return CNAB_FE_STOP;
+		}
 		if (c == ':') {
 			*exit_code = cnab_fe_usage_error(
 			        "option '%s' needs an argument",
@@ -438,13 +562,32 @@ int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
 			return CNAB_FE_STOP;
 		}
 		if (c == '?') {
-			if (optopt)
+			if (token[1] == '-' && strchr(token, '='))
+				*exit_code = cnab_fe_usage_error(
+				        "option '--%.*s' takes no value",
+				        (int)strcspn(token + 2, "="),
+				        token + 2);
+			else if (optopt && token[1] != '-')
 				*exit_code = cnab_fe_usage_error(
 				        "unknown option '-%c'", optopt);
 			else
 				*exit_code = cnab_fe_usage_error(
 				        "unknown option '%s'",
 				        argv[optind - 1]);
+			return CNAB_FE_STOP;
+		}
+		/* a value is never an option: "-" alone is stdin or stdout */
+		if (optarg && optarg[0] == '-' && optarg[1]) {
+			if (token[1] == '-')
+				*exit_code = cnab_fe_usage_error(
+				        "option '--%.*s' needs a value, not "
+				        "'%s'",
+				        (int)strcspn(token + 2, "="), token + 2,
+				        optarg);
+			else
+				*exit_code = cnab_fe_usage_error(
+				        "option '-%c' needs a value, not '%s'",
+				        c, optarg);
 			return CNAB_FE_STOP;
 		}
 		switch (cnab_fe_common_option(o, c, optarg, exit_code)) {

@@ -19,6 +19,7 @@ enum {
 	CNAB_FE_OPT_INSECURE,
 	CNAB_FE_OPT_AUTHFILE,
 	CNAB_FE_OPT_CERTDIR,
+	CNAB_FE_OPT_TIMEOUT,
 	CNAB_FE_OPT_FIRST_TOOL = 0x1100, /* tools number theirs from here */
 };
 
@@ -31,6 +32,7 @@ enum {
 	        {"insecure-registry", required_argument, NULL,                 \
 	         CNAB_FE_OPT_INSECURE},                                        \
 	        {"authfile", required_argument, NULL, CNAB_FE_OPT_AUTHFILE},   \
+	        {"timeout", required_argument, NULL, CNAB_FE_OPT_TIMEOUT},     \
 	{                                                                      \
 		"cert-dir", required_argument, NULL, CNAB_FE_OPT_CERTDIR       \
 	}
@@ -45,6 +47,7 @@ struct cnab_fe_common {
 	const char *certdir;
 	const char **insecure; /* NULL-terminated */
 	size_t ninsecure;
+	long timeout; /* --timeout seconds; 0: the library's default */
 };
 
 /* A tool's identity, set once by cnab_fe_init. */
@@ -92,7 +95,13 @@ int cnab_fe_usage_error(const char *fmt, ...)
 int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
                           int *exit_code);
 
-/* Registry options from the common options (log lines at -v). */
+/* The longest --timeout, in seconds. */
+#define CNAB_FE_TIMEOUT_MAX 3600
+
+/*
+ * Registry options from the common options (log lines at -v, a note per
+ * retry unless -q).
+ */
 struct cnab_registry_opts;
 void cnab_fe_registry_opts(const struct cnab_fe_common *o,
                            struct cnab_registry_opts *out);
