@@ -128,6 +128,49 @@ void cnab_outfile_remove_on_signals(void)
 	}
 }
 
+/* The name the kernel gives an open file: /proc/self/fd/N. */
+static void fd_name(int fd, char *buf, size_t size)
+{
+	snprintf(buf, size, "/proc/self/fd/%d", fd);
+}
+
+/*
+ * An unnamed file in path's directory (O_TMPFILE), for linkat to name once
+ * complete; -1 where the kernel, the file system or /proc lacks what that
+ * takes.
+ */
+static int open_unnamed(const char *path)
+{
+#ifdef O_TMPFILE
+	const char *slash = strrchr(path, '/');
+	char *dir, name[64];
+	int fd;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return -1;
+	/* the mode less the umask, as for any new file */
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	fd_name(fd, name, sizeof(name));
+	if (access(name, F_OK) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+#else
+	(void)path;
+	return -1;
+#endif
+}
+
 enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
                                    struct cnab_err *err)
 {
@@ -145,6 +188,9 @@ enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
 		f->fd = STDOUT_FILENO;
 		return CNAB_OK;
 	}
+	f->fd = open_unnamed(path);
+	if (f->fd >= 0)
+		return CNAB_OK;
 	if (cnab_buf_addf(&tmp, "%s.tmp-XXXXXX", path) != CNAB_OK) {
 		st = cnab_err_set(err, CNAB_ERR_USAGE,
 		                  "output path too long '%.200s'", path);
@@ -176,6 +222,53 @@ fail:
 	return st;
 }
 
+/*
+ * Names the unnamed file f->fd at f->path: linked there when nothing is,
+ * else linked under a temporary name (f->tmp) that the caller renames over
+ * what is there, as rename replaces a file and linkat does not.
+ */
+static enum cnab_status link_unnamed(struct cnab_outfile *f,
+                                     struct cnab_err *err)
+{
+	char name[64];
+	unsigned i;
+	int e;
+
+	fd_name(f->fd, name, sizeof(name));
+	if (!linkat(AT_FDCWD, name, AT_FDCWD, f->path, AT_SYMLINK_FOLLOW))
+		return CNAB_OK;
+	if (errno != EEXIST)
+		goto fail;
+	for (i = 0; i < 100; i++) {
+		struct cnab_buf tmp = CNAB_BUF_INIT(8192);
+
+		if (cnab_buf_addf(&tmp, "%s.tmp-%ld-%u", f->path,
+		                  (long)getpid(), i) != CNAB_OK) {
+			cnab_buf_release(&tmp);
+			return cnab_err_set(err, CNAB_ERR_NOMEM,
+			                    "out of memory");
+		}
+		f->tmp = cnab_buf_detach(&tmp, NULL);
+		if (!f->tmp)
+			return cnab_err_set(err, CNAB_ERR_NOMEM,
+			                    "out of memory");
+		live_tmp = f->tmp;
+		if (!linkat(AT_FDCWD, name, AT_FDCWD, f->tmp,
+		            AT_SYMLINK_FOLLOW))
+			return CNAB_OK;
+		e = errno;
+		live_tmp = NULL;
+		free(f->tmp);
+		f->tmp = NULL;
+		errno = e;
+		if (e != EEXIST)
+			break;
+	}
+fail:
+	return cnab_err_set(err, CNAB_ERR_IO, "cannot create '%s': %s", f->path,
+	                    strerror(errno));
+}
+
 enum cnab_status cnab_outfile_commit(struct cnab_outfile *f,
                                      struct cnab_err *err)
 {
@@ -188,6 +281,11 @@ enum cnab_status cnab_outfile_commit(struct cnab_outfile *f,
 		                  f->path, strerror(errno));
 		goto out;
 	}
+	if (!f->tmp) {
+		st = link_unnamed(f, err);
+		if (st != CNAB_OK)
+			goto out;
+	}
 	if (close(f->fd) < 0) {
 		f->fd = -1;
 		st = cnab_err_set(err, CNAB_ERR_IO, "cannot write '%s': %s",
@@ -195,6 +293,8 @@ enum cnab_status cnab_outfile_commit(struct cnab_outfile *f,
 		goto out;
 	}
 	f->fd = -1;
+	if (!f->tmp)
+		goto out;
 	if (rename(f->tmp, f->path) < 0) {
 		st = cnab_err_set(err, CNAB_ERR_IO, "cannot rename to '%s': %s",
 		                  f->path, strerror(errno));

@@ -183,12 +183,19 @@ jq -n --arg h "$PH" '{schemaVersion: "v1.2.0", name: "big",
 CNAB_RETRY_ATTEMPTS=3 "$A" -v $(cnab_opts p) -f "$TEST_DIR/big.json" \
 	"$TEST_DIR/big.tgz" 2>"$TEST_DIR/big.err" &
 pid=$!
-# kill the registry once the layer is on its way into the archive
+# kill the registry once the layer is on its way into the archive: the
+# archive being written is found among the tool's descriptors (pid), as an
+# unnamed file ("DIR/#INODE (deleted)", O_TMPFILE) or under a temporary
+# name where the file system has no O_TMPFILE
 mid_download() {
 	local i f
 	for i in $(seq 400); do
-		for f in "$TEST_DIR"/big.tgz.tmp-*; do
-			[ -e "$f" ] && [ "$(stat -c %s "$f")" -gt 2000000 ] && return
+		for f in /proc/"$pid"/fd/*; do
+			case $(readlink "$f" 2>/dev/null) in
+			"$TEST_DIR/#"* | "$TEST_DIR"/big.tgz.tmp-*)
+				[ "$(stat -L -c %s "$f" 2>/dev/null || echo 0)" -gt 2000000 ] &&
+					return ;;
+			esac
 		done
 		sleep 0.05
 	done
@@ -236,5 +243,22 @@ for sig in TERM HUP; do
 	ls "$TEST_DIR" | grep -q 'big.tgz.tmp' && fail "SIG$sig left a temporary file"
 	[ ! -e "$TEST_DIR/big.tgz" ] || fail "SIG$sig left an archive"
 done
+
+step "killed (SIGKILL) mid-download: the unfinished archive never had a name"
+# (O_TMPFILE: the kernel frees it; this machine's file system has it)
+rm -f "$TEST_DIR/big.tgz"
+# shellcheck disable=SC2046
+"$A" $(cnab_opts p) -f "$TEST_DIR/big.json" "$TEST_DIR/big.tgz" \
+	2>"$TEST_DIR/kill.err" &
+pid=$!
+mid_download
+assert_eq "$(ls -A "$TEST_DIR" | grep -c '^big\.tgz' || true)" 0 \
+	"names of the archive while it is written"
+kill -KILL "$pid"
+rc=0
+wait "$pid" || rc=$?
+assert_eq "$rc" 137 "exit status after SIGKILL"
+assert_eq "$(ls -A "$TEST_DIR" | grep -c '^big\.tgz' || true)" 0 \
+	"names of the archive after SIGKILL"
 
 echo "ok"

@@ -67,3 +67,12 @@ assert_eq "$(images "$OUT")" "$RELOCATED" "relocate's images as inspect -r shows
 assert_exit 0 "$R" "${OPTS[@]}" -q --dry-run -o json "$H/acme/keys:1.0.0" "$H/other/keys"
 assert_eq "$(jq -c 'keys_unsorted[5:]' <<<"$OUT")" \
 	'["reference","digest","relocationMapping","dryRun"]' "relocate --dry-run -o json keys"
+
+step "cnab-archive ... - | cnab-inspect -a - succeeds under pipefail"
+# (a 2 MiB layer: far more than a pipe holds once inspect has what it shows)
+fixture_image reg app/big 1 --layers 1 --size 2M >/dev/null
+jq -n --arg h "$H" '{schemaVersion: "v1.2.0", name: "pipe",
+	version: "1.0.0", invocationImages: [{imageType: "docker",
+		image: ($h + "/app/big:1")}]}' >"$TEST_DIR/pipe.json"
+assert_exit 0 bash -o pipefail -c "$(printf '%q ' "$A" "${OPTS[@]}" -q -f "$TEST_DIR/pipe.json" -) | $(printf '%q ' "$I" -a - -o json)"
+assert_eq "$(jq -r .name <<<"$OUT")" pipe
