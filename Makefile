@@ -84,6 +84,7 @@ LIB_OBJS += common/registry.o
 LIB_OBJS += common/status.o
 LIB_OBJS += common/stream.o
 LIB_OBJS += common/tar.o
+LIB_OBJS += common/transfer.o
 LIB_OBJS += common/upload-pool.o
 LIB_OBJS += common/utf8.o
 LIB_OBJS += formats/bundle.o
