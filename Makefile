@@ -123,6 +123,7 @@ UNIT_TESTS += tests/unit/test-reference
 UNIT_TESTS += tests/unit/test-relocation
 UNIT_TESTS += tests/unit/test-tar
 UNIT_TESTS += tests/unit/test-thick
+UNIT_TESTS += tests/unit/test-transfer
 UNIT_TESTS += tests/unit/test-upload-pool
 UNIT_TESTS += tests/unit/test-utf8
 

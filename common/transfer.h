@@ -120,7 +120,7 @@ struct cnab_transfer_sink {
 };
 
 struct cnab_transfer_copy_opts {
-	/* for the download workers' own handles */
+	/* for the download workers' own handles (required) */
 	const struct cnab_registry_opts *reg;
 	int jobs;      /* concurrent downloads; 1: one request at a time */
 	size_t budget; /* bytes held at once; 0: CNAB_FETCH_BUDGET_DEFAULT */

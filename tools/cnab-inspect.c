@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "common/reference.h"
 #include "common/registry.h"
+#include "common/transfer.h"
 #include "formats/bundle.h"
 #include "formats/porter.h"
 #include "formats/relocation.h"
@@ -30,6 +31,8 @@ static const char usage[] =
         "  -a, --archive FILE    a thick bundle archive (.tgz or .tar; - for "
         "stdin)\n"
         "  -r, --ref REF         a published bundle, by tag or digest\n"
+        "  -j, --jobs N          blobs downloaded at once by --verify -r,\n"
+        "                        1 to 32 (default 8)\n"
         "  -o, --output FORMAT   table (default), json or yaml\n"
         "      --raw             print bundle.json itself, canonical JSON\n"
         "      --verify          check every blob and manifest of the archive\n"
@@ -52,6 +55,7 @@ struct inspect_opts {
 	int output;
 	bool raw;
 	bool verify;
+	int jobs;
 	const char *mapping;
 };
 
@@ -383,31 +387,41 @@ static enum cnab_status discard(void *ctx, const void *p, size_t n,
 	return CNAB_OK;
 }
 
-/* Reads every manifest and blob of every image, verifying each. */
-static enum cnab_status verify_pulled(struct cnab_pulled *p, size_t *nobjects,
-                                      struct cnab_err *err)
+/*
+ * Reads every manifest and blob of every image from the bundle's
+ * repository, --jobs at a time, verifying each (the transfer engine with
+ * a sink that keeps nothing).
+ */
+static enum cnab_status verify_pulled(struct cnab_pulled *p,
+                                      struct cnab_registry_pool *pool, int jobs,
+                                      size_t *nobjects, struct cnab_err *err)
 {
-	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
-	struct cnab_reg_repo rr;
-	struct cnab_blob_source src;
-	enum cnab_status st;
+	struct cnab_transfer t = CNAB_TRANSFER_INIT;
+	struct cnab_transfer_sink sink = {NULL, discard, NULL};
+	struct cnab_transfer_copy_opts co = {&pool->opts, jobs, 0};
+	enum cnab_status st = CNAB_OK;
 	size_t i;
 
-	st = cnab_reg_repo_init(&rr, p->reg, p->ref.path, err);
-	if (st != CNAB_OK)
-		return st;
-	src = cnab_reg_repo_source(&rr);
+	t.pool = pool;
+	t.bundle_reg = p->reg;
+	t.bundle_repo = p->ref.path;
 	for (i = 0; i < p->bundle.nimages && st == CNAB_OK; i++)
-		st = cnab_image_tree_add(&tree, &src, p->images[i],
-		                         p->bundle.images[i].image, err);
-	for (i = 0; i < tree.n && st == CNAB_OK; i++)
-		if (!tree.nodes[i].is_manifest)
-			st = cnab_reg_get_blob(p->reg, p->ref.path,
-			                       &tree.nodes[i].desc, discard,
-			                       NULL, err);
-	*nobjects = tree.n;
-	cnab_image_tree_release(&tree);
-	cnab_reg_repo_release(&rr);
+		st = cnab_transfer_add(&t, p->bundle.images[i].image,
+		                       p->bundle.images[i].content_digest,
+		                       p->images[i], err);
+	if (st == CNAB_OK)
+		st = cnab_transfer_resolve(&t, err);
+	/* a bundle.json whose pins cannot hold is corrupt content */
+	if (st == CNAB_ERR_INVALID) {
+		cnab_err_restatus(err, CNAB_ERR_CORRUPT);
+		st = CNAB_ERR_CORRUPT;
+	}
+	if (st == CNAB_OK)
+		st = cnab_transfer_walk(&t, err);
+	if (st == CNAB_OK)
+		st = cnab_transfer_copy(&t, &co, &sink, err);
+	*nobjects = t.tree.n;
+	cnab_transfer_release(&t);
 	return st;
 }
 
@@ -416,6 +430,7 @@ static int inspect_ref(const struct inspect_opts *o)
 	struct cnab_err err = CNAB_ERR_INIT;
 	struct cnab_relocation user = CNAB_RELOCATION_INIT;
 	struct cnab_registry_opts ropts;
+	struct cnab_registry_pool pool;
 	struct cnab_registry *reg = NULL;
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_pulled p;
@@ -425,17 +440,19 @@ static int inspect_ref(const struct inspect_opts *o)
 	int rc;
 
 	memset(&p, 0, sizeof(p));
+	cnab_fe_registry_opts(&o->common, &ropts);
+	cnab_registry_pool_init(&pool, &ropts);
 	if (cnab_ref_parse(&ref, o->ref, &err) != CNAB_OK) {
 		rc = cnab_fe_usage_error("%s", err.msg);
 		goto out;
 	}
-	cnab_fe_registry_opts(&o->common, &ropts);
 	if (load_mapping(o, &user, &err) != CNAB_OK ||
-	    cnab_registry_new(&reg, ref.domain, &ropts, &err) != CNAB_OK ||
+	    cnab_registry_pool_get(&pool, ref.domain, &reg, &err) != CNAB_OK ||
 	    cnab_pull_bundle(&p, reg, o->ref, &err) != CNAB_OK)
 		goto fail;
 	if (o->verify) {
-		if (verify_pulled(&p, &nobjects, &err) != CNAB_OK)
+		if (verify_pulled(&p, &pool, o->jobs, &nobjects, &err) !=
+		    CNAB_OK)
 			goto fail;
 		report_verified(o->ref, p.bundle.nimages, nobjects);
 	}
@@ -457,7 +474,7 @@ fail:
 out:
 	free(digests);
 	cnab_pulled_release(&p);
-	cnab_registry_free(reg);
+	cnab_registry_pool_release(&pool);
 	cnab_relocation_release(&user);
 	cnab_ref_release(&ref);
 	return rc;
@@ -471,6 +488,7 @@ int main(int argc, char **argv)
 	        {"file", required_argument, NULL, 'f'},
 	        {"archive", required_argument, NULL, 'a'},
 	        {"ref", required_argument, NULL, 'r'},
+	        {"jobs", required_argument, NULL, 'j'},
 	        {"output", required_argument, NULL, 'o'},
 	        {"raw", no_argument, NULL, OPT_RAW},
 	        {"verify", no_argument, NULL, OPT_VERIFY},
@@ -482,8 +500,9 @@ int main(int argc, char **argv)
 
 	cnab_fe_init(&tool);
 	o.output = CNAB_OUT_TABLE;
-	while ((c = cnab_fe_getopt(argc, argv, "f:a:r:o:", longopts, &o.common,
-	                           &rc)) >= 0) {
+	o.jobs = 8;
+	while ((c = cnab_fe_getopt(argc, argv, "f:a:r:j:o:", longopts,
+	                           &o.common, &rc)) >= 0) {
 		switch (c) {
 		case 'f':
 			o.file = optarg;
@@ -493,6 +512,11 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			o.ref = optarg;
+			break;
+		case 'j':
+			rc = cnab_fe_jobs_option(optarg, &o.jobs);
+			if (rc)
+				goto out;
 			break;
 		case 'o':
 			rc = cnab_fe_output_option(optarg,

@@ -26,8 +26,8 @@ _cnab_tools_options()
 		echo '-f --file -j --jobs --force --relocation-mapping
 			--dry-run -o --output' ;;
 	cnab-inspect)
-		echo '-f --file -a --archive -r --ref -o --output --raw
-			--verify --relocation-mapping' ;;
+		echo '-f --file -a --archive -r --ref -j --jobs -o --output
+			--raw --verify --relocation-mapping' ;;
 	esac
 }
 
