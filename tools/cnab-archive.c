@@ -480,6 +480,10 @@ int main(int argc, char **argv)
 	if (!o.file == !o.ref)
 		rc = cnab_fe_usage_error("give the bundle with one of -f FILE "
 		                         "or -r REF");
+	else if (o.fallback && !o.nlayouts)
+		rc = cnab_fe_usage_error("--fallback-registry needs --layout: "
+		                         "without it, images come from "
+		                         "registries anyway");
 	else if (optind == argc)
 		rc = cnab_fe_usage_error("give the ARCHIVE to write (- for "
 		                         "stdout)");
