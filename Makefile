@@ -8,6 +8,8 @@
 #                        for FUZZ_TIME seconds
 #   make fuzz-regress    run the fuzz targets once over testdata/fuzz/
 #   make install         PREFIX=/usr/local DESTDIR=
+#   make deb             build/deb/cnab-tools_VERSION_ARCH.deb
+#   make deb-check       build it, lintian it, install, use, remove it
 #
 #   V=1                  show the commands
 #   DEVELOPER=1          strict warnings, -Werror
@@ -19,6 +21,7 @@ PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 DESTDIR ?=
 
 CC ?= cc
@@ -132,10 +135,15 @@ UNIT_OBJS = $(addsuffix .o,$(UNIT_TESTS))
 ALL_OBJS = $(LIB_OBJS) $(FE_OBJS) $(TOOL_OBJS) $(UNIT_OBJS)
 
 .PHONY: all check test unit cli integration demo deps lint install valgrind \
-	uninstall clean bench fuzz FORCE
+	uninstall clean bench fuzz deb deb-check FORCE
 .DELETE_ON_ERROR:
 
-all: $(TOOLS)
+all: $(TOOLS) build/completion/_cnab-tools
+
+# The zsh completion, generated from the tools' --help.
+build/completion/_cnab-tools: tools/completion/gen-zsh.sh $(TOOLS)
+	@mkdir -p build/completion
+	$(QUIET_GEN)tools/completion/gen-zsh.sh $(patsubst %,./%,$(TOOLS)) >$@
 
 # Rebuild everything when the flags change (git's GIT-CFLAGS).
 build/FLAGS: FORCE
@@ -185,7 +193,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory -k test
 
-test: unit cli integration fuzz-regress
+test: unit cli integration fuzz-regress deb-check
 
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
@@ -211,6 +219,14 @@ valgrind: all $(UNIT_TESTS)
 
 bench: all
 	@tests/bench.sh
+
+# The Debian package, built from a copy of the sources with the Debian
+# build flags, and its check (lintian, install, use, remove).
+deb:
+	@packaging/deb/mkdeb.sh $(VERSION)
+
+deb-check: deb
+	@tests/deb/check-deb.sh $(VERSION)
 
 lint:
 	@tests/lint.sh
@@ -273,9 +289,10 @@ fuzz-clean:
 	rm -f $(FUZZ_PROGS)
 	rm -rf build/fuzz
 
-# The man pages are mdoc(7) source, installed as they are.  The completion
-# is one script for the four tools, installed under each tool's name:
-# bash-completion loads completions by command name.
+# The man pages are mdoc(7) source, installed as they are.  The bash
+# completion is one script for the four tools, installed under each tool's
+# name: bash-completion loads completions by command name.  The zsh one is
+# one #compdef file for the four.
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR)
 	$(INSTALL) -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
@@ -288,12 +305,15 @@ install: all
 		$(INSTALL) -m 0644 tools/completion/cnab-tools.bash \
 			$(DESTDIR)$(BASHCOMPDIR)/$$t || exit 1; \
 	done
+	$(INSTALL) -d $(DESTDIR)$(ZSHCOMPDIR)
+	$(INSTALL) -m 0644 build/completion/_cnab-tools $(DESTDIR)$(ZSHCOMPDIR)
 
 uninstall:
 	rm -f $(patsubst %,$(DESTDIR)$(BINDIR)/%,$(TOOLS))
 	rm -f $(patsubst %,$(DESTDIR)$(MANDIR)/man1/%.1,$(TOOLS))
 	rm -f $(DESTDIR)$(MANDIR)/man5/cnab-archive.5
 	rm -f $(patsubst %,$(DESTDIR)$(BASHCOMPDIR)/%,$(TOOLS))
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_cnab-tools
 
 clean:
 	rm -f $(LIB) $(TOOLS) $(UNIT_TESTS) $(ALL_OBJS) $(ALL_OBJS:.o=.d)

@@ -1,8 +1,9 @@
 /*
- * Credentials for a registry host as the Docker and Podman clients find
- * them: the auth file (given, "-" for stdin, or the default places), its
- * "auths", "credHelpers" and "credsStore" (helpers are run by
- * auth-helper.c), and the Basic authorization header.
+ * Credentials for a registry host and repository as the Docker and Podman
+ * clients find them: the auth files (the one given, "-" for stdin, or the
+ * places containers-auth.json(5) and Docker name, in order), their
+ * "auths" (namespaced keys first), "credHelpers" and "credsStore" (helpers
+ * are run by auth-helper.c), and the Basic authorization header.
  */
 #include "common/auth.h"
 
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -35,7 +37,9 @@ void cnab_cred_release(struct cnab_cred *c)
 	cnab_auth_free_secret(c->username);
 	cnab_auth_free_secret(c->password);
 	cnab_auth_free_secret(c->identity_token);
+	free(c->source);
 	c->username = c->password = c->identity_token = NULL;
+	c->source = NULL;
 }
 
 bool cnab_auth_cred_empty(const struct cnab_cred *c)
@@ -65,20 +69,64 @@ bool cnab_auth_is_hub(const char *h, size_t n)
 	       cnab_auth_name_is(h, n, "registry-1.docker.io");
 }
 
-/* Whether an "auths" or "credHelpers" key names host, as Docker reads it:
- * the scheme and everything from the first '/' are ignored. */
+/* Whether the n bytes at a name the same registry host as the n bytes at
+ * b, ignoring ASCII case (Docker Hub under any of its names). */
+static bool same_host(const char *a, size_t an, const char *b, size_t bn)
+{
+	if (an == bn && !strncasecmp(a, b, an))
+		return true;
+	return cnab_auth_is_hub(a, an) && cnab_auth_is_hub(b, bn);
+}
+
+/* Whether the path after a key's host ("", "/", "/v1/", "/v2") is an API
+ * path Docker wrote, not a namespace. */
+static bool api_path(const char *p)
+{
+	return !*p || !strcmp(p, "/") || !strcmp(p, "/v1") ||
+	       !strcmp(p, "/v1/") || !strcmp(p, "/v2") || !strcmp(p, "/v2/");
+}
+
+/*
+ * Whether an "auths" or "credHelpers" key names the whole of host, as
+ * Docker reads it: with a scheme, everything from the first '/' is
+ * ignored; without one, a path other than an API path ("/v1/") makes the
+ * key a namespace (see key_namespace).
+ */
 static bool key_names_host(const char *key, const char *host)
 {
-	size_t n, hn = strlen(host);
+	bool scheme = true;
+	size_t n;
 
 	if (!strncasecmp(key, "https://", 8))
 		key += 8;
 	else if (!strncasecmp(key, "http://", 7))
 		key += 7;
+	else
+		scheme = false;
 	n = strcspn(key, "/");
-	if (n == hn && !strncasecmp(key, host, n))
-		return true;
-	return cnab_auth_is_hub(key, n) && cnab_auth_is_hub(host, hn);
+	if (!scheme && !api_path(key + n))
+		return false;
+	return same_host(key, n, host, strlen(host));
+}
+
+/*
+ * How many bytes of repo a namespace key ("HOST/NS", no scheme) covers:
+ * the length of NS when repo is NS or starts with "NS/" and HOST names
+ * host; 0 otherwise.
+ */
+static size_t key_namespace(const char *key, const char *host, const char *repo)
+{
+	size_t n = strcspn(key, "/"), ns;
+	const char *p = key + n;
+
+	if (!repo || !*p || strstr(key, "://") ||
+	    !same_host(key, n, host, strlen(host)))
+		return 0;
+	p++;
+	ns = strlen(p);
+	if (!ns || strncmp(repo, p, ns) || (repo[ns] && repo[ns] != '/'))
+		return 0;
+	return ns;
 }
 
 /* Strict standard base64 (with padding), decoded by OpenSSL. */
@@ -187,20 +235,52 @@ out:
 	return st;
 }
 
-static enum cnab_status from_auths(const json_t *auths, const char *host,
-                                   const char *path, struct cnab_cred *out,
-                                   struct cnab_err *err)
+/* Moves the credentials of from into to, leaving from empty. */
+static void cred_move(struct cnab_cred *to, struct cnab_cred *from)
 {
+	cnab_cred_release(to);
+	*to = *from;
+	memset(from, 0, sizeof(*from));
+}
+
+/*
+ * The "auths" entry for repo on host: the key naming the longest namespace
+ * of repo ("host/org/app" before "host/org"), then the key that is host,
+ * then the first in file order naming host; each only when it holds
+ * credentials.
+ */
+static enum cnab_status from_auths(const json_t *auths, const char *host,
+                                   const char *repo, const char *path,
+                                   struct cnab_cred *out, struct cnab_err *err)
+{
+	struct cnab_cred tmp = CNAB_CRED_INIT;
 	const json_t *entry;
 	const char *key;
+	size_t best = 0, n;
 	json_t *v;
-	enum cnab_status st;
+	enum cnab_status st = CNAB_OK;
 
+	json_object_foreach((json_t *)auths, key, v)
+	{
+		n = key_namespace(key, host, repo);
+		if (n <= best)
+			continue;
+		st = entry_creds(v, host, path, &tmp, err);
+		if (st != CNAB_OK)
+			goto out;
+		if (!cnab_auth_cred_empty(&tmp)) {
+			cred_move(out, &tmp);
+			best = n;
+		}
+		cnab_cred_release(&tmp);
+	}
+	if (best)
+		goto out;
 	entry = json_object_get(auths, host);
 	if (entry) {
 		st = entry_creds(entry, host, path, out, err);
 		if (st != CNAB_OK || !cnab_auth_cred_empty(out))
-			return st;
+			goto out;
 	}
 	json_object_foreach((json_t *)auths, key, v)
 	{
@@ -208,9 +288,11 @@ static enum cnab_status from_auths(const json_t *auths, const char *host,
 			continue;
 		st = entry_creds(v, host, path, out, err);
 		if (st != CNAB_OK || !cnab_auth_cred_empty(out))
-			return st;
+			goto out;
 	}
-	return CNAB_OK;
+out:
+	cnab_cred_release(&tmp);
+	return st;
 }
 
 /*
@@ -330,40 +412,85 @@ static enum cnab_status read_secret_file(const char *path, bool must_exist,
 	return st;
 }
 
-/* Finds and reads the auth file; *path is NULL when there is none. */
-static enum cnab_status load_auth_file(const char *authfile, char **path,
-                                       struct cnab_sbuf *b,
-                                       struct cnab_err *err)
+/* The auth files looked in, in order (see cnab_cred_lookup). */
+struct auth_paths {
+	char *path[CNAB_CRED_FILES_MAX];
+	size_t n;
+	bool must_exist; /* the one file given */
+};
+
+static void auth_paths_release(struct auth_paths *p)
 {
-	const char *env[3];
-	const char *suffix[3] = {"", "/config.json", "/.docker/config.json"};
-	enum cnab_status st = CNAB_OK;
-	bool exists = false;
 	size_t i;
 
-	*path = NULL;
-	if (authfile) {
-		*path = strdup(authfile);
-		if (!*path)
-			return cnab_auth_nomem(err);
-		return read_secret_file(authfile, true, b, &exists, err);
-	}
-	env[0] = getenv("REGISTRY_AUTH_FILE");
-	env[1] = getenv("DOCKER_CONFIG");
-	env[2] = getenv("HOME");
-	for (i = 0; i < 3; i++) {
-		if (!env[i] || !*env[i])
-			continue;
-		*path = cnab_strfmt("%s%s", env[i], suffix[i]);
-		if (!*path)
-			return cnab_auth_nomem(err);
-		st = read_secret_file(*path, false, b, &exists, err);
-		if (st != CNAB_OK || exists)
-			return st;
-		free(*path);
-		*path = NULL;
-	}
+	for (i = 0; i < p->n; i++)
+		free(p->path[i]);
+	p->n = 0;
+}
+
+/* Adds "<a><b>" to p unless a is NULL or empty. */
+static enum cnab_status add_path(struct auth_paths *p, const char *a,
+                                 const char *b, struct cnab_err *err)
+{
+	if (!a || !*a)
+		return CNAB_OK;
+	p->path[p->n] = cnab_strfmt("%s%s", a, b);
+	if (!p->path[p->n])
+		return cnab_auth_nomem(err);
+	p->n++;
 	return CNAB_OK;
+}
+
+static enum cnab_status auth_paths_find(const char *authfile,
+                                        struct auth_paths *p,
+                                        struct cnab_err *err)
+{
+	const char *reg = getenv("REGISTRY_AUTH_FILE");
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	const char *cfg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	enum cnab_status st;
+	char uid[64];
+
+	memset(p, 0, sizeof(*p));
+	if (authfile) {
+		p->must_exist = true;
+		return add_path(p, authfile, "", err);
+	}
+	if (reg && *reg)
+		return add_path(p, reg, "", err);
+	snprintf(uid, sizeof(uid), "/run/containers/%lu/auth.json",
+	         (unsigned long)getuid());
+	st = run && *run ? add_path(p, run, "/containers/auth.json", err)
+	                 : add_path(p, uid, "", err);
+	if (st == CNAB_OK)
+		st = cfg && *cfg
+		             ? add_path(p, cfg, "/containers/auth.json", err)
+		             : add_path(p, home,
+		                        "/.config/containers/auth.json", err);
+	if (st == CNAB_OK)
+		st = add_path(p, getenv("DOCKER_CONFIG"), "/config.json", err);
+	if (st == CNAB_OK)
+		st = add_path(p, home, "/.docker/config.json", err);
+	return st;
+}
+
+char *cnab_cred_files(const char *authfile)
+{
+	struct auth_paths p;
+	char *list = NULL, *grown;
+	size_t i;
+
+	if (auth_paths_find(authfile, &p, NULL) != CNAB_OK)
+		return NULL;
+	list = strdup(p.n ? "" : "no file");
+	for (i = 0; list && i < p.n; i++) {
+		grown = cnab_strfmt("%s%s%s", list, i ? ", " : "", p.path[i]);
+		free(list);
+		list = grown;
+	}
+	auth_paths_release(&p);
+	return list;
 }
 
 /* The helper named for host in "credHelpers", or NULL. */
@@ -409,31 +536,24 @@ static bool host_ok(const char *host)
 	return true;
 }
 
-enum cnab_status cnab_cred_lookup(const char *authfile, const char *host,
-                                  struct cnab_cred *out, bool *found,
-                                  struct cnab_err *err)
+/*
+ * Looks host and repo up in one auth file, path, already read into data:
+ * *found false (and CNAB_OK) when it has nothing for them.
+ */
+static enum cnab_status lookup_in(const char *data, size_t len,
+                                  const char *path, const char *host,
+                                  const char *repo, struct cnab_cred *out,
+                                  bool *found, struct cnab_err *err)
 {
-	struct cnab_sbuf file = CNAB_SBUF_INIT(CNAB_MAX_DOCUMENT);
 	char reason[CNAB_ERR_MSG_MAX];
 	const json_t *helpers, *auths, *store;
 	const char *name = NULL;
-	char *path = NULL;
 	json_t *root = NULL;
 	enum cnab_status st;
 
-	memset(out, 0, sizeof(*out));
 	*found = false;
-	if (!host_ok(host)) {
-		st = cnab_err_set(err, CNAB_ERR_INVALID,
-		                  "cannot look up credentials: invalid "
-		                  "registry host");
-		goto out;
-	}
-	st = load_auth_file(authfile, &path, &file, err);
-	if (st != CNAB_OK || !path || file.len == 0)
-		goto out;
-	st = cnab_auth_parse_quiet(file.data, file.len, CNAB_MAX_DOCUMENT, path,
-	                           &root, reason, sizeof(reason));
+	st = cnab_auth_parse_quiet(data, len, CNAB_MAX_DOCUMENT, path, &root,
+	                           reason, sizeof(reason));
 	if (st != CNAB_OK) {
 		st = cnab_err_set(err, st, "cannot parse '%s': %s", path,
 		                  reason);
@@ -468,7 +588,7 @@ enum cnab_status cnab_cred_lookup(const char *authfile, const char *host,
 		}
 	}
 	if (json_is_object(auths)) {
-		st = from_auths(auths, host, path, out, err);
+		st = from_auths(auths, host, repo, path, out, err);
 		if (st != CNAB_OK)
 			goto out;
 		*found = !cnab_auth_cred_empty(out);
@@ -479,14 +599,51 @@ enum cnab_status cnab_cred_lookup(const char *authfile, const char *host,
 		st = cnab_auth_run_helper(json_string_value(store), host, path,
 		                          out, found, err);
 out:
+	OPENSSL_cleanse(reason, sizeof(reason));
+	cnab_auth_free_json(root);
+	return st;
+}
+
+enum cnab_status cnab_cred_lookup(const char *authfile, const char *host,
+                                  const char *repo, struct cnab_cred *out,
+                                  bool *found, struct cnab_err *err)
+{
+	struct cnab_sbuf file = CNAB_SBUF_INIT(CNAB_MAX_DOCUMENT);
+	struct auth_paths paths = {0};
+	enum cnab_status st;
+	bool exists;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	if (!host_ok(host) || (repo && !*repo)) {
+		st = cnab_err_set(err, CNAB_ERR_INVALID,
+		                  "cannot look up credentials: invalid "
+		                  "registry host");
+		goto out;
+	}
+	st = auth_paths_find(authfile, &paths, err);
+	for (i = 0; st == CNAB_OK && !*found && i < paths.n; i++) {
+		cnab_sbuf_release(&file);
+		st = read_secret_file(paths.path[i], paths.must_exist, &file,
+		                      &exists, err);
+		if (st != CNAB_OK || !exists || file.len == 0)
+			continue;
+		st = lookup_in(file.data, file.len, paths.path[i], host, repo,
+		               out, found, err);
+		if (st == CNAB_OK && *found) {
+			out->source = strdup(paths.path[i]);
+			if (!out->source)
+				st = cnab_auth_nomem(err);
+		}
+	}
+out:
 	if (st != CNAB_OK) {
 		cnab_cred_release(out);
 		*found = false;
 	}
-	OPENSSL_cleanse(reason, sizeof(reason));
-	cnab_auth_free_json(root);
 	cnab_sbuf_release(&file);
-	free(path);
+	auth_paths_release(&paths);
 	return st;
 }
 

@@ -75,34 +75,49 @@ enum cnab_status cnab_challenge_parse(struct cnab_challenge *c,
 /* Frees the strings of c and empties it. */
 void cnab_challenge_release(struct cnab_challenge *c);
 
-/* Credentials for one registry host; all NULL when anonymous. */
+/* Credentials for one registry host (or repository); all NULL when
+ * anonymous. */
 struct cnab_cred {
 	char *username;
 	char *password;
 	char *identity_token; /* an OAuth2 refresh token */
+	char *source;         /* the auth file they came from (no secret) */
 };
 #define CNAB_CRED_INIT                                                         \
 	{                                                                      \
-		NULL, NULL, NULL                                               \
+		NULL, NULL, NULL, NULL                                         \
 	}
 
+/* The most auth files cnab_cred_lookup() reads. */
+#define CNAB_CRED_FILES_MAX 5
+
 /*
- * Finds the credentials for host ("127.0.0.1:5000", "docker.io", "ghcr.io")
- * as the Docker and Podman clients do.
+ * Finds the credentials for the repository repo ("acme/app", or NULL for
+ * the host as a whole) on host ("127.0.0.1:5000", "docker.io", "ghcr.io")
+ * as Podman, skopeo (containers-auth.json(5)) and Docker do.
  *
- * The auth file is authfile when not NULL ("-" is stdin, read at the first
- * such lookup and kept for the others of the process; a file must exist,
- * else CNAB_ERR_NOTFOUND "cannot open '<path>': ..."), otherwise the first
- * that exists of $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json and
- * $HOME/.docker/config.json (none existing, or an empty file, means
- * anonymous).  In it, in this order:
+ * The auth files, in order, the first giving credentials winning:
+ *  - authfile when not NULL, alone ("-" is stdin, read at the first such
+ *    lookup and kept for the others of the process; the file must exist,
+ *    else CNAB_ERR_NOTFOUND "cannot open '<path>': ...");
+ *  - else $REGISTRY_AUTH_FILE when set and not empty, alone;
+ *  - else $XDG_RUNTIME_DIR/containers/auth.json (when XDG_RUNTIME_DIR is
+ *    unset or empty: /run/containers/UID/auth.json),
+ *    $XDG_CONFIG_HOME/containers/auth.json (default
+ *    $HOME/.config/containers/auth.json), $DOCKER_CONFIG/config.json and
+ *    $HOME/.docker/config.json.
+ * Files that do not exist or are empty are skipped; no credentials
+ * anywhere means anonymous.  In each file, in this order:
  *  - "credHelpers": {host: NAME} runs the helper NAME for host, and its
- *    answer is final;
- *  - "auths": the entry whose key is host, or else the first in file order
- *    whose key names host ("https://host", "http://host/v1/", ...; for
- *    docker.io also index.docker.io and registry-1.docker.io) and holds
- *    credentials: "auth" (base64 of "user:password"; when present and not
- *    empty it replaces "username" and "password") and "identitytoken";
+ *    answer is final for this file;
+ *  - "auths": the key naming the longest namespace of repo
+ *    ("host/acme/app" before "host/acme"; exact, without a scheme), else
+ *    the entry whose key is host, or else the first in file order whose
+ *    key names host ("https://host", "http://host/v1/", "host/v1/"; for
+ *    docker.io also index.docker.io and registry-1.docker.io); each only
+ *    when it holds credentials: "auth" (base64 of "user:password"; when
+ *    present and not empty it replaces "username" and "password") and
+ *    "identitytoken";
  *  - "credsStore": NAME, a helper for every host.
  *
  * A helper NAME ([A-Za-z0-9._-]) is the program docker-credential-NAME on
@@ -111,22 +126,30 @@ struct cnab_cred {
  * CNAB_CRED_HELPER_TIMEOUT seconds; it answers {"ServerURL", "Username",
  * "Secret"} (at most CNAB_MAX_TOKEN bytes), where Username "<token>" makes
  * Secret an identity token.  A helper failing with "credentials not found"
- * means anonymous; any other failure (missing program, exit status,
- * signal, timeout, bad answer) is CNAB_ERR_AUTH, with the first line the
- * helper wrote on stderr (or, failing, on stdout).
+ * means none in that file; any other failure (missing program, exit
+ * status, signal, timeout, bad answer) is CNAB_ERR_AUTH, with the first
+ * line the helper wrote on stderr (or, failing, on stdout).
  *
  * A malformed auth file is CNAB_ERR_INVALID "cannot parse '<path>': ..."
  * (the message never quotes the file), one over CNAB_MAX_DOCUMENT bytes
  * CNAB_ERR_TOOBIG, an unreadable one CNAB_ERR_IO; an empty or unusable
- * host is CNAB_ERR_INVALID.
+ * host, or an empty repo, is CNAB_ERR_INVALID.
  *
  * *out is overwritten: on success it holds copies the caller releases with
- * cnab_cred_release() (all NULL when nothing was found); on failure it is
- * left empty.  *found tells whether any credential was found.
+ * cnab_cred_release() (all NULL when nothing was found), source naming the
+ * file; on failure it is left empty.  *found tells whether any credential
+ * was found.
  */
 enum cnab_status cnab_cred_lookup(const char *authfile, const char *host,
-                                  struct cnab_cred *out, bool *found,
-                                  struct cnab_err *err);
+                                  const char *repo, struct cnab_cred *out,
+                                  bool *found, struct cnab_err *err);
+
+/*
+ * The auth files cnab_cred_lookup() would read with authfile, in order,
+ * joined by ", " (for messages).  The caller frees it; NULL when out of
+ * memory.
+ */
+char *cnab_cred_files(const char *authfile);
 
 /* Wipes and frees the strings of c and empties it; c may be NULL. */
 void cnab_cred_release(struct cnab_cred *c);

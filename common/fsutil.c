@@ -59,6 +59,19 @@ enum cnab_status cnab_file_read(const char *path, size_t max, char **out,
 	return st;
 }
 
+void cnab_fd_drain(int fd)
+{
+	char buf[65536];
+	struct stat sb;
+	ssize_t n;
+
+	if (fstat(fd, &sb) || !(S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)))
+		return;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n > 0 || (n < 0 && errno == EINTR));
+}
+
 enum cnab_status cnab_write_all(int fd, const void *p, size_t n,
                                 const char *subject, struct cnab_err *err)
 {

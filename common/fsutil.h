@@ -25,6 +25,13 @@ enum cnab_status cnab_file_read(const char *path, size_t max, char **out,
 enum cnab_status cnab_file_open(const char *path, int *fd,
                                 struct cnab_err *err);
 
+/*
+ * Reads a pipe or socket to its end and throws the bytes away, so that
+ * whoever writes into it is not ended by SIGPIPE when the reader needed
+ * only the first part.  Anything else (a file, a terminal) is left alone.
+ */
+void cnab_fd_drain(int fd);
+
 /* Writes all n bytes to fd, retrying short writes. */
 enum cnab_status cnab_write_all(int fd, const void *p, size_t n,
                                 const char *subject, struct cnab_err *err);

@@ -24,6 +24,7 @@ struct cnab_http {
 	char *client_key;
 	bool tls_failed;
 	bool verify_failed;
+	char failure[48]; /* the last exchange's outcome, short */
 };
 
 /* State of one exchange, shared with curl's callbacks. */
@@ -34,6 +35,11 @@ struct exchange {
 	enum cnab_status cb_status;
 	size_t body_pos; /* memory body: bytes sent */
 	size_t body_max;
+	/* the stall timer: bytes moved either way, and when they last did */
+	curl_off_t moved;
+	struct timespec last_move;
+	long stall_s;
+	bool stalled;
 };
 
 /* curl_global_init once, whichever thread makes the first handle (it is
@@ -118,6 +124,11 @@ bool cnab_http_tls_failed(const struct cnab_http *h)
 bool cnab_http_verify_failed(const struct cnab_http *h)
 {
 	return h->verify_failed;
+}
+
+const char *cnab_http_outcome(const struct cnab_http *h)
+{
+	return h->failure;
 }
 
 void cnab_http_response_release(struct cnab_http_response *r)
@@ -288,6 +299,32 @@ static int seek_cb(void *ctx, curl_off_t offset, int origin)
 	return CURL_SEEKFUNC_OK;
 }
 
+static long elapsed_ms(const struct timespec *t0);
+
+/*
+ * The stall timer: connecting, the TLS handshake and the exchange itself
+ * are stopped once no byte has moved, either way, for stall_s seconds
+ * (curl calls this about once a second whatever happens).
+ */
+static int xferinfo_cb(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct exchange *x = ctx;
+
+	(void)dltotal;
+	(void)ultotal;
+	if (dlnow + ulnow != x->moved) {
+		x->moved = dlnow + ulnow;
+		clock_gettime(CLOCK_MONOTONIC, &x->last_move);
+		return 0;
+	}
+	if (elapsed_ms(&x->last_move) >= x->stall_s * 1000) {
+		x->stalled = true;
+		return 1;
+	}
+	return 0;
+}
+
 /* The URL without its query string, for log lines. */
 static void log_request(struct cnab_http *h, const char *method,
                         const char *url, long status, long ms,
@@ -361,7 +398,8 @@ static enum cnab_status exchange(struct cnab_http *h,
 {
 	struct curl_slist *headers = NULL, *tmp;
 	struct cnab_err cb_err = CNAB_ERR_INIT;
-	struct exchange x = {req, resp, &cb_err, CNAB_OK, 0, 0};
+	struct exchange x = {req, resp, &cb_err, CNAB_OK, 0,
+	                     0,   0,    {0, 0},  0,       false};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct cnab_buf auth = CNAB_BUF_INIT(CNAB_MAX_TOKEN + 64);
 	struct timespec t0;
@@ -402,13 +440,15 @@ static enum cnab_status exchange(struct cnab_http *h,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "cnab-tools/" CNAB_VERSION);
+	/* connecting (TCP and TLS) within the connect timeout, then never
+	 * stalled for the stall timeout (the timer covers both) */
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
 	                 h->config.connect_timeout ? h->config.connect_timeout
 	                                           : 30L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
-	                 h->config.stall_timeout ? h->config.stall_timeout
-	                                         : 60L);
+	x.stall_s = h->config.stall_timeout ? h->config.stall_timeout : 60L;
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -446,19 +486,37 @@ static enum cnab_status exchange(struct cnab_http *h,
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	x.last_move = t0;
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 		log_request(h, req->method, url, resp->status, elapsed_ms(&t0),
 		            NULL);
+		snprintf(h->failure, sizeof(h->failure), "answered %ld",
+		         resp->status);
+		goto out;
+	}
+	if (x.stalled || rc == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(h->failure, sizeof(h->failure), "timed out");
+		log_request(h, req->method, url, 0, elapsed_ms(&t0),
+		            "timed out");
+		st = cnab_err_set(
+		        err, CNAB_ERR_NET, "timed out: no answer within %ld s",
+		        x.stalled                   ? x.stall_s
+		        : h->config.connect_timeout ? h->config.connect_timeout
+		                                    : 30L);
 		goto out;
 	}
 	if (x.cb_status != CNAB_OK) {
 		/* the sink or the body's reader failed: its reason wins */
+		snprintf(h->failure, sizeof(h->failure), "aborted");
 		log_request(h, req->method, url, 0, elapsed_ms(&t0), "aborted");
 		st = cnab_err_set(err, x.cb_status, "%s", cb_err.msg);
 		goto out;
 	}
+	snprintf(h->failure, sizeof(h->failure), "%s",
+	         rc == CURLE_COULDNT_CONNECT ? "cannot connect"
+	                                     : "connection failed");
 	h->tls_failed = rc == CURLE_SSL_CONNECT_ERROR;
 	h->verify_failed = rc == CURLE_PEER_FAILED_VERIFICATION ||
 	                   rc == CURLE_SSL_CACERT_BADFILE;

@@ -43,8 +43,8 @@ struct cnab_http_config {
 	size_t host_ca_blob_len;
 	const char *client_cert; /* PEM file paths, or NULL: host only */
 	const char *client_key;
-	long connect_timeout; /* seconds; 0: 30 */
-	long stall_timeout;   /* seconds without a byte; 0: 60 */
+	long connect_timeout; /* seconds to connect (TCP, TLS); 0: 30 */
+	long stall_timeout;   /* seconds without a byte either way; 0: 60 */
 	/* one line per request when set: "GET URL -> 200 (3 ms)" */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
@@ -112,6 +112,11 @@ enum cnab_status cnab_http_do(struct cnab_http *h,
 /* What the last cnab_http_do failure was, for fallbacks. */
 bool cnab_http_tls_failed(const struct cnab_http *h);
 bool cnab_http_verify_failed(const struct cnab_http *h);
+/*
+ * The last exchange's outcome in a few words, for a retry's note:
+ * "timed out", "cannot connect", "answered 503"...  Owned by h.
+ */
+const char *cnab_http_outcome(const struct cnab_http *h);
 
 void cnab_http_response_release(struct cnab_http_response *resp);
 

@@ -21,6 +21,13 @@
 /* A cached Bearer token (registry.c). */
 struct cnab_reg_token;
 
+/* The credentials looked up for one repository (registry.c). */
+struct cnab_reg_cred {
+	char *repo; /* NULL: the host as a whole */
+	struct cnab_cred cred;
+	char *basic; /* "Basic ..." when there are a user name and password */
+};
+
 struct cnab_registry {
 	char *host;     /* as references name it */
 	char *api_host; /* what to connect to */
@@ -37,9 +44,9 @@ struct cnab_registry {
 	char *client_cert, *client_key;
 	bool pinged;
 	struct cnab_challenge challenge;
-	bool cred_loaded;
-	struct cnab_cred cred;
-	char *basic; /* "Basic ..." when there are credentials */
+	struct cnab_reg_cred *creds; /* looked up so far, one per repo */
+	size_t ncreds;
+	size_t last_cred; /* the last authorization's: index + 1, or 0 */
 	struct cnab_reg_token *tokens;
 	size_t ntokens;
 	struct cnab_registry_stats stats;

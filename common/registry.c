@@ -222,7 +222,11 @@ enum cnab_status cnab_registry_new(struct cnab_registry **out, const char *host,
 	hc.host_ca_blob_len = r->ca.len;
 	hc.client_cert = r->client_cert;
 	hc.client_key = r->client_key;
-	hc.stall_timeout = env_long("CNAB_STALL_TIMEOUT", 60);
+	if (!r->opts.timeout)
+		r->opts.timeout =
+		        env_long("CNAB_STALL_TIMEOUT", CNAB_REG_TIMEOUT);
+	hc.connect_timeout = r->opts.timeout;
+	hc.stall_timeout = r->opts.timeout;
 	hc.log = http_log;
 	hc.log_ctx = r;
 	st = cnab_http_new(&r->http, &hc, err);
@@ -257,8 +261,12 @@ void cnab_registry_free(struct cnab_registry *r)
 	free(r->client_cert);
 	free(r->client_key);
 	cnab_challenge_release(&r->challenge);
-	cnab_cred_release(&r->cred);
-	wipe_free(r->basic);
+	for (i = 0; i < r->ncreds; i++) {
+		free(r->creds[i].repo);
+		cnab_cred_release(&r->creds[i].cred);
+		wipe_free(r->creds[i].basic);
+	}
+	free(r->creds);
 	for (i = 0; i < r->ntokens; i++) {
 		free(r->tokens[i].scopes);
 		wipe_free(r->tokens[i].value);
@@ -305,6 +313,32 @@ void cnab_reg_error_detail(const struct cnab_http_response *resp, char *buf,
 	json_decref(root);
 }
 
+/*
+ * Why the registry (or its token server) said 401, for messages: the
+ * credentials of the last authorization were refused, or there were none.
+ */
+static void auth_reason(struct cnab_registry *r, char *buf, size_t size)
+{
+	const struct cnab_reg_cred *c =
+	        r->last_cred ? &r->creds[r->last_cred - 1] : NULL;
+	char *files;
+
+	if (c &&
+	    (c->cred.username || c->cred.password || c->cred.identity_token)) {
+		snprintf(buf, size,
+		         "the credentials for '%s' from '%s' were refused",
+		         r->host, c->cred.source ? c->cred.source : "?");
+		return;
+	}
+	files = cnab_cred_files(r->opts.authfile);
+	snprintf(buf, size,
+	         "no credentials for '%s%s%s' (looked in: %s); use "
+	         "--authfile or log in",
+	         r->host, c && c->repo ? "/" : "", c && c->repo ? c->repo : "",
+	         files ? files : "the auth files");
+	free(files);
+}
+
 /* The status for an answer that is not a success. */
 static enum cnab_status answer_status(long status)
 {
@@ -326,12 +360,16 @@ enum cnab_status cnab_reg_fail_answer(struct cnab_registry *r,
 {
 	char detail[300];
 
+	char why[CNAB_ERR_MSG_MAX];
+
 	cnab_reg_error_detail(resp, detail, sizeof(detail));
-	if (resp->status == 401)
+	if (resp->status == 401) {
+		auth_reason(r, why, sizeof(why));
 		return cnab_err_set(err, CNAB_ERR_AUTH,
 		                    "authentication failed for registry '%s': "
-		                    "%s %s: 401 unauthorized%s",
-		                    r->host, method, what, detail);
+		                    "%s %s: 401 unauthorized%s: %s",
+		                    r->host, method, what, detail, why);
+	}
 	if (resp->status == 403)
 		return cnab_err_set(err, CNAB_ERR_AUTH,
 		                    "access denied by registry '%s': %s %s: "
@@ -363,6 +401,9 @@ void cnab_reg_backoff(struct cnab_registry *r, int attempt,
                       const char *retry_after)
 {
 	r->stats.retries++;
+	if (r->opts.retry)
+		r->opts.retry(r->opts.retry_ctx, r->host, attempt + 1,
+		              r->opts.max_attempts, cnab_http_outcome(r->http));
 	cnab_http_sleep_ms(cnab_http_retry_delay(attempt, retry_after,
 	                                         r->opts.retry_base_ms,
 	                                         r->opts.retry_cap_ms));
@@ -462,25 +503,71 @@ out:
 	return st;
 }
 
-static enum cnab_status load_cred(struct cnab_registry *r, struct cnab_err *err)
+/* The repository of a scope "repository:REPO:ACTIONS", to free; NULL when
+ * it is not one (or out of memory). */
+static char *scope_repo(const char *scope)
 {
+	const char *p, *e;
+
+	if (strncmp(scope, "repository:", 11))
+		return NULL;
+	p = scope + 11;
+	e = strrchr(p, ':');
+	if (!e || e == p)
+		return NULL;
+	return cnab_strfmt("%.*s", (int)(e - p), p);
+}
+
+/*
+ * The credentials for the first repository of scopes (the host as a whole
+ * when there is none), looked up once per repository.
+ */
+static enum cnab_status load_cred(struct cnab_registry *r,
+                                  const char *const *scopes, size_t n,
+                                  struct cnab_reg_cred **out,
+                                  struct cnab_err *err)
+{
+	struct cnab_reg_cred *grown, c = {0};
 	enum cnab_status st;
 	bool found = false;
+	size_t i;
 
-	if (r->cred_loaded)
-		return CNAB_OK;
-	st = cnab_cred_lookup(r->opts.authfile, r->host, &r->cred, &found, err);
-	if (st != CNAB_OK)
-		return st;
-	if (found && r->cred.username && r->cred.password) {
-		st = cnab_cred_basic_header(&r->cred, &r->basic, err);
-		if (st != CNAB_OK) {
-			/* looked up again next time, failing the same way */
-			cnab_cred_release(&r->cred);
-			return st;
-		}
+	if (n > 0) {
+		c.repo = scope_repo(scopes[0]);
+		if (!c.repo && !strncmp(scopes[0], "repository:", 11))
+			return cnab_err_set(err, CNAB_ERR_NOMEM,
+			                    "out of memory");
 	}
-	r->cred_loaded = true;
+	for (i = 0; i < r->ncreds; i++)
+		if (c.repo ? r->creds[i].repo &&
+		                     !strcmp(r->creds[i].repo, c.repo)
+		           : !r->creds[i].repo) {
+			free(c.repo);
+			r->last_cred = i + 1;
+			*out = &r->creds[i];
+			return CNAB_OK;
+		}
+	st = cnab_cred_lookup(r->opts.authfile, r->host, c.repo, &c.cred,
+	                      &found, err);
+	if (st == CNAB_OK && found && c.cred.username && c.cred.password)
+		st = cnab_cred_basic_header(&c.cred, &c.basic, err);
+	if (st == CNAB_OK) {
+		grown = realloc(r->creds, (r->ncreds + 1) * sizeof(*r->creds));
+		if (!grown)
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		else
+			r->creds = grown;
+	}
+	if (st != CNAB_OK) {
+		/* looked up again next time, failing the same way */
+		free(c.repo);
+		cnab_cred_release(&c.cred);
+		wipe_free(c.basic);
+		return st;
+	}
+	r->creds[r->ncreds++] = c;
+	r->last_cred = r->ncreds;
+	*out = &r->creds[r->ncreds - 1];
 	return CNAB_OK;
 }
 
@@ -508,15 +595,17 @@ fetch_token(struct cnab_registry *r, const char *const *scopes, size_t n,
 	const char *form_header[] = {
 	        "Content-Type: application/x-www-form-urlencoded", NULL};
 	struct cnab_reg_token *t;
+	struct cnab_reg_cred *c;
+	char why[CNAB_ERR_MSG_MAX];
 	enum cnab_status st;
 	long expires = 60;
 
-	st = load_cred(r, err);
+	st = load_cred(r, scopes, n, &c, err);
 	if (st != CNAB_OK)
 		return st;
-	if (r->cred.identity_token) {
+	if (c->cred.identity_token) {
 		st = cnab_token_form(&r->challenge, scopes, n,
-		                     r->cred.identity_token, &form, err);
+		                     c->cred.identity_token, &form, err);
 		if (st != CNAB_OK)
 			goto out;
 		req.method = "POST";
@@ -538,7 +627,7 @@ fetch_token(struct cnab_registry *r, const char *const *scopes, size_t n,
 		}
 		req.method = "GET";
 		req.url = url;
-		req.authorization = r->basic;
+		req.authorization = c->basic;
 	}
 	req.body_max = CNAB_MAX_TOKEN;
 	req.max_redirects = CNAB_REG_MAX_REDIRECTS;
@@ -554,14 +643,11 @@ fetch_token(struct cnab_registry *r, const char *const *scopes, size_t n,
 		goto out;
 	}
 	if (resp.status == 401 || resp.status == 403) {
+		auth_reason(r, why, sizeof(why));
 		st = cnab_err_set(err, CNAB_ERR_AUTH,
 		                  "authentication failed for registry '%s': "
-		                  "the token server refused %s (%ld)",
-		                  r->host,
-		                  r->basic || r->cred.identity_token
-		                          ? "the credentials"
-		                          : "anonymous access",
-		                  resp.status);
+		                  "%s (the token server answered %ld)",
+		                  r->host, why, resp.status);
 		goto out;
 	}
 	if (resp.status != 200 || resp.truncated) {
@@ -624,6 +710,7 @@ enum cnab_status cnab_reg_authorization(struct cnab_registry *r,
 {
 	struct cnab_buf key = CNAB_BUF_INIT(16384);
 	struct cnab_reg_token *t;
+	struct cnab_reg_cred *c;
 	enum cnab_status st = CNAB_OK;
 	size_t i;
 
@@ -632,12 +719,17 @@ enum cnab_status cnab_reg_authorization(struct cnab_registry *r,
 	case CNAB_AUTH_NONE:
 		return CNAB_OK;
 	case CNAB_AUTH_BASIC:
-		st = load_cred(r, err);
-		*out = r->basic;
+		st = load_cred(r, scopes, n, &c, err);
+		if (st == CNAB_OK)
+			*out = c->basic;
 		return st;
 	case CNAB_AUTH_BEARER:
 		break;
 	}
+	/* (which credentials a token is for, and which a 401 is about) */
+	st = load_cred(r, scopes, n, &c, err);
+	if (st != CNAB_OK)
+		return st;
 	for (i = 0; i < n; i++)
 		if (cnab_buf_addf(&key, "%s%s", i ? " " : "", scopes[i]) !=
 		    CNAB_OK) {

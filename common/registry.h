@@ -19,12 +19,23 @@
 #include "common/status.h"
 #include "common/stream.h"
 
+/* The default of cnab_registry_opts.timeout, in seconds. */
+#define CNAB_REG_TIMEOUT 30
+
 struct cnab_registry_opts {
 	const char *authfile;        /* NULL: the default places */
 	const char *certdir;         /* extra CA and client certs */
 	const char *const *insecure; /* HOST[:PORT] list, NULL-ended */
 	void (*log)(void *ctx, const char *line); /* -v request lines */
 	void *log_ctx;
+	/* before each retry: the attempt about to start (2..max), of max,
+	 * and why the last one failed ("timed out", "answered 503") */
+	void (*retry)(void *ctx, const char *host, int attempt, int max,
+	              const char *why);
+	void *retry_ctx;
+	/* seconds to connect (TCP and TLS) and without a byte moving;
+	 * 0: $CNAB_STALL_TIMEOUT or 30 */
+	long timeout;
 	/* bytes of blobs moved (both directions), for progress */
 	void (*progress)(void *ctx, uint64_t delta);
 	void *progress_ctx;

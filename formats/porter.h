@@ -5,6 +5,7 @@
 #ifndef CNAB_FORMATS_PORTER_H
 #define CNAB_FORMATS_PORTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -38,8 +39,10 @@
 /*
  * Converts porter.yaml text (at most CNAB_MAX_DOCUMENT bytes) into a
  * bundle.json document (*bundle, a new reference) and the bundle's tag
- * (*tag, which the caller frees; may be NULL to not ask).  name, version
- * and tag are required; invocationImage defaults to
+ * (*tag, which the caller frees; may be NULL to not ask).  A Porter v1
+ * manifest is converted by cnab_porter_convert (dependencies chosen
+ * automatically), *tag being its derived reference.  For a v0 manifest
+ * name, version and tag are required; invocationImage defaults to
  * "<tag repository>-installer:<tag's tag>".  Fields outside the subset are
  * ignored.  Malformed or invalid: CNAB_ERR_INVALID naming subject; so is
  * nesting deeper than CNAB_PORTER_MAX_DEPTH ("cannot parse 'SUBJECT': line
@@ -59,6 +62,70 @@ enum cnab_status cnab_porter_to_bundle(const void *data, size_t len,
  */
 enum cnab_status cnab_porter_installer_ref(const char *tag, char **out,
                                            struct cnab_err *err);
+
+/*
+ * What Porter derives for a manifest: the bundle's reference and tag, and
+ * the installer (invocation) image.  Members are owned by the struct.
+ */
+struct cnab_porter_ref {
+	char *reference;       /* "getporter/mybun:v1.2.3", familiar form */
+	char *tag;             /* "v1.2.3" */
+	char *installer;       /* "getporter/mybun:porter-<MD5 of reference>" */
+	bool v1;               /* a Porter v1 manifest (else v0) */
+	bool tag_from_version; /* the tag was made from the version */
+};
+
+/* clang-format off */
+#define CNAB_PORTER_REF_INIT {NULL, NULL, NULL, false, false}
+/* clang-format on */
+
+/* Frees r's members and resets it; r may be NULL. */
+void cnab_porter_ref_release(struct cnab_porter_ref *r);
+
+/*
+ * Derives what Porter v1 derives (pkg/manifest SetBundleImageAndReference):
+ * the reference is reference when given (registry is then ignored), else
+ * registry "/" name (path-joined); its tag is the reference's own, else
+ * "v" + the normalised semantic version with the first '+' as '_'; the
+ * installer is the reference's repository tagged "porter-" + the hex MD5
+ * of the reference in its familiar form.  version may be NULL when the
+ * reference has a tag.  A digest in the reference, an invalid reference or
+ * version: CNAB_ERR_INVALID.  On success *out (initialised) is filled.
+ */
+enum cnab_status cnab_porter_derive(const char *reference, const char *registry,
+                                    const char *name, const char *version,
+                                    struct cnab_porter_ref *out,
+                                    struct cnab_err *err);
+
+/* Which dependencies extension a v1 manifest's bundle uses. */
+enum cnab_porter_deps {
+	/*
+	 * As Porter's DetermineDependenciesExtensionUsed: v2 when the
+	 * manifest requires it or uses a v2 feature (sharing, credentials,
+	 * outputs, an interface, provides), and also when a dependency has
+	 * parameters (v1 cannot hold them); v1 otherwise.
+	 */
+	CNAB_PORTER_DEPS_AUTO,
+	CNAB_PORTER_DEPS_V1, /* Porter without its DependenciesV2 flag */
+	CNAB_PORTER_DEPS_V2, /* Porter with it */
+};
+
+/*
+ * Converts porter.yaml text into a bundle.json document (*bundle, a new
+ * reference) and what Porter derives (*ref, may be NULL; initialised).
+ * A Porter v1 manifest (one with schemaVersion, registry or reference;
+ * schemaVersion 1.0.0-alpha.1 to 1.3.x) is converted as Porter's
+ * converter does, every section but custom["sh.porter"] (Porter's and its
+ * mixins' versions at build time, left out); keys that play no part in
+ * the bundle (mixins, steps, dockerfile, state, files) are ignored.  A
+ * section that cannot be converted is CNAB_ERR_INVALID naming it ("cannot
+ * convert 'SUBJECT': section 'S' ...").  Other manifests are read as
+ * cnab_porter_to_bundle always did (v0).
+ */
+enum cnab_status
+cnab_porter_convert(const void *data, size_t len, const char *subject,
+                    enum cnab_porter_deps deps, json_t **bundle,
+                    struct cnab_porter_ref *ref, struct cnab_err *err);
 
 /*
  * Parses a bundle file that is either bundle.json or porter.yaml (told

@@ -9,8 +9,11 @@ libjansson-dev libyaml-dev libcurl4-openssl-dev libcmocka-dev"
 # tests: the real registry, independent clients, helpers
 pkgs="$pkgs docker-registry skopeo umoci jq openssl apache2-utils python3
 curl ca-certificates procps python3-yaml"
-# docs: the man pages' linter (tests/cli/check-docs.sh)
-pkgs="$pkgs mandoc"
+# docs: the man pages' linter (tests/cli/check-docs.sh); the shells whose
+# completions are checked there
+pkgs="$pkgs mandoc bash-completion zsh"
+# the Debian package (make deb, tests/deb/check-deb.sh)
+pkgs="$pkgs dpkg-dev fakeroot lintian man-db"
 # benchmark and fuzzing
 pkgs="$pkgs hyperfine pigz time clang libclang-rt-14-dev valgrind"
 

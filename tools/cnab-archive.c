@@ -34,6 +34,7 @@ static const char usage[] =
         "  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)\n"
         "  -r, --ref REF         a published bundle, by tag or digest; its\n"
         "                        images are taken from its own repository\n"
+        "                        (alias --reference)\n"
         "  -j, --jobs N          blobs downloaded at once, 1 to 32 "
         "(default 8)\n"
         "      --layout DIR      take images from this OCI image layout\n"
@@ -161,12 +162,10 @@ static enum cnab_status sink_begin(void *ctx,
                                    size_t n, struct cnab_err *err)
 {
 	struct archive_sink *as = ctx;
-	char digest[CNAB_DIGEST_STR_MAX];
 
-	cnab_digest_format(&node->desc.digest, digest);
-	cnab_fe_progress_item(as->progress, "%s %zu of %zu: %.19s",
-	                      node->is_manifest ? "manifest" : "blob", i + 1, n,
-	                      digest);
+	(void)i;
+	(void)n;
+	cnab_fe_progress_next(as->progress);
 	return cnab_thick_writer_blob(
 	        as->w, &node->desc,
 	        !cnab_mt_is_compressed(node->desc.media_type), err);
@@ -205,6 +204,7 @@ static enum cnab_status write_archive(struct run *run, int fd,
 		                            index.data, index.len, err);
 	cnab_fe_progress_start(&run->progress, "archiving",
 	                       cnab_transfer_bytes(&run->xfer));
+	cnab_fe_progress_blobs(&run->progress, run->xfer.tree.n);
 	if (st == CNAB_OK)
 		st = cnab_transfer_copy(&run->xfer, &co, &sink, err);
 	if (st == CNAB_OK)
@@ -217,31 +217,51 @@ static enum cnab_status write_archive(struct run *run, int fd,
 	return st;
 }
 
-/* -o json: {archive, bundle: {name, version}, images, objects, bytes}. */
+/*
+ * -o json: the bundle as every tool shows it (cnab_out_bundle), each image
+ * where it is in the archive (its repository at its digest), then archive,
+ * objects and bytes.
+ */
 static int report_json(struct run *run)
 {
-	json_t *doc, *images;
-	size_t i;
-	int rc;
+	size_t n = run->bundle.nimages, i;
+	struct cnab_out_where *where = calloc(n + 1, sizeof(*where));
+	char(*digests)[CNAB_DIGEST_STR_MAX] = calloc(n + 1, sizeof(*digests));
+	char **pins = calloc(n + 1, sizeof(*pins));
+	json_t *doc = NULL;
+	int rc = -1;
 
-	images = json_array();
-	for (i = 0; images && i < run->xfer.nimages; i++) {
+	if (!where || !digests || !pins)
+		goto out;
+	/* image i of the transfer is image i of the bundle */
+	for (i = 0; i < run->xfer.nimages; i++) {
 		const struct cnab_transfer_image *img = &run->xfer.images[i];
-		char digest[CNAB_DIGEST_STR_MAX];
 
-		cnab_digest_format(&img->root.digest, digest);
-		json_array_append_new(
-		        images, json_pack("{s:s,s:s,s:s,s:I}", "image",
-		                          img->image, "digest", digest,
-		                          "mediaType", img->root.media_type,
-		                          "size", (json_int_t)img->root.size));
+		pins[i] = pinned(img);
+		if (!pins[i])
+			goto out;
+		cnab_digest_format(&img->root.digest, digests[i]);
+		where[i].image = pins[i];
+		where[i].digest = digests[i];
+		where[i].media_type = img->root.media_type;
+		where[i].size = img->root.size;
+		where[i].has_size = true;
 	}
-	doc = json_pack("{s:s,s:{s:s,s:s},s:o,s:I,s:I}", "archive",
-	                run->o->output, "bundle", "name", run->bundle.name,
-	                "version", run->bundle.version, "images", images,
-	                "objects", (json_int_t)run->xfer.tree.n, "bytes",
-	                (json_int_t)cnab_transfer_bytes(&run->xfer));
-	rc = doc ? cnab_out_json(doc, stdout) : -1;
+	doc = cnab_out_bundle(&run->bundle, where);
+	if (doc &&
+	    !json_object_set_new(doc, "archive", json_string(run->o->output)) &&
+	    !json_object_set_new(doc, "objects",
+	                         json_integer((json_int_t)run->xfer.tree.n)) &&
+	    !json_object_set_new(
+	            doc, "bytes",
+	            json_integer((json_int_t)cnab_transfer_bytes(&run->xfer))))
+		rc = cnab_out_json(doc, stdout);
+out:
+	for (i = 0; pins && i < n; i++)
+		free(pins[i]);
+	free(pins);
+	free(digests);
+	free(where);
 	json_decref(doc);
 	if (rc) {
 		cnab_fe_error("cannot format the output");
@@ -399,6 +419,7 @@ int main(int argc, char **argv)
 	        CNAB_FE_LONG_OPTIONS,
 	        {"file", required_argument, NULL, 'f'},
 	        {"ref", required_argument, NULL, 'r'},
+	        {"reference", required_argument, NULL, 'r'},
 	        {"jobs", required_argument, NULL, 'j'},
 	        {"layout", required_argument, NULL, OPT_LAYOUT},
 	        {"compression", required_argument, NULL, OPT_COMPRESSION},

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -30,11 +31,13 @@ static const char usage[] =
         "  -f, --file FILE       a bundle.json or porter.yaml (- for stdin)\n"
         "  -a, --archive FILE    a thick bundle archive (.tgz or .tar; - for "
         "stdin)\n"
-        "  -r, --ref REF         a published bundle, by tag or digest\n"
+        "  -r, --ref REF         a published bundle, by tag or digest (alias\n"
+        "                        --reference)\n"
         "  -j, --jobs N          blobs downloaded at once by --verify -r,\n"
         "                        1 to 32 (default 8)\n"
         "  -o, --output FORMAT   table (default), json or yaml\n"
-        "      --raw             print bundle.json itself, canonical JSON\n"
+        "      --raw             print bundle.json itself: canonical JSON,\n"
+        "                        or YAML with -o yaml\n"
         "      --verify          check every blob and manifest of the archive\n"
         "                        or registry against its digest, and that\n"
         "                        every image is whole\n"
@@ -65,6 +68,7 @@ struct view {
 	struct cnab_bundle *bundle;
 	const struct cnab_relocation *maps[2]; /* looked up in this order */
 	char (*digests)[CNAB_DIGEST_STR_MAX];  /* per image ("" if unknown) */
+	const struct cnab_descriptor *const *descs; /* per image (-r) */
 };
 
 static const char *relocated(const struct view *v,
@@ -89,41 +93,44 @@ static const char *digest_of(const struct view *v, size_t i)
 	return v->digests ? v->digests[i] : "";
 }
 
-/* The -o json/yaml document; NULL when out of memory. */
+/*
+ * The -o json/yaml document: the shared shape (cnab_out_bundle), and each
+ * component image's description; NULL when out of memory.
+ */
 static json_t *view_json(const struct view *v)
 {
 	const struct cnab_bundle *b = v->bundle;
-	json_t *root, *o;
-	size_t i;
+	struct cnab_out_where *where = calloc(b->nimages + 1, sizeof(*where));
+	json_t *root = NULL, *o;
+	size_t i, k = 0;
 
-	root = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "name", b->name,
-	                 "description", b->description ? b->description : "",
-	                 "version", b->version, "invocationImages", "images");
+	if (!where)
+		return NULL;
+	for (i = 0; i < b->nimages; i++) {
+		where[i].image = relocated(v, &b->images[i]);
+		where[i].digest = digest_of(v, i);
+		if (v->descs && v->descs[i]) {
+			where[i].media_type = v->descs[i]->media_type;
+			where[i].size = v->descs[i]->size;
+			where[i].has_size = true;
+		}
+	}
+	root = cnab_out_bundle(b, where);
 	for (i = 0; root && i < b->nimages; i++) {
 		const struct cnab_bundle_image *img = &b->images[i];
 
-		if (img->name)
-			o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name",
-			              img->name, "imageType", img->image_type,
-			              "image", relocated(v, img), "digest",
-			              digest_of(v, i), "originalImage",
-			              img->image, "description",
-			              img->description ? img->description : "");
-		else
-			o = json_pack("{s:s, s:s, s:s, s:s}", "imageType",
-			              img->image_type, "image",
-			              relocated(v, img), "digest",
-			              digest_of(v, i), "originalImage",
-			              img->image);
-		if (json_array_append_new(
-		            json_object_get(root, img->name
-		                                          ? "images"
-		                                          : "invocationImages"),
-		            o)) {
+		if (!img->name)
+			continue;
+		o = json_array_get(json_object_get(root, "images"), k++);
+		if (json_object_set_new(o, "description",
+		                        img->description
+		                                ? json_string(img->description)
+		                                : json_null())) {
 			json_decref(root);
 			root = NULL;
 		}
 	}
+	free(where);
 	return root;
 }
 
@@ -193,8 +200,20 @@ static int show(const struct inspect_opts *o, const struct view *v)
 			cnab_buf_release(&out);
 			return cnab_fe_fail(&err);
 		}
-		fwrite(out.data, 1, out.len, stdout);
+		rc = 0;
+		if (o->output != CNAB_OUT_YAML) {
+			fwrite(out.data, 1, out.len, stdout);
+		} else {
+			/* read back: the keys in canonical order */
+			doc = json_loadb(out.data, out.len, 0, NULL);
+			rc = doc ? cnab_out_yaml(doc, stdout) : -1;
+			json_decref(doc);
+		}
 		cnab_buf_release(&out);
+		if (rc) {
+			cnab_fe_error("cannot format the output");
+			return CNAB_EXIT_FAIL;
+		}
 		return cnab_fe_flush_stdout();
 	}
 	if (o->output == CNAB_OUT_TABLE) {
@@ -241,7 +260,7 @@ static int inspect_file(const struct inspect_opts *o)
 	struct cnab_bundle b = CNAB_BUNDLE_INIT;
 	struct cnab_relocation user = CNAB_RELOCATION_INIT;
 	const char *subject = strcmp(o->file, "-") ? o->file : "<stdin>";
-	struct view v = {&b, {NULL, NULL}, NULL};
+	struct view v = {&b, {NULL, NULL}, NULL, NULL};
 	char *data = NULL;
 	size_t len;
 	int rc;
@@ -323,23 +342,39 @@ static int inspect_archive(const struct inspect_opts *o)
 	struct cnab_relocation user = CNAB_RELOCATION_INIT;
 	struct cnab_thick t;
 	struct cnab_thick_item item;
+	struct cnab_fe_progress progress;
+	struct stat sb;
 	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
-	struct view v = {NULL, {NULL, NULL}, NULL};
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t nblobs = 0;
 	bool eof = false;
 	int fd = STDIN_FILENO, rc;
 
 	memset(&t, 0, sizeof(t));
+	memset(&progress, 0, sizeof(progress));
 	if (load_mapping(o, &user, &err) != CNAB_OK)
 		goto fail;
+	rc = cnab_fe_archive_input(o->archive);
+	if (rc)
+		goto out;
 	if (cnab_file_open(o->archive, &fd, &err) != CNAB_OK)
 		goto fail;
 	if (cnab_thick_open(&t, fd, subject, o->verify, &err) != CNAB_OK)
 		goto fail;
+	/* reading the whole archive (--verify) shows progress */
+	cnab_fe_progress_start(&progress, "verifying",
+	                       !fstat(fd, &sb) && S_ISREG(sb.st_mode)
+	                               ? (uint64_t)sb.st_size
+	                               : 0);
+	if (!o->verify)
+		progress.on = false;
 	while (!eof) {
 		if (cnab_thick_next(&t, &item, &eof, &err) != CNAB_OK)
 			goto fail;
+		if (!eof && item.kind == CNAB_THICK_BLOB)
+			cnab_fe_progress_next(&progress);
+		cnab_fe_progress_set(&progress, cnab_thick_bytes_in(&t));
 		/* bundle.json first: the blobs are needed only to verify;
 		 * the metadata after it (mapping, index.json) is read */
 		if (!o->verify && t.bundle_first &&
@@ -356,6 +391,7 @@ static int inspect_archive(const struct inspect_opts *o)
 		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	cnab_fe_progress_end(&progress);
 	if (verify_images(&t, digests, o->verify, &nblobs, &err) != CNAB_OK)
 		goto fail;
 	if (o->verify)
@@ -365,8 +401,12 @@ static int inspect_archive(const struct inspect_opts *o)
 	v.maps[1] = &t.mapping;
 	v.digests = digests;
 	rc = show(o, &v);
+	/* the rest of a pipe read, so that its writer ends well */
+	if (!rc)
+		cnab_fd_drain(fd);
 	goto out;
 fail:
+	cnab_fe_progress_end(&progress);
 	rc = cnab_fe_fail(&err);
 out:
 	free(digests);
@@ -377,13 +417,25 @@ out:
 	return rc;
 }
 
+/* A blob verified as it goes by: counted, then dropped. */
 static enum cnab_status discard(void *ctx, const void *p, size_t n,
                                 struct cnab_err *err)
 {
-	(void)ctx;
 	(void)p;
+	(void)err;
+	cnab_fe_progress_add(ctx, n);
+	return CNAB_OK;
+}
+
+/* Each object starting: one more on the progress line. */
+static enum cnab_status count(void *ctx, const struct cnab_image_node *node,
+                              size_t i, size_t n, struct cnab_err *err)
+{
+	(void)node;
+	(void)i;
 	(void)n;
 	(void)err;
+	cnab_fe_progress_next(ctx);
 	return CNAB_OK;
 }
 
@@ -397,7 +449,8 @@ static enum cnab_status verify_pulled(struct cnab_pulled *p,
                                       size_t *nobjects, struct cnab_err *err)
 {
 	struct cnab_transfer t = CNAB_TRANSFER_INIT;
-	struct cnab_transfer_sink sink = {NULL, discard, NULL};
+	struct cnab_fe_progress progress;
+	struct cnab_transfer_sink sink = {count, discard, &progress};
 	struct cnab_transfer_copy_opts co = {&pool->opts, jobs, 0};
 	enum cnab_status st = CNAB_OK;
 	size_t i;
@@ -418,8 +471,13 @@ static enum cnab_status verify_pulled(struct cnab_pulled *p,
 	}
 	if (st == CNAB_OK)
 		st = cnab_transfer_walk(&t, err);
-	if (st == CNAB_OK)
+	if (st == CNAB_OK) {
+		cnab_fe_progress_start(&progress, "verifying",
+		                       cnab_transfer_bytes(&t));
+		cnab_fe_progress_blobs(&progress, t.tree.n);
 		st = cnab_transfer_copy(&t, &co, &sink, err);
+		cnab_fe_progress_end(&progress);
+	}
 	*nobjects = t.tree.n;
 	cnab_transfer_release(&t);
 	return st;
@@ -434,7 +492,7 @@ static int inspect_ref(const struct inspect_opts *o)
 	struct cnab_registry *reg = NULL;
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_pulled p;
-	struct view v = {NULL, {NULL, NULL}, NULL};
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t i, nobjects = 0;
 	int rc;
@@ -467,6 +525,7 @@ static int inspect_ref(const struct inspect_opts *o)
 	v.maps[0] = &user;
 	v.maps[1] = &p.mapping;
 	v.digests = digests;
+	v.descs = p.images;
 	rc = show(o, &v);
 	goto out;
 fail:
@@ -488,6 +547,7 @@ int main(int argc, char **argv)
 	        {"file", required_argument, NULL, 'f'},
 	        {"archive", required_argument, NULL, 'a'},
 	        {"ref", required_argument, NULL, 'r'},
+	        {"reference", required_argument, NULL, 'r'},
 	        {"jobs", required_argument, NULL, 'j'},
 	        {"output", required_argument, NULL, 'o'},
 	        {"raw", no_argument, NULL, OPT_RAW},
@@ -499,7 +559,7 @@ int main(int argc, char **argv)
 	int c, rc = 0, sources;
 
 	cnab_fe_init(&tool);
-	o.output = CNAB_OUT_TABLE;
+	o.output = -1; /* table, unless --raw */
 	o.jobs = 8;
 	while ((c = cnab_fe_getopt(argc, argv, "f:a:r:j:o:", longopts,
 	                           &o.common, &rc)) >= 0) {
@@ -540,6 +600,8 @@ int main(int argc, char **argv)
 	}
 	if (c == CNAB_FE_STOP)
 		goto out;
+	if (o.output < 0 && !o.raw)
+		o.output = CNAB_OUT_TABLE;
 	sources = !!o.file + !!o.archive + !!o.ref;
 	if (optind < argc)
 		rc = cnab_fe_usage_error("unexpected argument '%s'",
@@ -547,6 +609,9 @@ int main(int argc, char **argv)
 	else if (sources != 1)
 		rc = cnab_fe_usage_error(
 		        "give one of -f FILE, -a ARCHIVE or -r REF");
+	else if (o.raw && o.output == CNAB_OUT_TABLE)
+		rc = cnab_fe_usage_error(
+		        "--raw prints JSON or YAML, not a table");
 	else if (o.verify && o.file)
 		rc = cnab_fe_usage_error(
 		        "--verify needs -a ARCHIVE or -r REF: a "

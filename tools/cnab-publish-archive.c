@@ -398,11 +398,7 @@ static enum cnab_status stream(struct publish *p, bool *done,
 			cnab_push_objects_release(&p->obj);
 		}
 		if (item.kind == CNAB_THICK_BLOB) {
-			char digest[CNAB_DIGEST_STR_MAX];
-
-			cnab_digest_format(&item.digest, digest);
-			cnab_fe_progress_item(&p->progress, "blob %.19s",
-			                      digest);
+			cnab_fe_progress_next(&p->progress);
 			st = on_blob(p, &item, err);
 			if (st != CNAB_OK)
 				return st;
@@ -451,6 +447,9 @@ static int publish(const struct publish_opts *o)
 	p.target.force = o->push.force;
 	if (cnab_relocation_init(&p.mapping, &err) != CNAB_OK)
 		goto fail;
+	rc = cnab_fe_archive_input(o->archive);
+	if (rc)
+		goto out;
 	if (cnab_file_open(o->archive, &fd, &err) != CNAB_OK)
 		goto fail;
 	if (fd != STDIN_FILENO && !fstat(fd, &sb) && S_ISREG(sb.st_mode))

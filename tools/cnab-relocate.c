@@ -212,14 +212,22 @@ struct copy {
 	struct cnab_err err;
 	enum cnab_status st;
 	struct cnab_fe_progress *progress;
+	uint64_t moved; /* bytes counted in the progress */
 };
 
+/* Bytes are counted as they come from the source (verified at its end). */
 static enum cnab_status to_pipe(void *ctx, const void *p, size_t n,
                                 struct cnab_err *err)
 {
 	struct copy *c = ctx;
+	enum cnab_status st;
 
-	return cnab_write_all(c->fd, p, n, "the copy pipe", err);
+	st = cnab_write_all(c->fd, p, n, "the copy pipe", err);
+	if (st == CNAB_OK) {
+		c->moved += n;
+		cnab_fe_progress_add(c->progress, n);
+	}
+	return st;
 }
 
 static void *producer(void *arg)
@@ -262,9 +270,11 @@ static enum cnab_status pipe_read(void *ctx, void *buf, size_t n, size_t *got,
 static enum cnab_status
 copy_blob(struct cnab_registry *src, const char *src_repo,
           struct cnab_registry *dst, const char *dst_repo,
-          const struct cnab_descriptor *d, struct cnab_err *err)
+          const struct cnab_descriptor *d, struct cnab_fe_progress *progress,
+          struct cnab_err *err)
 {
-	struct copy c = {src, src_repo, d, -1, CNAB_ERR_INIT, CNAB_OK, NULL};
+	struct copy c = {src,           src_repo, d,        -1,
+	                 CNAB_ERR_INIT, CNAB_OK,  progress, 0};
 	struct pipe_reader pr = {-1, 0, &c, false};
 	struct cnab_reader r = {pipe_read, &pr};
 	enum cnab_status st;
@@ -291,6 +301,9 @@ copy_blob(struct cnab_registry *src, const char *src_repo,
 		pthread_join(pr.thread, NULL);
 	if (st != CNAB_OK && c.st != CNAB_OK)
 		cnab_err_restatus(err, c.st);
+	/* what moved of a failed copy moves again, or not at all */
+	if (st != CNAB_OK)
+		cnab_fe_progress_back(progress, c.moved);
 	return st;
 }
 
@@ -331,6 +344,7 @@ static void *worker(void *arg)
 			break;
 		node = &r->tree.nodes[i];
 		org = r->node_origin[i];
+		cnab_fe_progress_next(&r->progress);
 		st = cnab_registry_pool_get(&src_pool,
 		                            cnab_registry_host(org->repo.reg),
 		                            &src, &err);
@@ -355,7 +369,8 @@ static void *worker(void *arg)
 			struct cnab_err cerr = CNAB_ERR_INIT;
 
 			st = copy_blob(src, org->repo.repo, dst,
-			               r->target.ref.path, &node->desc, &cerr);
+			               r->target.ref.path, &node->desc,
+			               &r->progress, &cerr);
 			if (st == CNAB_OK)
 				break;
 			if (st != CNAB_ERR_NET || attempt >= COPY_ATTEMPTS) {
@@ -368,11 +383,9 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&r->lock);
 		r->mounted += mounted;
 		r->copied += st == CNAB_OK && !mounted;
-		cnab_fe_progress_item(&r->progress,
-		                      "%llu blobs copied, %llu mounted",
-		                      (unsigned long long)r->copied,
-		                      (unsigned long long)r->mounted);
-		cnab_fe_progress_add(&r->progress, node->desc.size);
+		/* a copy counted its bytes as they moved */
+		if (mounted)
+			cnab_fe_progress_add(&r->progress, node->desc.size);
 		pthread_mutex_unlock(&r->lock);
 	}
 	if (st != CNAB_OK) {
@@ -392,13 +405,16 @@ static enum cnab_status copy_blobs(struct relocate *r, struct cnab_err *err)
 {
 	pthread_t threads[MAX_JOBS];
 	int n = r->o->jobs, started = 0, i;
-	uint64_t total = 0;
+	uint64_t total = 0, nblobs = 0;
 	size_t k;
 
 	for (k = 0; k < r->tree.n; k++)
 		if (!r->tree.nodes[k].is_manifest)
 			total += r->tree.nodes[k].desc.size;
 	cnab_fe_progress_start(&r->progress, "copying", total);
+	for (k = 0; k < r->tree.n; k++)
+		nblobs += !r->tree.nodes[k].is_manifest;
+	cnab_fe_progress_blobs(&r->progress, nblobs);
 	pthread_mutex_init(&r->lock, NULL);
 	for (i = 0; i < n; i++) {
 		if (pthread_create(&threads[i], NULL, worker, r))

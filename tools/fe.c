@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,6 +121,9 @@ int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
                           int *exit_code)
 {
 	const char **list;
+	struct stat sb;
+	char *end;
+	int bad;
 
 	switch (c) {
 	case 'h':
@@ -142,7 +146,28 @@ int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
 		o->authfile = arg;
 		return 1;
 	case CNAB_FE_OPT_CERTDIR:
+		/* a typo would silently leave TLS without its CAs */
+		bad = stat(arg, &sb) < 0     ? errno
+		      : !S_ISDIR(sb.st_mode) ? ENOTDIR
+		                             : 0;
+		if (bad) {
+			*exit_code = cnab_fe_usage_error(
+			        "cannot use --cert-dir '%s': %s", arg,
+			        strerror(bad));
+			return -1;
+		}
 		o->certdir = arg;
+		return 1;
+	case CNAB_FE_OPT_TIMEOUT:
+		errno = 0;
+		o->timeout = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || o->timeout < 1 ||
+		    o->timeout > CNAB_FE_TIMEOUT_MAX) {
+			*exit_code = cnab_fe_usage_error(
+			        "invalid --timeout '%s': use 1 to %d seconds",
+			        arg, CNAB_FE_TIMEOUT_MAX);
+			return -1;
+		}
 		return 1;
 	case CNAB_FE_OPT_INSECURE:
 		if (!*arg) {
@@ -181,11 +206,12 @@ static const char common_help[] =
         "  -v, --verbose               a line per registry request\n"
         "      --insecure-registry HOST[:PORT]\n"
         "                              plain HTTP or unverified TLS for HOST\n"
-        "      --authfile FILE         registry credentials (default:\n"
-        "                              $REGISTRY_AUTH_FILE, "
-        "$DOCKER_CONFIG/config.json,\n"
-        "                              ~/.docker/config.json)\n"
+        "      --authfile FILE         registry credentials (default: where\n"
+        "                              podman, skopeo and docker log in)\n"
         "      --cert-dir DIR          CA and client certificates for TLS\n"
+        "      --timeout SECONDS       give up connecting, or waiting for a\n"
+        "                              byte, after SECONDS (default:\n"
+        "                              $CNAB_STALL_TIMEOUT, else 30)\n"
         "\n"
         "Exit codes: 0 success, 1 failure, 2 usage error or invalid input,\n"
         "3 integrity failure, 4 not found.\n";
@@ -262,37 +288,107 @@ void cnab_fe_progress_start(struct cnab_fe_progress *p, const char *label,
 	p->start = p->last = now_s();
 }
 
-void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n)
+void cnab_fe_progress_format(char *buf, size_t size, const char *label,
+                             uint64_t done, uint64_t total, double secs,
+                             uint64_t blob, uint64_t nblobs)
 {
-	char done[32], total[32], rate[32], eta[32] = "";
-	double t, secs, bps;
+	char d[32], t[32], r[32];
+	size_t n;
+	double bps =
+	        secs >= CNAB_FE_PROGRESS_RATE_AFTER ? (double)done / secs : 0;
 
-	p->done += n;
+	cnab_fe_bytes(done, d, sizeof(d));
+	cnab_fe_bytes(total, t, sizeof(t));
+	/* a total of 0 is not known (an archive read from a pipe) */
+	if (total)
+		snprintf(buf, size, "%s: %s / %s (%d%%)", label, d, t,
+		         (int)(100.0 * (double)(done < total ? done : total) /
+		               (double)total));
+	else
+		snprintf(buf, size, "%s: %s", label, d);
+	n = strlen(buf);
+	if (bps >= 1 && n < size) {
+		cnab_fe_bytes((uint64_t)bps, r, sizeof(r));
+		snprintf(buf + n, size - n, ", %s/s", r);
+		n = strlen(buf);
+		if (total > done && n < size) {
+			double left = (double)(total - done) / bps;
+			unsigned long s =
+			        left < 359999 ? (unsigned long)left : 359999;
+
+			if (s >= 3600)
+				snprintf(buf + n, size - n,
+				         ", %lu:%02lu:%02lu left", s / 3600,
+				         s / 60 % 60, s % 60);
+			else
+				snprintf(buf + n, size - n, ", %lu:%02lu left",
+				         s / 60, s % 60);
+			n = strlen(buf);
+		}
+	}
+	if (blob && n < size) {
+		if (nblobs)
+			snprintf(buf + n, size - n, ", blob %llu of %llu",
+			         (unsigned long long)blob,
+			         (unsigned long long)nblobs);
+		else
+			snprintf(buf + n, size - n, ", blob %llu",
+			         (unsigned long long)blob);
+	}
+}
+
+/* Draws the line (stderr locked), at most every 0.1 s. */
+static void progress_draw(struct cnab_fe_progress *p)
+{
+	char line[256];
+	double t;
+
 	if (!p->on)
 		return;
 	t = now_s();
-	if (t - p->last < 0.1 && p->done < p->total)
+	/* the first time at once, then every 0.1 s */
+	if (p->last != p->start && t - p->last < 0.1)
 		return;
 	p->last = t;
-	secs = t - p->start;
-	bps = secs > 0 ? (double)p->done / secs : 0;
-	cnab_fe_bytes(p->done, done, sizeof(done));
-	cnab_fe_bytes(p->total, total, sizeof(total));
-	cnab_fe_bytes((uint64_t)bps, rate, sizeof(rate));
-	if (bps > 0 && p->total > p->done) {
-		long left = (long)((double)(p->total - p->done) / bps);
-
-		snprintf(eta, sizeof(eta), ", %ld:%02ld left", left / 60,
-		         left % 60);
-	}
-	flockfile(stderr);
-	fprintf(stderr, "\r\033[K%s: %s / %s (%d%%), %s/s%s%s%s", p->label,
-	        done, total,
-	        p->total ? (int)(100.0 * (double)p->done / (double)p->total)
-	                 : 100,
-	        rate, eta, p->item[0] ? ", " : "", p->item);
+	cnab_fe_progress_format(line, sizeof(line), p->label, p->done, p->total,
+	                        p->first ? t - p->first : 0, p->blob,
+	                        p->nblobs);
+	fprintf(stderr, "\r\033[K%s%s%s", line, p->item[0] ? ", " : "",
+	        p->item);
 	fflush(stderr);
 	shown = p;
+}
+
+void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n)
+{
+	flockfile(stderr);
+	/* the rate counts from the first byte, not from the start */
+	if (n && !p->first)
+		p->first = now_s();
+	p->done += n;
+	progress_draw(p);
+	funlockfile(stderr);
+}
+
+void cnab_fe_progress_back(struct cnab_fe_progress *p, uint64_t n)
+{
+	flockfile(stderr);
+	p->done -= n < p->done ? n : p->done;
+	funlockfile(stderr);
+}
+
+void cnab_fe_progress_blobs(struct cnab_fe_progress *p, uint64_t n)
+{
+	flockfile(stderr);
+	p->nblobs = n;
+	funlockfile(stderr);
+}
+
+void cnab_fe_progress_next(struct cnab_fe_progress *p)
+{
+	flockfile(stderr);
+	p->blob++;
+	progress_draw(p);
 	funlockfile(stderr);
 }
 
@@ -300,15 +396,19 @@ void cnab_fe_progress_item(struct cnab_fe_progress *p, const char *fmt, ...)
 {
 	va_list ap;
 
+	flockfile(stderr);
 	va_start(ap, fmt);
 	vsnprintf(p->item, sizeof(p->item), fmt, ap);
 	va_end(ap);
+	funlockfile(stderr);
 }
 
 void cnab_fe_progress_set(struct cnab_fe_progress *p, uint64_t done)
 {
+	flockfile(stderr);
 	if (done > p->done)
 		cnab_fe_progress_add(p, done - p->done);
+	funlockfile(stderr);
 }
 
 void cnab_fe_progress_end(struct cnab_fe_progress *p)
@@ -336,6 +436,14 @@ void cnab_fe_log_cb(void *ctx, const char *line)
 	funlockfile(stderr);
 }
 
+/* A note per retry, -v or not: a wait is never silent. */
+static void retry_cb(void *ctx, const char *host, int attempt, int max,
+                     const char *why)
+{
+	(void)ctx;
+	cnab_fe_note("retrying %s (%d of %d): %s", host, attempt, max, why);
+}
+
 void cnab_fe_registry_opts(const struct cnab_fe_common *o,
                            struct cnab_registry_opts *out)
 {
@@ -344,6 +452,80 @@ void cnab_fe_registry_opts(const struct cnab_fe_common *o,
 	out->certdir = o->certdir;
 	out->insecure = o->insecure;
 	out->log = cnab_fe_log_cb;
+	out->retry = retry_cb;
+	out->timeout = o->timeout;
+}
+
+/* Edit distance of a and b (short option names), capped at 9. */
+static int distance(const char *a, size_t na, const char *b)
+{
+	size_t nb = strlen(b), i, j;
+	int row[64], diag, up;
+
+	if (na >= 63 || nb >= 63)
+		return 9;
+	for (j = 0; j <= nb; j++)
+		row[j] = (int)j;
+	for (i = 1; i <= na; i++) {
+		diag = row[0];
+		row[0] = (int)i;
+		for (j = 1; j <= nb; j++) {
+			up = row[j];
+			row[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[nb] < 9 ? row[nb] : 9;
+}
+
+/*
+ * The long option named by token ("--name" or "--name=value"), spelled out
+ * in full; NULL when there is none (getopt_long would take a prefix).
+ */
+static const struct option *exact_long(const char *token,
+                                       const struct option *longopts)
+{
+	const char *name = token + 2;
+	size_t n = strcspn(name, "=");
+
+	for (; longopts->name; longopts++)
+		if (strlen(longopts->name) == n &&
+		    !strncmp(longopts->name, name, n))
+			return longopts;
+	return NULL;
+}
+
+/*
+ * "unknown option '--tok'", with the long options it may have meant: those
+ * it begins, and those a typo or two away.
+ */
+static int unknown_long(const char *token, const struct option *longopts)
+{
+	const char *name = token + 2, *near[3];
+	size_t n = strcspn(name, "="), len;
+	char hint[160] = "";
+	const struct option *lo;
+	int found = 0, i;
+
+	for (lo = longopts; lo->name && found < 3 && n; lo++)
+		if (!strncmp(lo->name, name, n) ||
+		    distance(name, n, lo->name) <= (n < 6 ? 1 : 2))
+			near[found++] = lo->name;
+	for (i = 0; i < found; i++) {
+		len = strlen(hint);
+		snprintf(hint + len, sizeof(hint) - len, "%s'--%s'",
+		         !i               ? ": did you mean "
+		         : i + 1 == found ? " or "
+		                          : ", ",
+		         near[i]);
+	}
+	return cnab_fe_usage_error("unknown option '--%.*s'%s%s",
+	                           (int)(n < 64 ? n : 64), name, hint,
+	                           found ? "?" : "");
 }
 
 int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
@@ -351,12 +533,28 @@ int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
                    int *exit_code)
 {
 	char opts[64];
+	const char *token;
 	int c;
 
 	/* our own messages, named by the tool, not by argv[0] */
 	opterr = 0;
 	snprintf(opts, sizeof(opts), ":%s%s", CNAB_FE_SHORT_OPTIONS, shortopts);
 	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
+		/*
+		 * The option's own word: the one before its value when that
+		 * was a word of its own.  Long options must be spelled out:
+		 * getopt_long takes any unambiguous prefix, and a prefix of
+		 * an option that takes a value swallows the next word.
+		 */
+		bool apart =
+		        optarg && optind >= 2 && optarg == argv[optind - 1];
+
+		token = argv[optind - (apart ? 2 : 1)];
+		if (token[0] == '-' && token[1] == '-' && token[2] &&
+		    !exact_long(token, longopts)) {
+			*exit_code = unknown_long(token, longopts);
+			return CNAB_FE_STOP;
+		}
 		if (c == ':') {
 			*exit_code = cnab_fe_usage_error(
 			        "option '%s' needs an argument",
@@ -364,13 +562,32 @@ int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
 			return CNAB_FE_STOP;
 		}
 		if (c == '?') {
-			if (optopt)
+			if (token[1] == '-' && strchr(token, '='))
+				*exit_code = cnab_fe_usage_error(
+				        "option '--%.*s' takes no value",
+				        (int)strcspn(token + 2, "="),
+				        token + 2);
+			else if (optopt && token[1] != '-')
 				*exit_code = cnab_fe_usage_error(
 				        "unknown option '-%c'", optopt);
 			else
 				*exit_code = cnab_fe_usage_error(
 				        "unknown option '%s'",
 				        argv[optind - 1]);
+			return CNAB_FE_STOP;
+		}
+		/* a value is never an option: "-" alone is stdin or stdout */
+		if (optarg && optarg[0] == '-' && optarg[1]) {
+			if (token[1] == '-')
+				*exit_code = cnab_fe_usage_error(
+				        "option '--%.*s' needs a value, not "
+				        "'%s'",
+				        (int)strcspn(token + 2, "="), token + 2,
+				        optarg);
+			else
+				*exit_code = cnab_fe_usage_error(
+				        "option '-%c' needs a value, not '%s'",
+				        c, optarg);
 			return CNAB_FE_STOP;
 		}
 		switch (cnab_fe_common_option(o, c, optarg, exit_code)) {
@@ -388,7 +605,7 @@ int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
 
 int cnab_fe_output_option(const char *arg, unsigned allowed, int *out)
 {
-	static const char *const names[] = {"table", "json", "yaml"};
+	static const char *const names[] = {"table", "json", "yaml", "plain"};
 	char list[64] = "";
 	int f = cnab_out_parse(arg, allowed), i, n = 0;
 
@@ -396,13 +613,12 @@ int cnab_fe_output_option(const char *arg, unsigned allowed, int *out)
 		*out = f;
 		return 0;
 	}
-	for (i = 0; i < 3; i++) {
-		const char *name =
-		        i == CNAB_OUT_TABLE && !(allowed & 1u << CNAB_OUT_YAML)
-		                ? "plain"
-		                : names[i];
+	for (i = 0; i < CNAB_OUT_NFORMATS; i++) {
+		/* the tool's default first: plain, or table */
+		int k = (i + CNAB_OUT_NFORMATS - 1) % CNAB_OUT_NFORMATS;
+		const char *name = names[k];
 
-		if (!(allowed & 1u << i))
+		if (!(allowed & 1u << k))
 			continue;
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 		         "%s%s",
@@ -427,5 +643,13 @@ int cnab_fe_jobs_option(const char *arg, int *out)
 		return cnab_fe_usage_error("invalid --jobs '%s': use 1 to %d",
 		                           arg, CNAB_FE_MAX_JOBS);
 	*out = (int)jobs;
+	return 0;
+}
+
+int cnab_fe_archive_input(const char *path)
+{
+	if (!strcmp(path, "-") && isatty(STDIN_FILENO))
+		return cnab_fe_usage_error(
+		        "refusing to read an archive from a terminal");
 	return 0;
 }

@@ -19,6 +19,7 @@ enum {
 	CNAB_FE_OPT_INSECURE,
 	CNAB_FE_OPT_AUTHFILE,
 	CNAB_FE_OPT_CERTDIR,
+	CNAB_FE_OPT_TIMEOUT,
 	CNAB_FE_OPT_FIRST_TOOL = 0x1100, /* tools number theirs from here */
 };
 
@@ -31,6 +32,7 @@ enum {
 	        {"insecure-registry", required_argument, NULL,                 \
 	         CNAB_FE_OPT_INSECURE},                                        \
 	        {"authfile", required_argument, NULL, CNAB_FE_OPT_AUTHFILE},   \
+	        {"timeout", required_argument, NULL, CNAB_FE_OPT_TIMEOUT},     \
 	{                                                                      \
 		"cert-dir", required_argument, NULL, CNAB_FE_OPT_CERTDIR       \
 	}
@@ -45,6 +47,7 @@ struct cnab_fe_common {
 	const char *certdir;
 	const char **insecure; /* NULL-terminated */
 	size_t ninsecure;
+	long timeout; /* --timeout seconds; 0: the library's default */
 };
 
 /* A tool's identity, set once by cnab_fe_init. */
@@ -92,7 +95,13 @@ int cnab_fe_usage_error(const char *fmt, ...)
 int cnab_fe_common_option(struct cnab_fe_common *o, int c, const char *arg,
                           int *exit_code);
 
-/* Registry options from the common options (log lines at -v). */
+/* The longest --timeout, in seconds. */
+#define CNAB_FE_TIMEOUT_MAX 3600
+
+/*
+ * Registry options from the common options (log lines at -v, a note per
+ * retry unless -q).
+ */
 struct cnab_registry_opts;
 void cnab_fe_registry_opts(const struct cnab_fe_common *o,
                            struct cnab_registry_opts *out);
@@ -126,6 +135,13 @@ int cnab_fe_output_option(const char *arg, unsigned allowed, int *out);
  */
 int cnab_fe_jobs_option(const char *arg, int *out);
 
+/*
+ * Refuses to read an archive ("-" for stdin) from a terminal, as one is
+ * never written to a terminal: returns the usage exit code after saying
+ * so, else 0.
+ */
+int cnab_fe_archive_input(const char *path);
+
 /* Frees what cnab_fe_common_option allocated. */
 void cnab_fe_common_release(struct cnab_fe_common *o);
 
@@ -140,19 +156,36 @@ int cnab_fe_flush_stdout(void);
 
 /*
  * Progress on stderr, one updating line, only when stderr is a terminal
- * and not -q: bytes done of a total, the rate and the time left.
+ * and not -q, in one format for the four tools:
+ *
+ *   VERB: DONE / TOTAL (P%), RATE/s, M:SS left, blob I of N
+ *
+ * Bytes are counted as they move; the rate and the time left appear once
+ * bytes have moved for CNAB_FE_PROGRESS_RATE_AFTER seconds (no estimate
+ * without a rate to base it on); "blob I" is the blob last started (N when
+ * known).  Safe to update from several threads (stderr's lock).
  */
+#define CNAB_FE_PROGRESS_RATE_AFTER 1.0
 struct cnab_fe_progress {
 	bool on;
 	const char *label;
 	uint64_t total, done;
+	uint64_t blob, nblobs;
 	double start, last; /* seconds */
-	char item[96];      /* what is moving now: "blob 3 of 46" */
+	double first;       /* when the first byte was counted; 0 before */
+	char item[96];      /* more about what is moving now, if anything */
 };
 void cnab_fe_progress_start(struct cnab_fe_progress *p, const char *label,
                             uint64_t total);
+/* n more bytes moved. */
 void cnab_fe_progress_add(struct cnab_fe_progress *p, uint64_t n);
-/* Says what is moving now, shown after the numbers. */
+/* n bytes counted that will move again (a transfer started over). */
+void cnab_fe_progress_back(struct cnab_fe_progress *p, uint64_t n);
+/* How many blobs there are to move (N), when known. */
+void cnab_fe_progress_blobs(struct cnab_fe_progress *p, uint64_t n);
+/* One more blob starts moving (I). */
+void cnab_fe_progress_next(struct cnab_fe_progress *p);
+/* Says more about what is moving now, shown after the numbers. */
 void cnab_fe_progress_item(struct cnab_fe_progress *p, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 /* Sets how much is done (for totals counted elsewhere). */
@@ -161,6 +194,14 @@ void cnab_fe_progress_set(struct cnab_fe_progress *p, uint64_t done);
 void cnab_fe_progress_end(struct cnab_fe_progress *p);
 /* A progress callback for the library (ctx is the progress). */
 void cnab_fe_progress_cb(void *ctx, uint64_t n);
+/*
+ * The line itself, into buf: secs is how long bytes have been moving (the
+ * rate and the time left only from CNAB_FE_PROGRESS_RATE_AFTER), blob 0
+ * shows no blob, nblobs 0 no "of N".
+ */
+void cnab_fe_progress_format(char *buf, size_t size, const char *label,
+                             uint64_t done, uint64_t total, double secs,
+                             uint64_t blob, uint64_t nblobs);
 
 /* A log callback for the library: prints the line at -v. */
 void cnab_fe_log_cb(void *ctx, const char *line);

@@ -9,6 +9,7 @@
 
 #include "common/json.h"
 #include "common/utf8.h"
+#include "formats/bundle.h"
 
 /*
  * The next piece of s[0..n): *used bytes of it, shown as the returned
@@ -377,4 +378,54 @@ int cnab_out_yaml(json_t *v, FILE *f)
 	     yaml_emitter_emit(&e, &ev) && yaml_emitter_flush(&e);
 	yaml_emitter_delete(&e);
 	return ok ? 0 : -1;
+}
+
+/* A string, or null when s is NULL or empty. */
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *image_json(const struct cnab_bundle_image *img,
+                          const struct cnab_out_where *w)
+{
+	const char *digest = w && w->digest ? w->digest : img->content_digest;
+	const char *media =
+	        w && w->media_type ? w->media_type : img->media_type;
+	bool has_size = (w && w->has_size) || img->has_size;
+	uint64_t size = w && w->has_size ? w->size : img->size;
+
+	return json_pack(
+	        "{s:o,s:s,s:s,s:s,s:o,s:o,s:o}", "name", str_or_null(img->name),
+	        "imageType", img->image_type, "image",
+	        w && w->image ? w->image : img->image, "originalImage",
+	        img->image, "digest", str_or_null(digest), "size",
+	        has_size ? json_integer((json_int_t)size) : json_null(),
+	        "mediaType", str_or_null(media));
+}
+
+json_t *cnab_out_bundle(const struct cnab_bundle *b,
+                        const struct cnab_out_where *where)
+{
+	json_t *root, *inv, *imgs;
+	size_t i;
+
+	root = json_pack("{s:s,s:o,s:s,s:[],s:[]}", "name", b->name,
+	                 "description", str_or_null(b->description), "version",
+	                 b->version, "invocationImages", "images");
+	if (!root)
+		return NULL;
+	inv = json_object_get(root, "invocationImages");
+	imgs = json_object_get(root, "images");
+	for (i = 0; i < b->nimages; i++) {
+		const struct cnab_bundle_image *img = &b->images[i];
+
+		if (json_array_append_new(
+		            img->name ? imgs : inv,
+		            image_json(img, where ? &where[i] : NULL))) {
+			json_decref(root);
+			return NULL;
+		}
+	}
+	return root;
 }

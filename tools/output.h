@@ -6,6 +6,8 @@
 #define CNAB_TOOLS_OUTPUT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -14,9 +16,10 @@
 
 enum cnab_out_format {
 	CNAB_OUT_TABLE,
-	CNAB_OUT_PLAIN = CNAB_OUT_TABLE,
 	CNAB_OUT_JSON,
 	CNAB_OUT_YAML,
+	CNAB_OUT_PLAIN, /* text lines: what archive, publish and relocate did */
+	CNAB_OUT_NFORMATS,
 };
 
 /* Flags of the visible forms below. */
@@ -68,6 +71,32 @@ int cnab_table_add(struct cnab_table *t, const char *const *cells);
 /* Prints the table with aligned columns; -1 when out of memory. */
 int cnab_table_print(const struct cnab_table *t, FILE *f);
 void cnab_table_release(struct cnab_table *t);
+
+/*
+ * Where one image of a bundle is, for cnab_out_bundle: a NULL or zero field
+ * is taken from the bundle (its reference, contentDigest, size, mediaType).
+ */
+struct cnab_out_where {
+	const char *image;  /* where the image is, or will be */
+	const char *digest; /* of its manifest or index */
+	const char *media_type;
+	uint64_t size;
+	bool has_size;
+};
+
+struct cnab_bundle;
+
+/*
+ * The bundle as every tool's -o json and -o yaml show it: {name,
+ * description, version, invocationImages, images} (description null when
+ * absent), each image one object {name (null for an invocation image),
+ * imageType, image, originalImage, digest, size, mediaType}, null for what
+ * is not known.  where (may be NULL) has one entry per b->images[i].  The
+ * tool adds its own members after these.  Returns a new reference, NULL
+ * when out of memory.
+ */
+json_t *cnab_out_bundle(const struct cnab_bundle *b,
+                        const struct cnab_out_where *where);
 
 /*
  * Prints v as indented JSON followed by a newline.  Control characters are

@@ -8,6 +8,20 @@
 #include "tools/fe.h"
 #include "tools/output.h"
 
+/*
+ * Whether ref is a registry's host[:port] alone ("127.0.0.1:5100",
+ * "registry.local"), which reference grammar would read as a Docker Hub
+ * repository: one word, whose name part has a dot or is localhost.
+ */
+static bool names_registry_only(const char *ref)
+{
+	size_t n = strcspn(ref, ":@");
+
+	if (strchr(ref, '/'))
+		return false;
+	return memchr(ref, '.', n) || (n == 9 && !strncmp(ref, "localhost", 9));
+}
+
 enum cnab_status cnab_push_target_init(struct cnab_push_target *t,
                                        const char *ref, const char *default_tag,
                                        struct cnab_err *err)
@@ -15,6 +29,12 @@ enum cnab_status cnab_push_target_init(struct cnab_push_target *t,
 	enum cnab_status st;
 
 	memset(t, 0, sizeof(*t));
+	if (names_registry_only(ref))
+		return cnab_err_set(
+		        err, CNAB_ERR_USAGE,
+		        "'%s' names a registry but no repository: "
+		        "use REGISTRY/REPO:TAG, such as '%.*s/REPO'",
+		        ref, (int)strcspn(ref, "@"), ref);
 	st = cnab_ref_parse(&t->ref, ref, err);
 	if (st != CNAB_OK) {
 		cnab_err_restatus(err, CNAB_ERR_USAGE);
@@ -96,7 +116,40 @@ static enum cnab_status rebuild(struct cnab_push_objects *x,
 	return st;
 }
 
-enum cnab_status cnab_push_settle(const struct cnab_push_target *t,
+/*
+ * What the tag holds when it is not this bundle, in inspect's words: an
+ * image (or an index of images), or another bundle.  Read-only.
+ */
+static enum cnab_status classify_existing(struct cnab_push_target *t,
+                                          struct cnab_err *err)
+{
+	struct cnab_reg_manifest m = {0};
+	struct cnab_oci_pulled p;
+	struct cnab_err perr = CNAB_ERR_INIT;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+
+	t->held = "a different bundle";
+	if (!t->existing.media_type ||
+	    !cnab_mt_is_index(t->existing.media_type)) {
+		t->held = "an image, not a CNAB bundle";
+		return CNAB_OK;
+	}
+	cnab_digest_format(&t->existing.digest, digest);
+	st = cnab_reg_get_manifest(t->reg, t->ref.path, digest, &m, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_oci_pull_index(&p, m.data, m.len, m.media_type, t->string,
+	                         &perr);
+	if (st == CNAB_OK)
+		cnab_oci_pulled_release(&p);
+	else if (st == CNAB_ERR_NOTFOUND)
+		t->held = "an image index, not a CNAB bundle";
+	cnab_reg_manifest_release(&m);
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_push_settle(struct cnab_push_target *t,
                                   struct cnab_push_objects *x, bool *same,
                                   struct cnab_err *err)
 {
@@ -129,13 +182,15 @@ enum cnab_status cnab_push_settle(const struct cnab_push_target *t,
 	x->form = form;
 	x->docker_list = docker_list;
 	st = rebuild(x, err);
+	if (st == CNAB_OK)
+		st = classify_existing(t, err);
 	if (st != CNAB_OK || t->force)
 		return st;
 	cnab_digest_format(&t->existing.digest, have);
 	return cnab_err_set(err, CNAB_ERR_EXISTS,
-	                    "tag '%s' holds a different bundle (%s): use "
-	                    "--force to replace it",
-	                    t->string, have);
+	                    "tag '%s' holds %s (%s): use --force to replace "
+	                    "it",
+	                    t->string, t->held, have);
 }
 
 enum cnab_status cnab_push_objects_build(struct cnab_push_objects *x,
@@ -213,8 +268,8 @@ enum cnab_status cnab_push_bundle(struct cnab_push_target *t,
 	if (st != CNAB_OK || same)
 		return st;
 	if (t->exists)
-		cnab_fe_warn("replacing tag '%s', which held another bundle",
-		             t->string);
+		cnab_fe_warn("replacing tag '%s', which held %s", t->string,
+		             t->held);
 	st = cnab_reg_head_blob(t->reg, repo, &x->blob, &exists, err);
 	if (st == CNAB_OK && !exists)
 		st = cnab_reg_push_blob(t->reg, repo, &x->blob, &r, err);
@@ -257,6 +312,45 @@ enum cnab_status cnab_push_bundle(struct cnab_push_target *t,
 	return CNAB_OK;
 }
 
+/*
+ * -o json: the bundle as every tool shows it (cnab_out_bundle), each image
+ * where it is now (or would be, with --dry-run), then reference, digest,
+ * relocationMapping and, with --dry-run, dryRun.
+ */
+static int report_json(const struct cnab_push_target *t,
+                       const struct cnab_push_objects *x,
+                       const struct cnab_relocation *map, const char *digest,
+                       bool dry_run)
+{
+	const struct cnab_bundle *b = x->b;
+	struct cnab_out_where *where = calloc(b->nimages + 1, sizeof(*where));
+	json_t *doc = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (!where)
+		return -1;
+	for (i = 0; i < b->nimages; i++) {
+		const char *to = cnab_relocation_get(map, b->images[i].image);
+		const char *at = to ? strrchr(to, '@') : NULL;
+
+		where[i].image = to;
+		/* the mapping pins each image to its digest */
+		if (at && !b->images[i].content_digest)
+			where[i].digest = at + 1;
+	}
+	doc = cnab_out_bundle(b, where);
+	if (doc &&
+	    !json_object_set_new(doc, "reference", json_string(t->string)) &&
+	    !json_object_set_new(doc, "digest", json_string(digest)) &&
+	    !json_object_set(doc, "relocationMapping", map->map) &&
+	    (!dry_run || !json_object_set_new(doc, "dryRun", json_true())))
+		rc = cnab_out_json(doc, stdout);
+	json_decref(doc);
+	free(where);
+	return rc;
+}
+
 int cnab_push_report(const struct cnab_push_target *t,
                      const struct cnab_push_objects *x,
                      const struct cnab_relocation *map,
@@ -279,15 +373,8 @@ int cnab_push_report(const struct cnab_push_target *t,
 	}
 	cnab_buf_release(&out);
 	if (json) {
-		json_t *doc = json_pack("{s:s,s:s,s:O}", "reference", t->string,
-		                        "digest", digest, "relocationMapping",
-		                        map->map);
-
-		if (doc && dry_run)
-			json_object_set_new(doc, "dryRun", json_true());
-		if (!doc || cnab_out_json(doc, stdout))
+		if (report_json(t, x, map, digest, dry_run))
 			rc = CNAB_EXIT_FAIL;
-		json_decref(doc);
 	} else if (dry_run) {
 		const char *key;
 		json_t *v;

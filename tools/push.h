@@ -57,6 +57,9 @@ struct cnab_push_target {
 	bool force;
 	bool exists; /* the tag exists, holding existing */
 	struct cnab_descriptor existing;
+	/* what existing is when not this bundle (cnab_push_settle): "an
+	 * image, not a CNAB bundle", "a different bundle"... (static) */
+	const char *held;
 };
 
 /*
@@ -97,7 +100,7 @@ void cnab_push_objects_release(struct cnab_push_objects *x);
  * (x is then switched to that form); a different bundle is CNAB_ERR_EXISTS
  * unless --force.
  */
-enum cnab_status cnab_push_settle(const struct cnab_push_target *t,
+enum cnab_status cnab_push_settle(struct cnab_push_target *t,
                                   struct cnab_push_objects *x, bool *same,
                                   struct cnab_err *err);
 

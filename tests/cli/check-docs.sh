@@ -7,11 +7,16 @@
 #                each of them;
 #   lint         every man page is clean under mandoc -T lint -W warning
 #                (and man -l renders it without a warning, when man is here);
-#   completion   tools/completion/cnab-tools.bash, sourced in bash and
-#                called as bash calls it: options (the same as --help),
-#                -o values, files, directories, levels, --opt=value;
+#   completion   tools/completion/cnab-tools.bash, sourced in bash (alone,
+#                and after bash-completion) and called as bash calls it:
+#                options (the same as --help), -o values, files by type
+#                (archives, bundle.json and porter.yaml, JSON), directories,
+#                levels, --opt=value;
+#   zsh          build/completion/_cnab-tools (generated from --help) is
+#                found by compinit for the four tools, offers the options
+#                of --help, and files by the same types;
 #   install      make install DESTDIR=... puts the tools, the pages and the
-#                completion in place, make uninstall takes them all away.
+#                completions in place, make uninstall takes them all away.
 #
 # Run from make cli, after the build.  Prints an "ok" or "FAIL" line per
 # check; exits 1 when one failed, keeping its files under tests/tmp/docs.
@@ -22,6 +27,7 @@ tools="cnab-archive cnab-publish-archive cnab-relocate cnab-inspect"
 pages="tools/man/cnab-archive.1 tools/man/cnab-publish-archive.1
 tools/man/cnab-relocate.1 tools/man/cnab-inspect.1 tools/man/cnab-archive.5"
 completion="$top/tools/completion/cnab-tools.bash"
+zcompletion="$top/build/completion/_cnab-tools"
 failed=
 
 ok() { echo "ok   $1"; }
@@ -83,6 +89,8 @@ value_for() { # OPTION-LINE
 	FORMAT) echo json ;; # every tool with -o takes json
 	LEVEL) echo 6 ;;
 	N) echo 1 ;;
+	DIR) echo . ;; # --cert-dir must exist
+	SECONDS) echo 5 ;;
 	*) echo x ;;
 	esac
 }
@@ -189,9 +197,17 @@ done
 d="$tmp/completion"
 mkdir -p "$d/work/images" "$d/work/certs"
 touch "$d/work/app.tgz" "$d/work/auth.json" "$d/work/bundle.json" \
-	"$d/work/images.txt"
+	"$d/work/images.txt" "$d/work/app.tar" "$d/work/old.tar.gz" \
+	"$d/work/porter.yaml"
 cat >"$d/test.bash" <<'EOF'
 # shellcheck disable=SC1090
+if [[ -n $4 ]]; then
+	source "$4" || exit 1
+	declare -F _filedir >/dev/null || {
+		echo "no _filedir in $4"
+		exit 1
+	}
+fi
 source "$1" || exit 1
 offer() {
 	local COMP_WORDS=("$@") COMP_CWORD=$(($# - 1)) COMPREPLY=()
@@ -240,25 +256,30 @@ expect "json" cnab-relocate -o j
 expect "0 1 2 3 4 5 6 7 8 9" cnab-archive --compression ""
 expect "3 30 31 32" cnab-relocate -j 3
 expect "2 20 21 22 23 24 25 26 27 28 29" cnab-relocate --jobs 2
-# files and directories
-expect "app.tgz auth.json" cnab-publish-archive -a a
-expect "app.tgz" cnab-inspect --archive ap
+# files by type, and directories
+expect "app.tar app.tgz" cnab-publish-archive -a a
+expect "app.tar app.tgz certs images old.tar.gz" cnab-inspect -a ""
+expect "app.tgz" cnab-inspect --archive app.tg
 expect "auth.json" cnab-inspect --authfile au
+expect "auth.json bundle.json certs images" cnab-inspect --authfile ""
 expect "bundle.json" cnab-archive -f b
-expect "bundle.json" cnab-relocate --file bu
-expect "images images.txt" cnab-publish-archive --relocation-mapping im
+expect "auth.json bundle.json certs images porter.yaml" cnab-inspect -f ""
+expect "porter.yaml" cnab-relocate --file p
+expect "images" cnab-publish-archive --relocation-mapping im
 expect "images" cnab-archive --layout i
 expect "certs" cnab-relocate --cert-dir c
-expect "app.tgz auth.json" cnab-archive -f bundle.json a
+expect "app.tar app.tgz" cnab-archive -f bundle.json a
+expect "app.tar app.tgz certs images old.tar.gz" cnab-archive -f bundle.json ""
 # --opt=value, split at '=' by bash or not
-expect "app.tgz auth.json" cnab-publish-archive --authfile = a
+expect "auth.json" cnab-publish-archive --authfile = a
+expect "--archive=app.tar --archive=app.tgz" cnab-inspect --archive=a
 expect "json table yaml" cnab-inspect --output = ""
 expect "--output=json --output=plain" cnab-relocate --output=
 expect "--compression=7" cnab-archive --compression=7
 expect "--layout=images" cnab-archive --layout=im
 # options by prefix
 expect "--reference --relocation-mapping" cnab-publish-archive --re
-expect "--raw --ref --relocation-mapping" cnab-inspect --r
+expect "--raw --ref --reference --relocation-mapping" cnab-inspect --r
 expect "--cert-dir --compression" cnab-archive --c
 expect "--dry-run" cnab-relocate --d
 # nothing for references, hosts, or after --
@@ -270,12 +291,114 @@ expect "" cnab-archive --insecure-registry ""
 expect "" cnab-inspect -- -
 exit $bad
 EOF
-if bash "$d/test.bash" "$completion" "$tmp/options" "$d/work" \
-	>"$d/output" 2>&1; then
-	ok "completion"
+bash_completion=/usr/share/bash-completion/bash_completion
+for with in "" "$bash_completion"; do
+	name="completion${with:+ with bash-completion}"
+	if [ -n "$with" ] && [ ! -f "$with" ]; then
+		echo "FAIL $name: $with not found: run 'make deps' (as root)"
+		failed="$failed completion-bash-completion"
+		continue
+	fi
+	if bash "$d/test.bash" "$completion" "$tmp/options" "$d/work" \
+		"$with" >"$d/output" 2>&1; then
+		ok "$name"
+	else
+		detail <"$d/output"
+		fail "$name"
+	fi
+done
+
+# ------------------------------------------------------------ zsh
+# compinit finds the generated file for each tool; with _arguments
+# replaced by a function that keeps its specs, each tool's specs name the
+# options of its --help, and the file types' globs pick the right files.
+d="$tmp/zsh"
+mkdir -p "$d"
+cat >"$d/test.zsh" <<'EOF'
+emulate zsh
+setopt extended_glob
+comp=$1 opts=$2 work=$3 dump=$4
+bad=0
+fpath=(${comp:h} $fpath)
+autoload -Uz compinit && compinit -u -d $dump
+typeset -a specs
+_arguments() { shift 3; specs=("$@") }
+# the option names of specs: "(-f --file)-f+[...]:..." is -f
+names() {
+	local s n
+	for s in "$@"; do
+		s=${s#\(*\)}
+		s=${s#\*}
+		n=${s%%[\[+=:]*}
+		[[ $n == -* ]] && print -r -- $n
+	done
+}
+# the files "_files -g PATTERN" of a spec offers in the work directory
+files_of() { # SPEC
+	local p=${${1#*_files -g \"}%\"*}
+	(cd $work && print -l -- ${~p}(N.) | sort | tr '\n' ' ')
+}
+want_files() { # WANT TOOL OPTION
+	local s got=
+	for s in $specs; do
+		[[ $(names $s) == $3 ]] && got=$(files_of $s)
+	done
+	got=${got% }
+	if [[ $got != $1 ]]; then
+		print -r -- "zsh: '$2 $3 <TAB>' offers files '$got', expected '$1'"
+		bad=1
+	fi
+}
+for t in cnab-archive cnab-publish-archive cnab-relocate cnab-inspect; do
+	if [[ $_comps[$t] != _cnab-tools ]]; then
+		print -r -- "compinit does not complete $t with _cnab-tools"
+		bad=1
+	fi
+	specs=()
+	service=$t
+	source $comp
+	got=$(names $specs | sort -u)
+	if [[ $got != "$(<$opts/$t/help)" ]]; then
+		print -r -- "zsh: $t does not offer the options of its --help:"
+		diff <(print -r -- "$(<$opts/$t/help)") <(print -r -- $got)
+		bad=1
+	fi
+	case $t in
+	cnab-archive)
+		want_files "auth.json bundle.json porter.yaml" $t -f
+		want_files "auth.json bundle.json porter.yaml" $t --file
+		got=$(files_of ${(M)specs:#1:ARCHIVE:*})
+		if [[ ${got% } != "app.tar app.tgz old.tar.gz" ]]; then
+			print -r -- "zsh: cnab-archive's ARCHIVE offers '$got'"
+			bad=1
+		fi
+		;;
+	cnab-publish-archive)
+		want_files "app.tar app.tgz old.tar.gz" $t -a
+		want_files "app.tar app.tgz old.tar.gz" $t --archive
+		want_files "auth.json bundle.json" $t --relocation-mapping
+		;;
+	cnab-inspect)
+		want_files "app.tar app.tgz old.tar.gz" $t -a
+		want_files "auth.json bundle.json porter.yaml" $t --file
+		want_files "auth.json bundle.json" $t --authfile
+		;;
+	esac
+done
+exit $bad
+EOF
+if ! command -v zsh >/dev/null 2>&1; then
+	echo "FAIL zsh not found: run 'make deps' (as root)"
+	failed="$failed zsh"
+elif [ ! -f "$zcompletion" ]; then
+	echo "FAIL ${zcompletion#"$top"/} is not built: run 'make'"
+	failed="$failed zsh"
+elif zsh -f "$d/test.zsh" "$zcompletion" "$tmp/options" \
+	"$tmp/completion/work" "$d/zcompdump" >"$d/output" 2>&1; then
+	ok "zsh completion"
 else
 	detail <"$d/output"
-	fail "completion"
+	fail "zsh"
 fi
 
 # ------------------------------------------------------------ install
@@ -287,6 +410,7 @@ for t in $tools; do
 	want="$want $prefix/bin/$t $prefix/share/man/man1/$t.1"
 	want="$want $prefix/share/bash-completion/completions/$t"
 done
+want="$want $prefix/share/zsh/site-functions/_cnab-tools"
 mkdir -p "$root"
 bad=
 if ! ${MAKE:-make} -C "$top" --no-print-directory install \
@@ -299,6 +423,7 @@ for f in $want; do
 	case $f in
 	*/bin/*) src="$top/${f##*/}" ;;
 	*/man?/*) src="$top/tools/man/${f##*/}" ;;
+	*/_cnab-tools) src=$zcompletion ;;
 	*) src=$completion ;;
 	esac
 	if [ ! -f "$root$f" ]; then

@@ -47,7 +47,7 @@ static void lookup(const char *host)
 	char *header = NULL;
 	bool found = false;
 
-	if (cnab_cred_lookup(file, host, &c, &found, &err) == CNAB_OK) {
+	if (cnab_cred_lookup(file, host, NULL, &c, &found, &err) == CNAB_OK) {
 		if (found && !c.username && !c.password && !c.identity_token)
 			abort();
 		if (cnab_cred_basic_header(&c, &header, &err) == CNAB_OK &&

@@ -1601,3 +1601,42 @@ proxy_count() {
 		  and ((.path + (if .query then "?" + .query else "" end)) | test($p))
 		  and ((.status | tostring) | test($s)))] | length'
 }
+
+# ---------------------------------------------------------------------------
+# A server that accepts and never answers (silent-server.py)
+# ---------------------------------------------------------------------------
+
+# silent_start NAME [--tls]: a server on loopback that accepts connections
+# and never writes a byte (with --tls: after completing the handshake, with
+# a certificate of the test CA).  Sets NAME_HOST, NAME_LOG and, with
+# --tls, NAME_CERTDIR (the test CA, for --cert-dir).  Stopped at exit.
+silent_start() {
+	local name=$1 dir pid i args=()
+	[ "${BASH_SUBSHELL:-0}" -eq 0 ] ||
+		fail "silent_start must run in the test's main shell"
+	dir=$TEST_DIR/silent/$name
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if [ "${2:-}" = --tls ]; then
+		_pki_test_ca
+		_pki_leaf "$TEST_DIR/pki" "$dir/server" localhost server
+		args+=(--tls "$dir/server.crt" "$dir/server.key")
+		_reg_set "$name" CERTDIR "$TEST_CERTDIR"
+	fi
+	"$ITEST_PYTHON" "$ITEST_LIB_DIR/silent-server.py" --port-file "$dir/port" \
+		--log "$dir/log" "${args[@]}" </dev/null >>"$dir/out" 2>&1 &
+	pid=$!
+	_itest_record_pid "$pid" silent silent-server.py
+	at_exit _proc_stop "$pid" TERM silent-server.py
+	for ((i = 0; i < ITEST_START_TIMEOUT * 10; i++)); do
+		[ -s "$dir/port" ] && break
+		_proc_alive "$pid" || {
+			cat "$dir/out" >&2
+			fail "silent server '$name' exited during start-up"
+		}
+		sleep 0.1
+	done
+	[ -s "$dir/port" ] || fail "silent server '$name' did not start"
+	_reg_set "$name" HOST "127.0.0.1:$(cat "$dir/port")"
+	_reg_set "$name" LOG "$dir/log"
+}

@@ -387,6 +387,8 @@ static void reset_env(void)
 
 	unsetenv("REGISTRY_AUTH_FILE");
 	unsetenv("DOCKER_CONFIG");
+	unsetenv("XDG_CONFIG_HOME");
+	setenv("XDG_RUNTIME_DIR", at("run"), 1);
 	setenv("HOME", at("home"), 1);
 	if (snprintf(path, sizeof(path), "%s/bin:%s", top,
 	             orig_path ? orig_path : "/usr/bin:/bin") >=
@@ -405,6 +407,12 @@ static int setup(void **state)
 	make_dir(at("home/.docker"));
 	make_dir(at("dc"));
 	make_dir(at("bin"));
+	make_dir(at("run"));
+	make_dir(at("run/containers"));
+	make_dir(at("cfg"));
+	make_dir(at("cfg/containers"));
+	make_dir(at("home/.config"));
+	make_dir(at("home/.config/containers"));
 	reset_env();
 	return 0;
 }
@@ -424,7 +432,7 @@ static enum cnab_status lookup_text(const char *text, const char *host,
                                     struct cnab_err *err)
 {
 	write_file(at("auth.json"), text, 0600);
-	return cnab_cred_lookup(at("auth.json"), host, c, found, err);
+	return cnab_cred_lookup(at("auth.json"), host, NULL, c, found, err);
 }
 
 static const struct {
@@ -466,8 +474,11 @@ static const struct {
          "ghcr.io", CNAB_OK, "a", "", NULL, NULL},
         {"{\"auths\":{\"R.Example\":{\"username\":\"a\"}}}", "r.example",
          CNAB_OK, "a", "", NULL, NULL},
-        /* Podman's namespaced keys count for the whole host */
+        /* Podman's namespaced keys are not for the whole host */
         {"{\"auths\":{\"quay.io/ns\":{\"username\":\"a\"}}}", "quay.io",
+         CNAB_OK, NULL, NULL, NULL, NULL},
+        /* but Docker's API paths are */
+        {"{\"auths\":{\"r.example/v1/\":{\"username\":\"a\"}}}", "r.example",
          CNAB_OK, "a", "", NULL, NULL},
         /* keys naming another host */
         {"{\"auths\":{\"127.0.0.1:5000\":{\"username\":\"a\"}}}",
@@ -592,6 +603,89 @@ static void test_cred_table(void **state)
 	cnab_cred_release(NULL);
 }
 
+/* Namespaced keys (containers-auth.json(5)): the longest namespace of the
+ * repository first, then the host; never another namespace. */
+static const struct {
+	const char *text, *host, *repo, *user;
+} ns_creds[] = {
+        {"{\"auths\":{\"r.example\":{\"username\":\"host\"},"
+         "\"r.example/acme\":{\"username\":\"org\"},"
+         "\"r.example/acme/app\":{\"username\":\"repo\"}}}",
+         "r.example", "acme/app", "repo"},
+        /* file order does not matter */
+        {"{\"auths\":{\"r.example/acme/app\":{\"username\":\"repo\"},"
+         "\"r.example/acme\":{\"username\":\"org\"},"
+         "\"r.example\":{\"username\":\"host\"}}}",
+         "r.example", "acme/app", "repo"},
+        {"{\"auths\":{\"r.example\":{\"username\":\"host\"},"
+         "\"r.example/acme\":{\"username\":\"org\"},"
+         "\"r.example/acme/app\":{\"username\":\"repo\"}}}",
+         "r.example", "acme/web", "org"},
+        {"{\"auths\":{\"r.example\":{\"username\":\"host\"},"
+         "\"r.example/acme\":{\"username\":\"org\"}}}",
+         "r.example", "acme/team/app", "org"},
+        {"{\"auths\":{\"r.example\":{\"username\":\"host\"},"
+         "\"r.example/acme\":{\"username\":\"org\"}}}",
+         "r.example", "other/app", "host"},
+        /* whole components only */
+        {"{\"auths\":{\"r.example/acme\":{\"username\":\"org\"}}}", "r.example",
+         "acmecorp/app", NULL},
+        {"{\"auths\":{\"r.example/acme/app\":{\"username\":\"repo\"}}}",
+         "r.example", "acme", NULL},
+        /* another namespace, another host: not used */
+        {"{\"auths\":{\"r.example/other\":{\"username\":\"o\"}}}", "r.example",
+         "acme/app", NULL},
+        {"{\"auths\":{\"s.example/acme\":{\"username\":\"s\"}}}", "r.example",
+         "acme/app", NULL},
+        {"{\"auths\":{\"r.example:5000/acme\":{\"username\":\"p\"}}}",
+         "r.example", "acme/app", NULL},
+        /* an empty entry is passed over */
+        {"{\"auths\":{\"r.example/acme/app\":{},"
+         "\"r.example/acme\":{\"username\":\"org\"}}}",
+         "r.example", "acme/app", "org"},
+        /* a scheme makes a key a host, as Docker writes them */
+        {"{\"auths\":{\"https://r.example/other\":{\"username\":\"h\"}}}",
+         "r.example", "acme/app", "h"},
+        /* the host part ignores case, Docker Hub has its aliases */
+        {"{\"auths\":{\"R.Example/acme\":{\"username\":\"org\"}}}", "r.example",
+         "acme/app", "org"},
+        {"{\"auths\":{\"index.docker.io/library\":{\"username\":\"l\"},"
+         "\"https://index.docker.io/v1/\":{\"username\":\"hub\"}}}",
+         "docker.io", "library/alpine", "l"},
+        {"{\"auths\":{\"docker.io/library\":{\"username\":\"l\"},"
+         "\"https://index.docker.io/v1/\":{\"username\":\"hub\"}}}",
+         "docker.io", "acme/app", "hub"},
+};
+
+static void test_cred_namespaces(void **state)
+{
+	size_t i;
+
+	(void)state;
+	reset_env();
+	for (i = 0; i < sizeof(ns_creds) / sizeof(ns_creds[0]); i++) {
+		struct cnab_cred c = CNAB_CRED_INIT;
+		struct cnab_err err = CNAB_ERR_INIT;
+		bool found = false;
+
+		write_file(at("auth.json"), ns_creds[i].text, 0600);
+		if (cnab_cred_lookup(at("auth.json"), ns_creds[i].host,
+		                     ns_creds[i].repo, &c, &found,
+		                     &err) != CNAB_OK)
+			fail_msg("case %zu: %s", i, err.msg);
+		if (!!c.username != !!ns_creds[i].user ||
+		    (c.username && strcmp(c.username, ns_creds[i].user)))
+			fail_msg("case %zu: user '%s', want '%s'", i,
+			         c.username ? c.username : "(none)",
+			         ns_creds[i].user ? ns_creds[i].user
+			                          : "(none)");
+		assert_int_equal(found, ns_creds[i].user != NULL);
+		if (found)
+			assert_str(c.source, at("auth.json"));
+		cnab_cred_release(&c);
+	}
+}
+
 /* The user name found for host with the environment as it is. */
 static void assert_user(const char *authfile, const char *want)
 {
@@ -599,12 +693,46 @@ static void assert_user(const char *authfile, const char *want)
 	struct cnab_err err = CNAB_ERR_INIT;
 	bool found;
 
-	if (cnab_cred_lookup(authfile, "r.example", &c, &found, &err) !=
+	if (cnab_cred_lookup(authfile, "r.example", NULL, &c, &found, &err) !=
 	    CNAB_OK)
 		fail_msg("%s", err.msg);
 	assert_str(c.username, want);
 	assert_int_equal(found, want != NULL);
 	cnab_cred_release(&c);
+}
+
+/* The files cnab_cred_files() names, in order, for the messages. */
+static void test_cred_files_list(void)
+{
+	char want[16384], *list;
+	int n;
+
+	setenv("DOCKER_CONFIG", at("dc"), 1);
+	n = snprintf(want, sizeof(want),
+	             "%s/containers/auth.json, %s/.config/containers/"
+	             "auth.json, %s/config.json, %s/.docker/config.json",
+	             at("run"), at("home"), at("dc"), at("home"));
+	assert_true(n > 0 && (size_t)n < sizeof(want));
+	list = cnab_cred_files(NULL);
+	assert_string_equal(list, want);
+	free(list);
+	list = cnab_cred_files("/x/auth.json");
+	assert_string_equal(list, "/x/auth.json");
+	free(list);
+	setenv("REGISTRY_AUTH_FILE", "/y/auth.json", 1);
+	list = cnab_cred_files(NULL);
+	assert_string_equal(list, "/y/auth.json");
+	free(list);
+	/* without XDG_RUNTIME_DIR, the root of Podman's and skopeo's */
+	unsetenv("REGISTRY_AUTH_FILE");
+	unsetenv("XDG_RUNTIME_DIR");
+	n = snprintf(want, sizeof(want), "/run/containers/%lu/auth.json, ",
+	             (unsigned long)getuid());
+	list = cnab_cred_files(NULL);
+	assert_non_null(list);
+	assert_int_equal(strncmp(list, want, (size_t)n), 0);
+	free(list);
+	reset_env();
 }
 
 static void test_cred_paths(void **state)
@@ -616,6 +744,7 @@ static void test_cred_paths(void **state)
 
 	(void)state;
 	reset_env();
+	test_cred_files_list();
 	write_file(at("reg.json"),
 	           "{\"auths\":{\"r.example\":{\"auth\":\"cmVnOnJlZ3B3\"}}}",
 	           0600);
@@ -634,15 +763,50 @@ static void test_cred_paths(void **state)
 	/* $DOCKER_CONFIG/config.json before it */
 	setenv("DOCKER_CONFIG", at("dc"), 1);
 	assert_user(NULL, "dc");
-	/* $REGISTRY_AUTH_FILE before both */
+	/* Podman's and skopeo's files before Docker's:
+	 * $HOME/.config/containers/auth.json, */
+	write_file(at("home/.config/containers/auth.json"),
+	           "{\"auths\":{\"r.example\":{\"username\":\"xdghome\"}}}",
+	           0600);
+	assert_user(NULL, "xdghome");
+	/* or $XDG_CONFIG_HOME/containers/auth.json instead, */
+	setenv("XDG_CONFIG_HOME", at("cfg"), 1);
+	assert_user(NULL, "dc");
+	write_file(at("cfg/containers/auth.json"),
+	           "{\"auths\":{\"r.example\":{\"username\":\"cfg\"}}}", 0600);
+	assert_user(NULL, "cfg");
+	/* and $XDG_RUNTIME_DIR/containers/auth.json (where they log in) */
+	write_file(at("run/containers/auth.json"),
+	           "{\"auths\":{\"r.example\":{\"username\":\"run\"}}}", 0600);
+	assert_user(NULL, "run");
+	/* a file with nothing for the host passes to the next */
+	write_file(at("run/containers/auth.json"),
+	           "{\"auths\":{\"s.example\":{\"username\":\"s\"}}}", 0600);
+	assert_user(NULL, "cfg");
+	write_file(at("run/containers/auth.json"), "", 0600);
+	assert_user(NULL, "cfg");
+	/* a malformed one stops the search */
+	write_file(at("run/containers/auth.json"), "{", 0600);
+	assert_int_equal(
+	        cnab_cred_lookup(NULL, "r.example", NULL, &c, &found, &err),
+	        CNAB_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "run/containers/auth.json'"));
+	cnab_err_clear(&err);
+	unlink(at("run/containers/auth.json"));
+	/* $REGISTRY_AUTH_FILE alone */
 	setenv("REGISTRY_AUTH_FILE", at("reg.json"), 1);
 	assert_user(NULL, "reg");
-	/* the explicit file before all */
+	/* the explicit file alone */
 	assert_user(at("other.json"), "other");
-	/* absent files are skipped, empty variables ignored */
+	/* $REGISTRY_AUTH_FILE absent: anonymous, as skopeo has it */
 	setenv("REGISTRY_AUTH_FILE", at("absent.json"), 1);
-	assert_user(NULL, "dc");
+	assert_user(NULL, NULL);
+	/* empty variables are ignored, absent files skipped */
 	setenv("REGISTRY_AUTH_FILE", "", 1);
+	setenv("XDG_CONFIG_HOME", "", 1);
+	assert_user(NULL, "xdghome");
+	unlink(at("home/.config/containers/auth.json"));
+	assert_user(NULL, "dc");
 	setenv("DOCKER_CONFIG", at("absent-dir"), 1);
 	assert_user(NULL, "home");
 	setenv("DOCKER_CONFIG", at("reg.json"), 1); /* not a directory */
@@ -653,12 +817,14 @@ static void test_cred_paths(void **state)
 	unsetenv("HOME");
 	unsetenv("DOCKER_CONFIG");
 	unsetenv("REGISTRY_AUTH_FILE");
+	unsetenv("XDG_RUNTIME_DIR");
+	unsetenv("XDG_CONFIG_HOME");
 	assert_user(NULL, NULL);
 	reset_env();
 
 	/* an explicit file must exist */
-	assert_int_equal(cnab_cred_lookup(at("absent.json"), "r.example", &c,
-	                                  &found, &err),
+	assert_int_equal(cnab_cred_lookup(at("absent.json"), "r.example", NULL,
+	                                  &c, &found, &err),
 	                 CNAB_ERR_NOTFOUND);
 	assert_false(found);
 	assert_non_null(strstr(err.msg, "cannot open '"));
@@ -666,15 +832,15 @@ static void test_cred_paths(void **state)
 	/* a directory cannot be read */
 	cnab_err_clear(&err);
 	assert_int_equal(
-	        cnab_cred_lookup(at("dc"), "r.example", &c, &found, &err),
+	        cnab_cred_lookup(at("dc"), "r.example", NULL, &c, &found, &err),
 	        CNAB_ERR_IO);
 	/* an unreadable default file is an error, not a reason to go on */
 	write_file(at("home/.docker/config.json"), "{}", 0);
 	if (access(at("home/.docker/config.json"), R_OK) != 0) {
 		cnab_err_clear(&err);
-		assert_int_equal(
-		        cnab_cred_lookup(NULL, "r.example", &c, &found, &err),
-		        CNAB_ERR_IO);
+		assert_int_equal(cnab_cred_lookup(NULL, "r.example", NULL, &c,
+		                                  &found, &err),
+		                 CNAB_ERR_IO);
 		assert_non_null(strstr(err.msg, "cannot open '"));
 	}
 	chmod(at("home/.docker/config.json"), 0600);
@@ -979,8 +1145,9 @@ static void test_cred_stdin(void **state)
 	/* one registry handle, then another: stdin is at its end by then */
 	assert_user("-", "reg");
 	assert_user("-", "reg");
-	assert_int_equal(cnab_cred_lookup("-", "s.example", &c, &found, &err),
-	                 CNAB_OK);
+	assert_int_equal(
+	        cnab_cred_lookup("-", "s.example", NULL, &c, &found, &err),
+	        CNAB_OK);
 	assert_true(found);
 	assert_str(c.username, "dc");
 	cnab_cred_release(&c);
@@ -1048,7 +1215,8 @@ static void test_cred_helpers(void **state)
 
 static void test_basic_header(void **state)
 {
-	struct cnab_cred c = {(char *)"alice", (char *)"pa55:wordSECRET", NULL};
+	struct cnab_cred c = {(char *)"alice", (char *)"pa55:wordSECRET", NULL,
+	                      NULL};
 	struct cnab_err err = CNAB_ERR_INIT;
 	char *h;
 
@@ -1338,6 +1506,7 @@ int main(void)
 	        cmocka_unit_test(test_challenge_messages),
 	        cmocka_unit_test(test_challenge_random),
 	        cmocka_unit_test(test_cred_table),
+	        cmocka_unit_test(test_cred_namespaces),
 	        cmocka_unit_test(test_cred_paths),
 	        cmocka_unit_test(test_cred_stdin),
 	        cmocka_unit_test(test_cred_helpers),

@@ -1,4 +1,9 @@
+#define _XOPEN_SOURCE 700 /* nftw */
+
 #include "tests/unit/test.h"
+
+#include <ftw.h>
+#include <sys/stat.h>
 
 #include "common/buf.h"
 #include "common/json.h"
@@ -593,6 +598,219 @@ static void test_too_big(void **state)
 	free(text);
 }
 
+/* Porter's installer-image vectors (pkg/manifest/manifest_test.go). */
+static void test_derive_vectors(void **state)
+{
+	static const struct {
+		const char *reference, *registry, *name, *version;
+		const char *want_ref, *want_installer;
+		bool from_version;
+	} cases[] = {
+	        {"getporter/mybun:v1.2.3", NULL, "mybun", "1.2.3-beta.1",
+	         "getporter/mybun:v1.2.3",
+	         "getporter/mybun:porter-e7a4fac8f425d76ed9a5baa3a188824b",
+	         false},
+	        {"getporter/mybun", NULL, "mybun", "1.2.3-beta.1+15",
+	         "getporter/mybun:v1.2.3-beta.1_15",
+	         "getporter/mybun:porter-bcd1325906d287fb3b93500c8bfd2947",
+	         true},
+	        {"localhost:5000/missing-invocation-image", NULL, "mybun",
+	         "0.1.0", "localhost:5000/missing-invocation-image:v0.1.0",
+	         "localhost:5000/missing-invocation-image:"
+	         "porter-fea49a80fb6822ee71f71e2ce4a48a37",
+	         true},
+	        {NULL, "getporter", "mybun", "1.2.3-beta.1",
+	         "getporter/mybun:v1.2.3-beta.1",
+	         "getporter/mybun:porter-b4b9ce8671aacb5a093574b04f9f87e1",
+	         true},
+	        {NULL, "getporter/myorg", "mybun", "1.2.3-beta.1",
+	         "getporter/myorg/mybun:v1.2.3-beta.1",
+	         "getporter/myorg/mybun:"
+	         "porter-f4f017f099257ee41d0c05d5e3180f88",
+	         true},
+	        {"getporter/org/mybun:v1.2.3", "myregistry/myorg", "mybun",
+	         "1.2.3-beta.1", "getporter/org/mybun:v1.2.3",
+	         "getporter/org/mybun:porter-93d4bfba61358eca91debf6dd4ddc61f",
+	         false},
+	        /* the converter goldens' (mybuns, myenv) */
+	        {NULL, "localhost:5000", "myenv", "0.1.0",
+	         "localhost:5000/myenv:v0.1.0",
+	         "localhost:5000/myenv:porter-b1619b27d3e514d7a062207188a87e16",
+	         true},
+	        {NULL, "localhost:5000", "mybuns", "0.1.2",
+	         "localhost:5000/mybuns:v0.1.2",
+	         "localhost:5000/"
+	         "mybuns:porter-332dd75c541511a27fc332bdcd049d5b",
+	         true},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cnab_porter_ref r = CNAB_PORTER_REF_INIT;
+		struct cnab_err err = CNAB_ERR_INIT;
+
+		if (cnab_porter_derive(cases[i].reference, cases[i].registry,
+		                       cases[i].name, cases[i].version, &r,
+		                       &err) != CNAB_OK)
+			fail_msg("case %zu: %s", i, err.msg);
+		assert_string_equal(r.reference, cases[i].want_ref);
+		assert_string_equal(r.installer, cases[i].want_installer);
+		assert_int_equal(r.tag_from_version, cases[i].from_version);
+		cnab_porter_ref_release(&r);
+	}
+}
+
+/* What cnab_porter_derive refuses. */
+static void test_derive_errors(void **state)
+{
+	static const struct {
+		const char *reference, *registry, *version, *want;
+	} cases[] = {
+	        {NULL, NULL, "1.0.0",
+	         "a registry or reference value must "
+	         "be provided"},
+	        {"getporter/mybun@sha256:"
+	         "8f1133d81f1b078c865cdb11d17d1ff15f55c449d3eecca50190eed0f5e5e"
+	         "26f",
+	         NULL, "1.0.0", "cannot hold a digest"},
+	        {"getporter/mybun", NULL, NULL, "no version"},
+	        {"getporter/mybun", NULL, "1.2.x", "not a semantic version"},
+	        {"getporter/mybun:v1", NULL, "01.2.3-01", "not a semantic"},
+	        {"Getporter/MyBun", NULL, "1.0.0", "invalid reference"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cnab_porter_ref r = CNAB_PORTER_REF_INIT;
+		struct cnab_err err = CNAB_ERR_INIT;
+
+		assert_int_equal(cnab_porter_derive(cases[i].reference,
+		                                    cases[i].registry, "mybun",
+		                                    cases[i].version, &r, &err),
+		                 CNAB_ERR_INVALID);
+		if (!strstr(err.msg, cases[i].want))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg,
+			         cases[i].want);
+		assert_null(r.reference);
+	}
+}
+
+/* Porter's converter goldens, but custom["sh.porter"]. */
+static void test_goldens(void **state)
+{
+	static const struct {
+		const char *manifest, *golden;
+		enum cnab_porter_deps deps;
+	} cases[] = {
+	        {"tests/testdata/mybuns/porter.yaml",
+	         "mybuns-depsv1.bundle.json", CNAB_PORTER_DEPS_V1},
+	        {"tests/testdata/mybuns/porter.yaml",
+	         "mybuns-depsv1.bundle.preserveTags.json", CNAB_PORTER_DEPS_V1},
+	        {"tests/testdata/mybuns/porter.yaml",
+	         "mybuns-depsv2.bundle.json", CNAB_PORTER_DEPS_V2},
+	        {"tests/testdata/mybuns/porter.yaml",
+	         "mybuns-depsv2.bundle.preserveTags.json", CNAB_PORTER_DEPS_V2},
+	        {"tests/testdata/myenv/porter.yaml", "myenv-depsv2.bundle.json",
+	         CNAB_PORTER_DEPS_V2},
+	        /* chosen automatically: both use v2 features */
+	        {"tests/testdata/mybuns/porter.yaml",
+	         "mybuns-depsv2.bundle.json", CNAB_PORTER_DEPS_AUTO},
+	        {"tests/testdata/myenv/porter.yaml", "myenv-depsv2.bundle.json",
+	         CNAB_PORTER_DEPS_AUTO},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cnab_err err = CNAB_ERR_INIT;
+		struct cnab_porter_ref r = CNAB_PORTER_REF_INIT;
+		char path[512], *text, *gtext;
+		json_t *got = NULL, *want;
+		json_error_t jerr;
+		size_t len;
+
+		snprintf(path, sizeof(path), "porter-v1/manifests/%s",
+		         cases[i].manifest);
+		text = test_read_file(path, &len);
+		snprintf(path, sizeof(path), "porter-v1/config-adapter/%s",
+		         cases[i].golden);
+		gtext = test_read_file(path, NULL);
+		want = json_loads(gtext, 0, &jerr);
+		assert_non_null(want);
+		assert_int_equal(
+		        json_object_del(json_object_get(want, "custom"),
+		                        "sh.porter"),
+		        0);
+		if (cnab_porter_convert(text, len, "porter.yaml", cases[i].deps,
+		                        &got, &r, &err) != CNAB_OK)
+			fail_msg("%s: %s", cases[i].golden, err.msg);
+		assert_true(r.v1);
+		if (!json_equal(got, want)) {
+			char *a = json_dumps(got,
+			                     JSON_SORT_KEYS | JSON_INDENT(1));
+			char *b = json_dumps(want,
+			                     JSON_SORT_KEYS | JSON_INDENT(1));
+
+			print_message("got:\n%s\nwant:\n%s\n", a, b);
+			free(a);
+			free(b);
+			fail_msg("%s differs", cases[i].golden);
+		}
+		json_decref(got);
+		json_decref(want);
+		cnab_porter_ref_release(&r);
+		free(text);
+		free(gtext);
+	}
+}
+
+static int manifests_seen;
+
+static int convert_one(const char *path, const struct stat *sb, int type,
+                       struct FTW *ftw)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	struct cnab_porter_ref r = CNAB_PORTER_REF_INIT;
+	struct cnab_bundle b = CNAB_BUNDLE_INIT;
+	json_t *doc = NULL;
+	char *text;
+	size_t len;
+
+	(void)sb;
+	if (type != FTW_F || strcmp(path + ftw->base, "porter.yaml"))
+		return 0;
+	text = test_read_file_abs(path, &len);
+	if (cnab_porter_convert(text, len, path, CNAB_PORTER_DEPS_AUTO, &doc,
+	                        &r, &err) != CNAB_OK)
+		fail_msg("%s", err.msg);
+	assert_true(r.v1);
+	assert_non_null(r.installer);
+	if (cnab_bundle_from_json(&b, doc, path, &err) != CNAB_OK)
+		fail_msg("%s", err.msg);
+	cnab_bundle_release(&b);
+	json_decref(doc);
+	cnab_porter_ref_release(&r);
+	free(text);
+	manifests_seen++;
+	return 0;
+}
+
+/* Every porter.yaml of Porter's repository converts. */
+static void test_every_manifest(void **state)
+{
+	const char *dir = getenv("CNAB_TESTDATA");
+	char path[4096];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/porter-v1/manifests",
+	         dir ? dir : "testdata");
+	manifests_seen = 0;
+	assert_int_equal(nftw(path, convert_one, 16, FTW_PHYS), 0);
+	assert_int_equal(manifests_seen, 53);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +826,10 @@ int main(void)
 	        cmocka_unit_test(test_nesting),
 	        cmocka_unit_test(test_anchors),
 	        cmocka_unit_test(test_values),
+	        cmocka_unit_test(test_derive_vectors),
+	        cmocka_unit_test(test_derive_errors),
+	        cmocka_unit_test(test_goldens),
+	        cmocka_unit_test(test_every_manifest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

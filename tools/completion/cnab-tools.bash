@@ -10,14 +10,14 @@
 
 # Options every tool takes.
 _cnab_tools_common='-h --help --version -q --quiet -v --verbose
-	--insecure-registry --authfile --cert-dir'
+	--insecure-registry --authfile --cert-dir --timeout'
 
 # _cnab_tools_options TOOL: the options TOOL takes besides the common ones.
 _cnab_tools_options()
 {
 	case $1 in
 	cnab-archive)
-		echo '-f --file -r --ref -j --jobs -o --output --layout
+		echo '-f --file -r --ref --reference -j --jobs -o --output --layout
 			--fallback-registry --compression' ;;
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
@@ -26,18 +26,23 @@ _cnab_tools_options()
 		echo '-f --file -j --jobs --force --relocation-mapping
 			--dry-run -o --output' ;;
 	cnab-inspect)
-		echo '-f --file -a --archive -r --ref -j --jobs -o --output
+		echo '-f --file -a --archive -r --ref --reference -j --jobs -o --output
 			--raw --verify --relocation-mapping' ;;
 	esac
 }
 
 # _cnab_tools_argkind TOOL OPTION: what OPTION's argument is, or nothing
-# when OPTION takes none: file, dir, output, level, jobs or text.
+# when OPTION takes none: archive (.tgz, .tar), bundle (bundle.json,
+# porter.yaml), json, dir, output, level, jobs or text.
 _cnab_tools_argkind()
 {
 	case $2 in
-	-f | --file | -a | --archive | --authfile | --relocation-mapping)
-		echo file ;;
+	-f | --file)
+		echo bundle ;;
+	-a | --archive)
+		echo archive ;;
+	--authfile | --relocation-mapping)
+		echo json ;;
 	--layout | --cert-dir)
 		echo dir ;;
 	-o | --output)
@@ -46,9 +51,25 @@ _cnab_tools_argkind()
 		echo level ;;
 	-j | --jobs)
 		echo jobs ;;
-	-r | --ref | -t | --tag | --reference | --insecure-registry)
+	-r | --ref | -t | --tag | --reference | --insecure-registry | --timeout)
 		echo text ;;
 	esac
+}
+
+# _cnab_tools_files EXT CUR: sets COMPREPLY to the files named *.EXT (an
+# extglob pattern) and the directories that start with CUR.
+_cnab_tools_files()
+{
+	if declare -F _filedir >/dev/null 2>&1; then
+		cur=$2 _filedir "$1"
+	else
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(
+			shopt -s extglob
+			compgen -f -X "!*.$1" -- "$2"
+			compgen -d -- "$2"
+		)
+	fi
 }
 
 # _cnab_tools_values TOOL KIND CUR: sets COMPREPLY to the values of KIND
@@ -57,13 +78,14 @@ _cnab_tools_values()
 {
 	local formats
 	case $2 in
-	file)
-		if declare -F _filedir >/dev/null 2>&1; then
-			cur=$3 _filedir
-		else
-			compopt -o filenames 2>/dev/null
-			mapfile -t COMPREPLY < <(compgen -f -- "$3")
-		fi
+	archive)
+		_cnab_tools_files '@(tgz|tar|tar.gz)' "$3"
+		;;
+	bundle)
+		_cnab_tools_files '@(json|yaml|yml)' "$3"
+		;;
+	json)
+		_cnab_tools_files json "$3"
 		;;
 	dir)
 		if declare -F _filedir >/dev/null 2>&1; then
@@ -145,11 +167,11 @@ _cnab_tools()
 		return 0
 	fi
 
-	# operands: cnab-archive's ARCHIVE is a file; cnab-relocate's SOURCE
+	# operands: cnab-archive's ARCHIVE is an archive; cnab-relocate's SOURCE
 	# and DEST are references; the others take options only
 	case $tool in
 	cnab-archive)
-		_cnab_tools_values "$tool" file "$cur"
+		_cnab_tools_values "$tool" archive "$cur"
 		;;
 	cnab-publish-archive | cnab-inspect)
 		[[ -z $dashdash ]] && mapfile -t COMPREPLY < <(compgen -W \

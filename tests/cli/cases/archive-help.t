@@ -10,6 +10,7 @@ thick bundle archive (a .tgz; - for stdout).
   -f, --file FILE       a bundle.json or porter.yaml (- for stdin)
   -r, --ref REF         a published bundle, by tag or digest; its
                         images are taken from its own repository
+                        (alias --reference)
   -j, --jobs N          blobs downloaded at once, 1 to 32 (default 8)
       --layout DIR      take images from this OCI image layout
                         (repeatable); no registry unless:
@@ -28,10 +29,12 @@ Common options:
   -v, --verbose               a line per registry request
       --insecure-registry HOST[:PORT]
                               plain HTTP or unverified TLS for HOST
-      --authfile FILE         registry credentials (default:
-                              $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json,
-                              ~/.docker/config.json)
+      --authfile FILE         registry credentials (default: where
+                              podman, skopeo and docker log in)
       --cert-dir DIR          CA and client certificates for TLS
+      --timeout SECONDS       give up connecting, or waiting for a
+                              byte, after SECONDS (default:
+                              $CNAB_STALL_TIMEOUT, else 30)
 
 Exit codes: 0 success, 1 failure, 2 usage error or invalid input,
 3 integrity failure, 4 not found.

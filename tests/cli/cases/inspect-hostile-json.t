@@ -8,10 +8,13 @@ $ printf '%s' '{"schemaVersion":"v1","name":"n\u001b[31mred","version":"1.0\u007
   "version": "1.0\u007F",
   "invocationImages": [
     {
+      "name": null,
       "imageType": "dock\u001Ber",
       "image": "a/b:1",
-      "digest": "",
-      "originalImage": "a/b:1"
+      "originalImage": "a/b:1",
+      "digest": null,
+      "size": null,
+      "mediaType": null
     }
   ],
   "images": [
@@ -19,8 +22,10 @@ $ printf '%s' '{"schemaVersion":"v1","name":"n\u001b[31mred","version":"1.0\u007
       "name": "w\u009Bx\ty",
       "imageType": "oci",
       "image": "c/d:2",
-      "digest": "",
       "originalImage": "c/d:2",
+      "digest": null,
+      "size": null,
+      "mediaType": null,
       "description": "x\u0007"
     }
   ]

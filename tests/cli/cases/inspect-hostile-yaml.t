@@ -6,14 +6,19 @@ name: "n\e[31mred"
 description: "\e]0;owned\a\e[2J\ttab \x9B1m\nline2\r"
 version: "1.0\x7F"
 invocationImages:
-- imageType: "dock\eer"
+- name: null
+  imageType: "dock\eer"
   image: a/b:1
-  digest: ""
   originalImage: a/b:1
+  digest: null
+  size: null
+  mediaType: null
 images:
 - name: "w\x9Bx\ty"
   imageType: oci
   image: c/d:2
-  digest: ""
   originalImage: c/d:2
+  digest: null
+  size: null
+  mediaType: null
   description: "x\a"

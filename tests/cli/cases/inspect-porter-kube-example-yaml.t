@@ -6,8 +6,11 @@ name: kube-example
 description: An example Porter bundle using Kubernetes
 version: 0.1.0
 invocationImages:
-- imageType: docker
+- name: null
+  imageType: docker
   image: getporter/kubernetes-installer:latest
-  digest: ""
   originalImage: getporter/kubernetes-installer:latest
+  digest: null
+  size: null
+  mediaType: null
 images: []
