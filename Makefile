@@ -87,6 +87,7 @@ LIB_OBJS += common/registry.o
 LIB_OBJS += common/status.o
 LIB_OBJS += common/stream.o
 LIB_OBJS += common/tar.o
+LIB_OBJS += common/transfer.o
 LIB_OBJS += common/upload-pool.o
 LIB_OBJS += common/utf8.o
 LIB_OBJS += formats/bundle.o
@@ -125,6 +126,7 @@ UNIT_TESTS += tests/unit/test-reference
 UNIT_TESTS += tests/unit/test-relocation
 UNIT_TESTS += tests/unit/test-tar
 UNIT_TESTS += tests/unit/test-thick
+UNIT_TESTS += tests/unit/test-transfer
 UNIT_TESTS += tests/unit/test-upload-pool
 UNIT_TESTS += tests/unit/test-utf8
 

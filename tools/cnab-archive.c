@@ -10,13 +10,13 @@
 #include <unistd.h>
 
 #include "common/buf.h"
-#include "common/fetch.h"
 #include "common/fsutil.h"
 #include "common/image.h"
 #include "common/json.h"
 #include "common/layout.h"
 #include "common/reference.h"
 #include "common/registry.h"
+#include "common/transfer.h"
 #include "formats/bundle.h"
 #include "formats/porter.h"
 #include "formats/relocation.h"
@@ -37,8 +37,11 @@ static const char usage[] =
         "                        (alias --reference)\n"
         "  -j, --jobs N          blobs downloaded at once, 1 to 32 "
         "(default 8)\n"
-        "      --layout DIR      also take images from this OCI image layout\n"
-        "                        (repeatable; tried before registries)\n"
+        "      --layout DIR      take images from this OCI image layout\n"
+        "                        (repeatable); no registry unless:\n"
+        "      --fallback-registry\n"
+        "                        look for images not in the layouts in\n"
+        "                        registries too\n"
         "  -o, --output FORMAT   plain (default) or json: what was archived,\n"
         "                        on stdout (not with ARCHIVE -)\n"
         "      --compression LEVEL\n"
@@ -48,6 +51,7 @@ static const char usage[] =
 enum {
 	OPT_LAYOUT = CNAB_FE_OPT_FIRST_TOOL,
 	OPT_COMPRESSION,
+	OPT_FALLBACK,
 };
 
 struct archive_opts {
@@ -59,20 +63,9 @@ struct archive_opts {
 	size_t nlayouts;
 	int level;
 	int jobs;
+	bool fallback; /* --fallback-registry */
 	int64_t mtime; /* of every entry: $SOURCE_DATE_EPOCH, or 0 */
 	int format;    /* -o */
-};
-
-/* Where one image of the bundle comes from. */
-struct source {
-	struct cnab_bundle_image *img;
-	struct cnab_ref ref;
-	struct cnab_descriptor root;
-	struct cnab_layout *layout; /* or a registry repository: */
-	struct cnab_reg_repo repo;
-	bool has_repo;
-	char *root_data; /* the root manifest, when fetched to resolve */
-	size_t root_len;
 };
 
 /* Everything one run holds. */
@@ -84,106 +77,27 @@ struct run {
 	struct cnab_layout *layouts;
 	size_t nlayouts;
 	struct cnab_registry_pool pool;
-	struct source *sources;
-	size_t nsources;
-	struct cnab_image_tree tree;
-	struct source **origin; /* per tree node: where its bytes are */
+	struct cnab_transfer xfer; /* image i is bundle image i */
 	struct cnab_fe_progress progress;
 };
 
-/* The first layout that holds the image (its pins checked there). */
-static enum cnab_status find_in_layouts(struct run *run, struct source *s,
-                                        struct cnab_err *err)
+/* An image resolved: its digest, size and media type into bundle.json. */
+static enum cnab_status resolved(void *ctx, size_t i,
+                                 const struct cnab_transfer_image *img,
+                                 struct cnab_err *err)
 {
-	enum cnab_status st = CNAB_ERR_NOTFOUND;
-	size_t i;
-
-	for (i = 0; i < run->nlayouts && st == CNAB_ERR_NOTFOUND; i++) {
-		st = cnab_layout_find_image(&run->layouts[i], s->img->image,
-		                            s->img->content_digest, &s->root,
-		                            err);
-		if (st == CNAB_OK)
-			s->layout = &run->layouts[i];
-	}
-	return st;
-}
-
-/* Resolves an image in its registry: tag to digest, the root manifest. */
-static enum cnab_status find_in_registry(struct run *run, struct source *s,
-                                         struct cnab_err *err)
-{
-	enum cnab_status st;
-
-	st = cnab_pull_image(&run->pool, &s->ref, &s->repo, &s->root,
-	                     &s->root_data, &s->root_len, s->img->image, err);
-	s->has_repo = s->repo.label != NULL;
-	return st;
-}
-
-/* -r: the image as the bundle's index names it, in the bundle's repo. */
-static enum cnab_status find_in_bundle_repo(struct run *run, struct source *s,
-                                            struct cnab_err *err)
-{
-	const struct cnab_descriptor *d =
-	        run->pulled.images[s->img - run->bundle.images];
-	enum cnab_status st;
-
-	st = cnab_reg_repo_init(&s->repo, run->pulled_reg, run->pulled.ref.path,
-	                        err);
-	if (st != CNAB_OK)
-		return st;
-	s->has_repo = true;
-	if (cnab_descriptor_copy(&s->root, d) != CNAB_OK)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	/* the index's annotations are not the image's */
-	json_decref(s->root.annotations);
-	s->root.annotations = NULL;
-	return CNAB_OK;
-}
-
-static enum cnab_status resolve(struct run *run, struct source *s,
-                                struct cnab_err *err)
-{
-	struct cnab_blob_source src;
+	struct run *run = ctx;
 	char digest[CNAB_DIGEST_STR_MAX];
-	enum cnab_status st;
-	size_t before = run->tree.n, i;
-	struct source **grown;
 
-	st = cnab_ref_parse(&s->ref, s->img->image, err);
-	if (st != CNAB_OK)
-		return st;
-	st = find_in_layouts(run, s, err);
-	if (st == CNAB_ERR_NOTFOUND && run->pulled_reg)
-		st = find_in_bundle_repo(run, s, err);
-	else if (st == CNAB_ERR_NOTFOUND)
-		st = find_in_registry(run, s, err);
-	if (st != CNAB_OK)
-		return st;
-	cnab_digest_format(&s->root.digest, digest);
-	st = cnab_bundle_fill_image(&run->bundle, s->img, digest, s->root.size,
-	                            s->root.media_type, err);
-	if (st != CNAB_OK)
-		return st;
-	src = s->layout ? cnab_layout_source(s->layout)
-	                : cnab_reg_repo_source(&s->repo);
-	st = cnab_image_tree_add_root(&run->tree, &src, &s->root, s->root_data,
-	                              s->root_len, s->img->image, err);
-	if (st != CNAB_OK)
-		return st;
-	grown = realloc(run->origin, run->tree.n * sizeof(*run->origin));
-	if (!grown && run->tree.n)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	run->origin = grown;
-	for (i = before; i < run->tree.n; i++)
-		run->origin[i] = s;
-	cnab_fe_info(1, "resolved '%s' to %s (%zu objects)", s->img->image,
-	             digest, run->tree.n - before);
-	return CNAB_OK;
+	cnab_digest_format(&img->root.digest, digest);
+	cnab_fe_info(1, "resolved '%s' to %s", img->image, digest);
+	return cnab_bundle_fill_image(&run->bundle, &run->bundle.images[i],
+	                              digest, img->root.size,
+	                              img->root.media_type, err);
 }
 
 /* Where an image is once archived: its repository at its digest. */
-static char *pinned(const struct source *s)
+static char *pinned(const struct cnab_transfer_image *s)
 {
 	struct cnab_ref r = CNAB_REF_INIT;
 	char digest[CNAB_DIGEST_STR_MAX], *out = NULL;
@@ -211,19 +125,18 @@ static enum cnab_status documents(struct run *run, struct cnab_buf *bundle,
 	if (!idx)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	st = cnab_relocation_init(&map, err);
-	for (i = 0; i < run->nsources && st == CNAB_OK; i++) {
-		struct source *s = &run->sources[i];
+	for (i = 0; i < run->xfer.nimages && st == CNAB_OK; i++) {
+		const struct cnab_transfer_image *s = &run->xfer.images[i];
 		char *pin = pinned(s);
 
 		if (!pin) {
 			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 			break;
 		}
-		st = cnab_relocation_set(&map, s->img->image, pin, err);
+		st = cnab_relocation_set(&map, s->image, pin, err);
 		if (st == CNAB_OK)
-			st = cnab_thick_index_add(idx, &s->root, s->img->image,
-			                          err);
-		if (st == CNAB_OK && !cnab_ref_same(pin, s->img->image))
+			st = cnab_thick_index_add(idx, &s->root, s->image, err);
+		if (st == CNAB_OK && !cnab_ref_same(pin, s->image))
 			st = cnab_thick_index_add(idx, &s->root, pin, err);
 		free(pin);
 	}
@@ -238,122 +151,34 @@ static enum cnab_status documents(struct run *run, struct cnab_buf *bundle,
 	return st;
 }
 
-struct blob_write {
+/* The archive as the transfer's sink: blobs in order, counted. */
+struct archive_sink {
 	struct cnab_thick_writer *w;
 	struct cnab_fe_progress *progress;
 };
 
-static enum cnab_status to_archive(void *ctx, const void *p, size_t n,
+static enum cnab_status sink_begin(void *ctx,
+                                   const struct cnab_image_node *node, size_t i,
+                                   size_t n, struct cnab_err *err)
+{
+	struct archive_sink *as = ctx;
+
+	(void)i;
+	(void)n;
+	cnab_fe_progress_next(as->progress);
+	return cnab_thick_writer_blob(
+	        as->w, &node->desc,
+	        !cnab_mt_is_compressed(node->desc.media_type), err);
+}
+
+static enum cnab_status sink_write(void *ctx, const void *p, size_t n,
                                    struct cnab_err *err)
 {
-	struct blob_write *bw = ctx;
+	struct archive_sink *as = ctx;
+	enum cnab_status st = cnab_thick_writer_blob_write(as->w, p, n, err);
 
-	return cnab_thick_writer_blob_write(bw->w, p, n, err);
-}
-
-/* Copies a blob of a layout into the archive, verifying it. */
-static enum cnab_status copy_from_layout(struct cnab_layout *l,
-                                         const struct cnab_descriptor *d,
-                                         struct blob_write *bw,
-                                         struct cnab_err *err)
-{
-	char *path = cnab_layout_blob_path(l, &d->digest);
-	struct cnab_verify_reader vr;
-	struct cnab_reader r;
-	enum cnab_status st;
-	static char buf[1 << 18];
-	size_t got;
-	int fd;
-
-	if (!path)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	st = cnab_file_open(path, &fd, err);
-	if (st != CNAB_OK) {
-		free(path);
-		return st;
-	}
-	st = cnab_verify_reader_init(&vr, cnab_fd_reader(&fd), &d->digest,
-	                             d->size, path, err);
-	r = cnab_verify_reader_as(&vr);
-	while (st == CNAB_OK) {
-		st = cnab_reader_read(&r, buf, sizeof(buf), &got, err);
-		if (st != CNAB_OK || !got)
-			break;
-		st = cnab_thick_writer_blob_write(bw->w, buf, got, err);
-		cnab_fe_progress_add(bw->progress, got);
-	}
-	cnab_verify_reader_release(&vr);
-	close(fd);
-	free(path);
-	return st;
-}
-
-/* How many downloads at once at most (--jobs). */
-#define MAX_JOBS 32
-
-static int by_digest(const void *a, const void *b)
-{
-	const struct cnab_image_node *x = *(struct cnab_image_node *const *)a;
-	const struct cnab_image_node *y = *(struct cnab_image_node *const *)b;
-	char dx[CNAB_DIGEST_STR_MAX], dy[CNAB_DIGEST_STR_MAX];
-
-	cnab_digest_format(&x->desc.digest, dx);
-	cnab_digest_format(&y->desc.digest, dy);
-	return strcmp(dx, dy);
-}
-
-/*
- * The blobs in archive order, for the downloads: those of a registry, and
- * the others (manifests in memory, blobs of a layout) left to the writer.
- */
-static struct cnab_fetch_item *fetch_items(struct run *run,
-                                           const struct cnab_image_node **order)
-{
-	struct cnab_fetch_item *items;
-	size_t i;
-
-	items = calloc(run->tree.n ? run->tree.n : 1, sizeof(*items));
-	for (i = 0; items && i < run->tree.n; i++) {
-		const struct cnab_image_node *node = order[i];
-		struct source *s = run->origin[node - run->tree.nodes];
-
-		items[i].desc = &node->desc;
-		if (node->is_manifest || s->layout)
-			continue;
-		items[i].host = cnab_registry_host(s->repo.reg);
-		items[i].repo = s->repo.repo;
-	}
-	return items;
-}
-
-/* Writes one blob into the archive: downloaded, or read here. */
-static enum cnab_status write_blob(struct run *run, struct blob_write *bw,
-                                   const struct cnab_image_node *node,
-                                   const struct cnab_fetched *got,
-                                   struct cnab_err *err)
-{
-	struct source *s = run->origin[node - run->tree.nodes];
-	bool compressible = !cnab_mt_is_compressed(node->desc.media_type);
-	enum cnab_status st;
-
-	st = cnab_thick_writer_blob(bw->w, &node->desc, compressible, err);
-	if (st != CNAB_OK)
-		return st;
-	if (got->data) {
-		st = cnab_thick_writer_blob_write(bw->w, got->data, got->len,
-		                                  err);
-		cnab_fe_progress_add(&run->progress, got->len);
-	} else if (node->is_manifest) {
-		st = cnab_thick_writer_blob_write(bw->w, node->data, node->len,
-		                                  err);
-		cnab_fe_progress_add(&run->progress, node->len);
-	} else if (s->layout) {
-		st = copy_from_layout(s->layout, &node->desc, bw, err);
-	} else {
-		/* over the per-blob cap, or --jobs 1: streamed */
-		st = cnab_reg_get_blob(s->repo.reg, s->repo.repo, &node->desc,
-		                       to_archive, bw, err);
-	}
+	if (st == CNAB_OK)
+		cnab_fe_progress_add(as->progress, n);
 	return st;
 }
 
@@ -364,68 +189,28 @@ static enum cnab_status write_archive(struct run *run, int fd,
 	struct cnab_buf mapping = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
 	struct cnab_buf index = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
 	struct cnab_thick_writer w = {NULL};
-	struct blob_write bw = {&w, &run->progress};
-	const struct cnab_image_node **order = NULL;
-	struct cnab_fetch_item *items = NULL;
-	struct cnab_fetch *fetch = NULL;
-	struct cnab_fetch_opts fo = {0};
-	int64_t mtime = run->o->mtime;
-	uint64_t total = 0;
+	struct archive_sink as = {&w, &run->progress};
+	struct cnab_transfer_sink sink = {sink_begin, sink_write, &as};
+	struct cnab_transfer_copy_opts co = {&run->pool.opts, run->o->jobs, 0};
 	enum cnab_status st;
-	bool more = true;
-	size_t i;
 
 	st = documents(run, &bundle, &mapping, &index, err);
-	if (st != CNAB_OK)
-		goto out;
-	order = calloc(run->tree.n ? run->tree.n : 1, sizeof(*order));
-	if (!order) {
-		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < run->tree.n; i++) {
-		order[i] = &run->tree.nodes[i];
-		total += run->tree.nodes[i].desc.size;
-	}
-	qsort(order, run->tree.n, sizeof(*order), by_digest);
-	items = fetch_items(run, order);
-	if (!items) {
-		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	/* downloads start now, in the order the blobs are written */
-	fo.reg = &run->pool.opts;
-	fo.jobs = run->o->jobs;
-	st = cnab_fetch_start(&fetch, items, run->tree.n, &fo, err);
 	if (st == CNAB_OK)
-		st = cnab_thick_writer_open(&w, fd, run->o->level, mtime,
-		                            run->o->output, err);
+		st = cnab_thick_writer_open(&w, fd, run->o->level,
+		                            run->o->mtime, run->o->output, err);
 	if (st == CNAB_OK)
 		st = cnab_thick_writer_head(&w, bundle.data, bundle.len,
 		                            mapping.data, mapping.len,
 		                            index.data, index.len, err);
-	cnab_fe_progress_start(&run->progress, "archiving", total);
-	cnab_fe_progress_blobs(&run->progress, run->tree.n);
-	while (st == CNAB_OK) {
-		struct cnab_fetched got;
-		const struct cnab_image_node *node;
-
-		st = cnab_fetch_next(fetch, &got, &more, err);
-		if (st != CNAB_OK || !more)
-			break;
-		node = order[got.index];
-		cnab_fe_progress_next(&run->progress);
-		st = write_blob(run, &bw, node, &got, err);
-	}
-	/* stops the downloads still going on a failure */
-	cnab_fetch_free(fetch);
+	cnab_fe_progress_start(&run->progress, "archiving",
+	                       cnab_transfer_bytes(&run->xfer));
+	cnab_fe_progress_blobs(&run->progress, run->xfer.tree.n);
+	if (st == CNAB_OK)
+		st = cnab_transfer_copy(&run->xfer, &co, &sink, err);
 	if (st == CNAB_OK)
 		st = cnab_thick_writer_close(&w, err);
 	cnab_fe_progress_end(&run->progress);
-out:
 	cnab_thick_writer_free(&w);
-	free(items);
-	free(order);
 	cnab_buf_release(&bundle);
 	cnab_buf_release(&mapping);
 	cnab_buf_release(&index);
@@ -444,33 +229,32 @@ static int report_json(struct run *run)
 	char(*digests)[CNAB_DIGEST_STR_MAX] = calloc(n + 1, sizeof(*digests));
 	char **pins = calloc(n + 1, sizeof(*pins));
 	json_t *doc = NULL;
-	uint64_t bytes = 0;
 	int rc = -1;
 
 	if (!where || !digests || !pins)
 		goto out;
-	for (i = 0; i < run->nsources; i++) {
-		const struct source *s = &run->sources[i];
-		size_t k = (size_t)(s->img - run->bundle.images);
+	/* image i of the transfer is image i of the bundle */
+	for (i = 0; i < run->xfer.nimages; i++) {
+		const struct cnab_transfer_image *img = &run->xfer.images[i];
 
-		pins[k] = pinned(s);
-		if (!pins[k])
+		pins[i] = pinned(img);
+		if (!pins[i])
 			goto out;
-		cnab_digest_format(&s->root.digest, digests[k]);
-		where[k].image = pins[k];
-		where[k].digest = digests[k];
-		where[k].media_type = s->root.media_type;
-		where[k].size = s->root.size;
-		where[k].has_size = true;
+		cnab_digest_format(&img->root.digest, digests[i]);
+		where[i].image = pins[i];
+		where[i].digest = digests[i];
+		where[i].media_type = img->root.media_type;
+		where[i].size = img->root.size;
+		where[i].has_size = true;
 	}
-	for (i = 0; i < run->tree.n; i++)
-		bytes += run->tree.nodes[i].desc.size;
 	doc = cnab_out_bundle(&run->bundle, where);
 	if (doc &&
 	    !json_object_set_new(doc, "archive", json_string(run->o->output)) &&
 	    !json_object_set_new(doc, "objects",
-	                         json_integer((json_int_t)run->tree.n)) &&
-	    !json_object_set_new(doc, "bytes", json_integer((json_int_t)bytes)))
+	                         json_integer((json_int_t)run->xfer.tree.n)) &&
+	    !json_object_set_new(
+	            doc, "bytes",
+	            json_integer((json_int_t)cnab_transfer_bytes(&run->xfer))))
 		rc = cnab_out_json(doc, stdout);
 out:
 	for (i = 0; pins && i < n; i++)
@@ -524,8 +308,7 @@ static enum cnab_status load(struct run *run, struct cnab_err *err)
 	if (st != CNAB_OK)
 		return st;
 	run->layouts = calloc(o->nlayouts + 1, sizeof(*run->layouts));
-	run->sources = calloc(run->bundle.nimages + 1, sizeof(*run->sources));
-	if (!run->layouts || !run->sources)
+	if (!run->layouts)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	for (i = 0; i < o->nlayouts; i++) {
 		st = cnab_layout_open(&run->layouts[i], o->layouts[i], err);
@@ -534,6 +317,39 @@ static enum cnab_status load(struct run *run, struct cnab_err *err)
 		run->nlayouts++;
 	}
 	return CNAB_OK;
+}
+
+/* Appends " (HINT)" to a failure's message, as room allows. */
+static void add_hint(struct cnab_err *err, const char *hint)
+{
+	size_t len = strlen(err->msg);
+
+	snprintf(err->msg + len, sizeof(err->msg) - len, " (%s)", hint);
+}
+
+/* Adds every image of the bundle to the transfer. */
+static enum cnab_status add_images(struct run *run, struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	for (i = 0; i < run->bundle.nimages && st == CNAB_OK; i++) {
+		struct cnab_bundle_image *img = &run->bundle.images[i];
+		char label[300];
+
+		if (!cnab_bundle_image_is_oci(img)) {
+			cnab_bundle_image_label(img, label, sizeof(label));
+			return cnab_err_set(
+			        err, CNAB_ERR_INVALID,
+			        "cannot archive %s '%s': image type "
+			        "'%s' is not held in registries",
+			        label, img->image, img->image_type);
+		}
+		st = cnab_transfer_add(
+		        &run->xfer, img->image, img->content_digest,
+		        run->pulled_reg ? run->pulled.images[i] : NULL, err);
+	}
+	return st;
 }
 
 static int archive(const struct archive_opts *o)
@@ -547,37 +363,29 @@ static int archive(const struct archive_opts *o)
 
 	memset(&run, 0, sizeof(run));
 	run.o = o;
+	/* progress is counted where the bytes go: in the sink */
 	cnab_fe_registry_opts(&o->common, &ropts);
-	ropts.progress = cnab_fe_progress_cb;
-	ropts.progress_ctx = &run.progress;
 	cnab_registry_pool_init(&run.pool, &ropts);
 	if (load(&run, &err) != CNAB_OK)
 		goto fail;
-	for (i = 0; i < run.bundle.nimages; i++) {
-		struct cnab_bundle_image *img = &run.bundle.images[i];
-		char label[300];
-
-		if (!cnab_bundle_image_is_oci(img)) {
-			cnab_bundle_image_label(img, label, sizeof(label));
-			cnab_err_set(&err, CNAB_ERR_INVALID,
-			             "cannot archive %s '%s': image type "
-			             "'%s' is not held in registries",
-			             label, img->image, img->image_type);
-			goto fail;
-		}
-		/* pins that cannot hold fail before anything is fetched */
-		if (cnab_image_check_pins(img->image, img->content_digest, NULL,
-		                          NULL, &err) != CNAB_OK)
-			goto fail;
+	run.xfer.pool = &run.pool;
+	run.xfer.layouts = run.layouts;
+	run.xfer.nlayouts = run.nlayouts;
+	run.xfer.layouts_only = run.nlayouts && !o->fallback;
+	run.xfer.bundle_reg = run.pulled_reg;
+	run.xfer.bundle_repo = run.pulled_reg ? run.pulled.ref.path : NULL;
+	run.xfer.resolved = resolved;
+	run.xfer.ctx = &run;
+	if (add_images(&run, &err) != CNAB_OK)
+		goto fail;
+	if (cnab_transfer_resolve(&run.xfer, &err) != CNAB_OK) {
+		if (err.status == CNAB_ERR_NOTFOUND && run.xfer.layouts_only)
+			add_hint(&err, "--fallback-registry: look in "
+			               "registries too");
+		goto fail;
 	}
-	for (i = 0; i < run.bundle.nimages; i++) {
-		struct cnab_bundle_image *img = &run.bundle.images[i];
-
-		run.sources[run.nsources].img = img;
-		if (resolve(&run, &run.sources[run.nsources++], &err) !=
-		    CNAB_OK)
-			goto fail;
-	}
+	if (cnab_transfer_walk(&run.xfer, &err) != CNAB_OK)
+		goto fail;
 	if (cnab_outfile_open(&out, o->output, &err) != CNAB_OK)
 		goto fail;
 	if (write_archive(&run, out.fd, &err) != CNAB_OK) {
@@ -588,25 +396,16 @@ static int archive(const struct archive_opts *o)
 		goto fail;
 	if (strcmp(o->output, "-"))
 		cnab_fe_note("archived %zu images (%zu objects) to '%s'",
-		             run.nsources, run.tree.n, o->output);
+		             run.xfer.nimages, run.xfer.tree.n, o->output);
 	rc = o->format == CNAB_OUT_JSON ? report_json(&run) : 0;
 	goto out;
 fail:
 	rc = cnab_fe_fail(&err);
 out:
-	for (i = 0; i < run.nsources; i++) {
-		cnab_ref_release(&run.sources[i].ref);
-		cnab_descriptor_release(&run.sources[i].root);
-		free(run.sources[i].root_data);
-		if (run.sources[i].has_repo)
-			cnab_reg_repo_release(&run.sources[i].repo);
-	}
+	cnab_transfer_release(&run.xfer);
 	for (i = 0; i < run.nlayouts; i++)
 		cnab_layout_release(&run.layouts[i]);
 	free(run.layouts);
-	free(run.sources);
-	free(run.origin);
-	cnab_image_tree_release(&run.tree);
 	cnab_bundle_release(&run.bundle);
 	cnab_pulled_release(&run.pulled);
 	cnab_registry_pool_release(&run.pool);
@@ -624,13 +423,13 @@ int main(int argc, char **argv)
 	        {"jobs", required_argument, NULL, 'j'},
 	        {"layout", required_argument, NULL, OPT_LAYOUT},
 	        {"compression", required_argument, NULL, OPT_COMPRESSION},
+	        {"fallback-registry", no_argument, NULL, OPT_FALLBACK},
 	        {"output", required_argument, NULL, 'o'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct archive_opts o = {0};
 	const char **grown, *epoch;
 	char *end;
-	long jobs;
 	int c, rc = 0;
 
 	cnab_fe_init(&tool);
@@ -646,15 +445,9 @@ int main(int argc, char **argv)
 			o.ref = optarg;
 			break;
 		case 'j':
-			jobs = strtol(optarg, &end, 10);
-			if (*end || end == optarg || jobs < 1 ||
-			    jobs > MAX_JOBS) {
-				rc = cnab_fe_usage_error(
-				        "invalid --jobs '%s': use 1 to %d",
-				        optarg, MAX_JOBS);
+			rc = cnab_fe_jobs_option(optarg, &o.jobs);
+			if (rc)
 				goto out;
-			}
-			o.jobs = (int)jobs;
 			break;
 		case 'o':
 			rc = cnab_fe_output_option(optarg,
@@ -674,6 +467,9 @@ int main(int argc, char **argv)
 			}
 			o.layouts = grown;
 			o.layouts[o.nlayouts++] = optarg;
+			break;
+		case OPT_FALLBACK:
+			o.fallback = true;
 			break;
 		case OPT_COMPRESSION:
 			o.level = (int)strtol(optarg, &end, 10);
@@ -705,6 +501,10 @@ int main(int argc, char **argv)
 	if (!o.file == !o.ref)
 		rc = cnab_fe_usage_error("give the bundle with one of -f FILE "
 		                         "or -r REF");
+	else if (o.fallback && !o.nlayouts)
+		rc = cnab_fe_usage_error("--fallback-registry needs --layout: "
+		                         "without it, images come from "
+		                         "registries anyway");
 	else if (optind == argc)
 		rc = cnab_fe_usage_error("give the ARCHIVE to write (- for "
 		                         "stdout)");

@@ -14,6 +14,7 @@
 #include "common/json.h"
 #include "common/reference.h"
 #include "common/registry.h"
+#include "common/transfer.h"
 #include "formats/bundle.h"
 #include "formats/porter.h"
 #include "formats/relocation.h"
@@ -32,6 +33,8 @@ static const char usage[] =
         "stdin)\n"
         "  -r, --ref REF         a published bundle, by tag or digest (alias\n"
         "                        --reference)\n"
+        "  -j, --jobs N          blobs downloaded at once by --verify -r,\n"
+        "                        1 to 32 (default 8)\n"
         "  -o, --output FORMAT   table (default), json or yaml\n"
         "      --raw             print bundle.json itself: canonical JSON,\n"
         "                        or YAML with -o yaml\n"
@@ -55,6 +58,7 @@ struct inspect_opts {
 	int output;
 	bool raw;
 	bool verify;
+	int jobs;
 	const char *mapping;
 };
 
@@ -510,43 +514,59 @@ static enum cnab_status discard(void *ctx, const void *p, size_t n,
 	return CNAB_OK;
 }
 
-/* Reads every manifest and blob of every image, verifying each. */
-static enum cnab_status verify_pulled(struct cnab_pulled *p, size_t *nobjects,
-                                      struct cnab_err *err)
+/* Each object starting: one more on the progress line. */
+static enum cnab_status count(void *ctx, const struct cnab_image_node *node,
+                              size_t i, size_t n, struct cnab_err *err)
 {
-	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
-	struct cnab_reg_repo rr;
-	struct cnab_blob_source src;
+	(void)node;
+	(void)i;
+	(void)n;
+	(void)err;
+	cnab_fe_progress_next(ctx);
+	return CNAB_OK;
+}
+
+/*
+ * Reads every manifest and blob of every image from the bundle's
+ * repository, --jobs at a time, verifying each (the transfer engine with
+ * a sink that keeps nothing).
+ */
+static enum cnab_status verify_pulled(struct cnab_pulled *p,
+                                      struct cnab_registry_pool *pool, int jobs,
+                                      size_t *nobjects, struct cnab_err *err)
+{
+	struct cnab_transfer t = CNAB_TRANSFER_INIT;
 	struct cnab_fe_progress progress;
-	enum cnab_status st;
-	uint64_t total = 0, nblobs = 0;
+	struct cnab_transfer_sink sink = {count, discard, &progress};
+	struct cnab_transfer_copy_opts co = {&pool->opts, jobs, 0};
+	enum cnab_status st = CNAB_OK;
 	size_t i;
 
-	st = cnab_reg_repo_init(&rr, p->reg, p->ref.path, err);
-	if (st != CNAB_OK)
-		return st;
-	src = cnab_reg_repo_source(&rr);
+	t.pool = pool;
+	t.bundle_reg = p->reg;
+	t.bundle_repo = p->ref.path;
 	for (i = 0; i < p->bundle.nimages && st == CNAB_OK; i++)
-		st = cnab_image_tree_add(&tree, &src, p->images[i],
-		                         p->bundle.images[i].image, err);
-	for (i = 0; i < tree.n; i++)
-		if (!tree.nodes[i].is_manifest) {
-			total += tree.nodes[i].desc.size;
-			nblobs++;
-		}
-	cnab_fe_progress_start(&progress, "verifying", total);
-	cnab_fe_progress_blobs(&progress, nblobs);
-	for (i = 0; i < tree.n && st == CNAB_OK; i++)
-		if (!tree.nodes[i].is_manifest) {
-			cnab_fe_progress_next(&progress);
-			st = cnab_reg_get_blob(p->reg, p->ref.path,
-			                       &tree.nodes[i].desc, discard,
-			                       &progress, err);
-		}
-	cnab_fe_progress_end(&progress);
-	*nobjects = tree.n;
-	cnab_image_tree_release(&tree);
-	cnab_reg_repo_release(&rr);
+		st = cnab_transfer_add(&t, p->bundle.images[i].image,
+		                       p->bundle.images[i].content_digest,
+		                       p->images[i], err);
+	if (st == CNAB_OK)
+		st = cnab_transfer_resolve(&t, err);
+	/* a bundle.json whose pins cannot hold is corrupt content */
+	if (st == CNAB_ERR_INVALID) {
+		cnab_err_restatus(err, CNAB_ERR_CORRUPT);
+		st = CNAB_ERR_CORRUPT;
+	}
+	if (st == CNAB_OK)
+		st = cnab_transfer_walk(&t, err);
+	if (st == CNAB_OK) {
+		cnab_fe_progress_start(&progress, "verifying",
+		                       cnab_transfer_bytes(&t));
+		cnab_fe_progress_blobs(&progress, t.tree.n);
+		st = cnab_transfer_copy(&t, &co, &sink, err);
+		cnab_fe_progress_end(&progress);
+	}
+	*nobjects = t.tree.n;
+	cnab_transfer_release(&t);
 	return st;
 }
 
@@ -555,6 +575,7 @@ static int inspect_ref(const struct inspect_opts *o)
 	struct cnab_err err = CNAB_ERR_INIT;
 	struct cnab_relocation user = CNAB_RELOCATION_INIT;
 	struct cnab_registry_opts ropts;
+	struct cnab_registry_pool pool;
 	struct cnab_registry *reg = NULL;
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_pulled p;
@@ -564,17 +585,19 @@ static int inspect_ref(const struct inspect_opts *o)
 	int rc;
 
 	memset(&p, 0, sizeof(p));
+	cnab_fe_registry_opts(&o->common, &ropts);
+	cnab_registry_pool_init(&pool, &ropts);
 	if (cnab_ref_parse(&ref, o->ref, &err) != CNAB_OK) {
 		rc = cnab_fe_usage_error("%s", err.msg);
 		goto out;
 	}
-	cnab_fe_registry_opts(&o->common, &ropts);
 	if (load_mapping(o, &user, &err) != CNAB_OK ||
-	    cnab_registry_new(&reg, ref.domain, &ropts, &err) != CNAB_OK ||
+	    cnab_registry_pool_get(&pool, ref.domain, &reg, &err) != CNAB_OK ||
 	    cnab_pull_bundle(&p, reg, o->ref, &err) != CNAB_OK)
 		goto fail;
 	if (o->verify) {
-		if (verify_pulled(&p, &nobjects, &err) != CNAB_OK)
+		if (verify_pulled(&p, &pool, o->jobs, &nobjects, &err) !=
+		    CNAB_OK)
 			goto fail;
 		report_verified(o->ref, p.bundle.nimages, nobjects);
 	}
@@ -597,7 +620,7 @@ fail:
 out:
 	free(digests);
 	cnab_pulled_release(&p);
-	cnab_registry_free(reg);
+	cnab_registry_pool_release(&pool);
 	cnab_relocation_release(&user);
 	cnab_ref_release(&ref);
 	return rc;
@@ -612,6 +635,7 @@ int main(int argc, char **argv)
 	        {"archive", required_argument, NULL, 'a'},
 	        {"ref", required_argument, NULL, 'r'},
 	        {"reference", required_argument, NULL, 'r'},
+	        {"jobs", required_argument, NULL, 'j'},
 	        {"output", required_argument, NULL, 'o'},
 	        {"raw", no_argument, NULL, OPT_RAW},
 	        {"verify", no_argument, NULL, OPT_VERIFY},
@@ -623,8 +647,9 @@ int main(int argc, char **argv)
 
 	cnab_fe_init(&tool);
 	o.output = -1; /* table, unless --raw */
-	while ((c = cnab_fe_getopt(argc, argv, "f:a:r:o:", longopts, &o.common,
-	                           &rc)) >= 0) {
+	o.jobs = 8;
+	while ((c = cnab_fe_getopt(argc, argv, "f:a:r:j:o:", longopts,
+	                           &o.common, &rc)) >= 0) {
 		switch (c) {
 		case 'f':
 			o.file = optarg;
@@ -634,6 +659,11 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			o.ref = optarg;
+			break;
+		case 'j':
+			rc = cnab_fe_jobs_option(optarg, &o.jobs);
+			if (rc)
+				goto out;
 			break;
 		case 'o':
 			rc = cnab_fe_output_option(optarg,

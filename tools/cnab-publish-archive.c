@@ -533,7 +533,6 @@ int main(int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	struct publish_opts o = {0};
-	char *end;
 	int c, rc = 0;
 
 	cnab_fe_init(&tool);
@@ -555,14 +554,9 @@ int main(int argc, char **argv)
 			o.tag = optarg;
 			break;
 		case 'j':
-			o.jobs = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || o.jobs < 1 ||
-			    o.jobs > CNAB_UPLOAD_MAX_JOBS) {
-				rc = cnab_fe_usage_error(
-				        "invalid --jobs '%s': use 1 to %d",
-				        optarg, CNAB_UPLOAD_MAX_JOBS);
+			rc = cnab_fe_jobs_option(optarg, &o.jobs);
+			if (rc)
 				goto out;
-			}
 			break;
 		}
 	}

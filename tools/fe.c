@@ -632,6 +632,20 @@ int cnab_fe_output_option(const char *arg, unsigned allowed, int *out)
 	                           list);
 }
 
+int cnab_fe_jobs_option(const char *arg, int *out)
+{
+	char *end;
+	long jobs;
+
+	errno = 0;
+	jobs = strtol(arg, &end, 10);
+	if (*end || end == arg || errno || jobs < 1 || jobs > CNAB_FE_MAX_JOBS)
+		return cnab_fe_usage_error("invalid --jobs '%s': use 1 to %d",
+		                           arg, CNAB_FE_MAX_JOBS);
+	*out = (int)jobs;
+	return 0;
+}
+
 int cnab_fe_archive_input(const char *path)
 {
 	if (!strcmp(path, "-") && isatty(STDIN_FILENO))

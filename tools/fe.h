@@ -126,6 +126,15 @@ int cnab_fe_getopt(int argc, char **argv, const char *shortopts,
  */
 int cnab_fe_output_option(const char *arg, unsigned allowed, int *out);
 
+/* The most --jobs a tool takes. */
+#define CNAB_FE_MAX_JOBS 32
+
+/*
+ * Parses a -j/--jobs value, 1 to CNAB_FE_MAX_JOBS, into *out.  Returns 0,
+ * or the usage exit code after saying what is allowed.
+ */
+int cnab_fe_jobs_option(const char *arg, int *out);
+
 /*
  * Refuses to read an archive ("-" for stdin) from a terminal, as one is
  * never written to a terminal: returns the usage exit code after saying

@@ -5,6 +5,7 @@
 
 #include "common/buf.h"
 #include "common/image.h"
+#include "common/transfer.h"
 
 static enum cnab_status to_buf(void *ctx, const void *p, size_t n,
                                struct cnab_err *err)
@@ -131,51 +132,6 @@ enum cnab_status cnab_pull_image(struct cnab_registry_pool *pool,
                                  size_t *len, const char *subject,
                                  struct cnab_err *err)
 {
-	struct cnab_registry *reg;
-	struct cnab_reg_manifest m;
-	struct cnab_manifest parsed = CNAB_MANIFEST_INIT;
-	const char *want = ref->digest ? ref->digest
-	                   : ref->tag  ? ref->tag
-	                               : "latest";
-	char *what = cnab_strfmt("image '%s'", subject);
-	enum cnab_status st;
-
-	if (!what)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	/* a pin that cannot be verified is refused before any request */
-	st = cnab_digest_check_pin(ref->digest, NULL, what, err);
-	if (st == CNAB_OK)
-		st = cnab_registry_pool_get(pool, ref->domain, &reg, err);
-	if (st == CNAB_OK)
-		st = cnab_reg_repo_init(repo, reg, ref->path, err);
-	if (st == CNAB_OK)
-		st = cnab_reg_get_manifest(reg, ref->path, want, &m, err);
-	if (st != CNAB_OK) {
-		free(what);
-		return st;
-	}
-	/* and what the registry answered is what the pin names */
-	st = cnab_digest_check_pin(ref->digest, &m.digest, what, err);
-	if (st != CNAB_OK)
-		goto out;
-	st = cnab_manifest_parse(&parsed, m.data, m.len, m.media_type, subject,
-	                         err);
-	if (st != CNAB_OK) {
-		/* malformed content from a registry is corruption */
-		cnab_err_restatus(err, CNAB_ERR_CORRUPT);
-		st = CNAB_ERR_CORRUPT;
-		goto out;
-	}
-	root->digest = m.digest;
-	root->size = m.len;
-	root->media_type = parsed.media_type;
-	parsed.media_type = NULL;
-	*data = m.data;
-	*len = m.len;
-	m.data = NULL;
-out:
-	free(what);
-	cnab_manifest_release(&parsed);
-	cnab_reg_manifest_release(&m);
-	return st;
+	return cnab_transfer_lookup(pool, ref, repo, root, data, len, subject,
+	                            err);
 }

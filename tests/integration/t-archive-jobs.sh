@@ -4,14 +4,17 @@
 # back so they come out of order; a fault in one of several concurrent
 # downloads fails the run (exit 3 or 4, no file, no hang), a cut one is
 # resumed; memory held within the budget whatever the layer sizes.
+# cnab-inspect --verify -r runs on the same engine: -j 4 with answers out
+# of order, an altered blob (exit 3), -j 1.
 # CNAB_BASELINE_BIN=DIR also compares with an archive made by DIR's
 # cnab-archive (the build before --jobs).
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools cnab-archive cnab-publish-archive
+require_tools cnab-archive cnab-publish-archive cnab-inspect
 export CNAB_RETRY_BASE_MS=50
 A=$CNAB_BIN/cnab-archive
 P=$CNAB_BIN/cnab-publish-archive
+I=$CNAB_BIN/cnab-inspect
 
 reg_start plain p
 proxy_start px p
@@ -91,6 +94,50 @@ assert_exit 0 timeout 60 "$A" $O -j 4 -f "$TEST_DIR/b.json" "$TEST_DIR/cut.tgz"
 cmp "$TEST_DIR/j1.tgz" "$TEST_DIR/cut.tgz" || fail "a resumed blob changed the bytes"
 assert_eq "$(proxy_requests px 'select(.action == "cut_response") | .path' |
 	wc -l)" 4
+proxy_rules px '[]'
+
+step "inspect --verify -r -j 4: answers out of order, all verified"
+# shellcheck disable=SC2086
+assert_exit 0 "$P" $O -a "$TEST_DIR/j1.tgz" --tag "$H/app/bundle:1"
+# the blob downloaded first (objects go in digest order; manifests are
+# read while the graph is walked), held back: the others overtake it
+mkdir -p "$TEST_DIR/j1" && tar -xzf "$TEST_DIR/j1.tgz" -C "$TEST_DIR/j1"
+lead=
+for f in $(ls "$TEST_DIR/j1/artifacts/layout/blobs/sha256" | sort); do
+	jq -e 'has("layers") or has("manifests")' \
+		"$TEST_DIR/j1/artifacts/layout/blobs/sha256/$f" >/dev/null 2>&1 ||
+		{ lead=sha256:$f; break; }
+done
+[ -n "$lead" ] || fail "no blob found to hold back"
+proxy_rules px "[{\"action\": \"stall\", \"seconds\": 2, \"method\": \"GET\",
+	\"path\": \"/app/bundle/blobs/$lead\"}]"
+proxy_mark px
+# shellcheck disable=SC2086
+assert_exit 0 timeout 60 "$I" $O --verify -j 4 -r "$H/app/bundle:1"
+# every object the archive holds was verified
+nblobs=$(ls "$TEST_DIR/j1/artifacts/layout/blobs/sha256" | wc -l)
+assert_contains "$ERR" "verified '$H/app/bundle:1': 3 images, $nblobs objects"
+first=$(proxy_requests px 'select(.path | test("/app/bundle/blobs/")) | .path' | head -1)
+stalled=$(proxy_requests px 'select(.rule == 0) | .path')
+assert_contains "$stalled" "$lead"
+[ "$first" != "$stalled" ] ||
+	fail "the held-back blob was not answered after the others"
+
+step "inspect --verify -r -j 4: a blob altered in one download is exit 3"
+proxy_rules px "[{\"action\": \"alter\", \"offset\": 100, \"method\": \"GET\",
+	\"path\": \"/app/bundle/blobs/$small\"}]"
+proxy_mark px
+# shellcheck disable=SC2086
+assert_exit 3 timeout 60 "$I" $O --verify -j 4 -r "$H/app/bundle:1"
+assert_contains "$ERR" "$small"
+[ "$(proxy_requests px 'select(.rule == 0) | .path' | wc -l)" -ge 1 ] ||
+	fail "the altered blob was not asked for"
+
+step "inspect --verify -r -j 1: one request at a time, verified"
+proxy_rules px '[]'
+# shellcheck disable=SC2086
+assert_exit 0 timeout 60 "$I" $O --verify -j 1 -r "$H/app/bundle:1"
+assert_contains "$ERR" "verified '$H/app/bundle:1': 3 images"
 proxy_rules px '[]'
 
 step "memory: archive -r of 12 MB layers and many small ones, within budget"

@@ -111,6 +111,26 @@ assert_exit 0 "$A" --layout "$TEST_DIR/lay" -f "$TEST_DIR/off.json" \
 	"$TEST_DIR/off.tgz"
 assert_exit 0 "$I" --verify -o json -a "$TEST_DIR/off.tgz"
 assert_eq "$(jq -r '.invocationImages[0].digest' <<<"$OUT")" "$OFF"
+
+step "--layout: an image only in a registry is exit 4 unless --fallback-registry"
+PH=$(_rv p HOST)
+read -r _ pweb _ <"$TEST_DIR/p.json.digests"
+jq --arg h "$PH" '.images = {web: {imageType: "oci",
+	image: ($h + "/app/web:2.0")}}' "$TEST_DIR/off.json" >"$TEST_DIR/mixed.json"
+reg_mark p
+# shellcheck disable=SC2046
+assert_exit 4 "$A" $(cnab_opts p) --layout "$TEST_DIR/lay" \
+	-f "$TEST_DIR/mixed.json" "$TEST_DIR/mixed.tgz"
+assert_contains "$ERR" "image '$PH/app/web:2.0' is not in layout '$TEST_DIR/lay', which holds 'registry.invalid/off/line:1'"
+assert_contains "$ERR" "(--fallback-registry: look in registries too)"
+assert_eq "$(count_requests p '*' '^/v2/')" 0
+[ ! -e "$TEST_DIR/mixed.tgz" ] || fail "a failed run left an archive"
+# shellcheck disable=SC2046
+assert_exit 0 "$A" $(cnab_opts p) --fallback-registry --layout "$TEST_DIR/lay" \
+	-f "$TEST_DIR/mixed.json" "$TEST_DIR/mixed.tgz"
+assert_exit 0 "$I" --verify -o json -a "$TEST_DIR/mixed.tgz"
+assert_eq "$(jq -r '.invocationImages[0].digest' <<<"$OUT")" "$OFF"
+assert_eq "$(jq -r '.images[0].digest' <<<"$OUT")" "$pweb"
 # a blob of the layout that does not match its name is refused
 victim=$(ls "$TEST_DIR"/lay/blobs/sha256/* | while read -r f; do
 	[ "$(stat -c %s "$f")" -gt 10000 ] && echo "$f" && break; done)

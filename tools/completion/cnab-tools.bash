@@ -18,7 +18,7 @@ _cnab_tools_options()
 	case $1 in
 	cnab-archive)
 		echo '-f --file -r --ref --reference -j --jobs -o --output --layout
-			--compression' ;;
+			--fallback-registry --compression' ;;
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
 			--relocation-mapping --dry-run -o --output' ;;
@@ -26,8 +26,8 @@ _cnab_tools_options()
 		echo '-f --file -j --jobs --force --relocation-mapping
 			--dry-run -o --output' ;;
 	cnab-inspect)
-		echo '-f --file -a --archive -r --ref --reference -o --output --raw
-			--verify --relocation-mapping' ;;
+		echo '-f --file -a --archive -r --ref --reference -j --jobs -o --output
+			--raw --verify --relocation-mapping' ;;
 	esac
 }
 

@@ -12,8 +12,11 @@ thick bundle archive (a .tgz; - for stdout).
                         images are taken from its own repository
                         (alias --reference)
   -j, --jobs N          blobs downloaded at once, 1 to 32 (default 8)
-      --layout DIR      also take images from this OCI image layout
-                        (repeatable; tried before registries)
+      --layout DIR      take images from this OCI image layout
+                        (repeatable); no registry unless:
+      --fallback-registry
+                        look for images not in the layouts in
+                        registries too
   -o, --output FORMAT   plain (default) or json: what was archived,
                         on stdout (not with ARCHIVE -)
       --compression LEVEL

@@ -1,0 +1,438 @@
+/*
+ * The transfer engine (transfer.h): resolve, walk, copy.
+ */
+#include "common/transfer.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/digest.h"
+#include "common/fetch.h"
+#include "common/fsutil.h"
+#include "common/stream.h"
+
+/* How many names of a layout a miss lists. */
+#define LAYOUT_NAMES_SHOWN 8
+
+enum cnab_status cnab_transfer_add(struct cnab_transfer *t, const char *image,
+                                   const char *content_digest,
+                                   const struct cnab_descriptor *in_bundle,
+                                   struct cnab_err *err)
+{
+	struct cnab_transfer_image *grown, *img;
+
+	grown = realloc(t->images, (t->nimages + 1) * sizeof(*t->images));
+	if (!grown)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	t->images = grown;
+	img = &t->images[t->nimages++];
+	memset(img, 0, sizeof(*img));
+	img->image = image;
+	img->content_digest = content_digest;
+	img->in_bundle = in_bundle;
+	return CNAB_OK; /* ref and root: all zero is their _INIT */
+}
+
+enum cnab_status cnab_transfer_lookup(struct cnab_registry_pool *pool,
+                                      const struct cnab_ref *ref,
+                                      struct cnab_reg_repo *repo,
+                                      struct cnab_descriptor *root, char **data,
+                                      size_t *len, const char *subject,
+                                      struct cnab_err *err)
+{
+	struct cnab_registry *reg;
+	struct cnab_reg_manifest m;
+	struct cnab_manifest parsed = CNAB_MANIFEST_INIT;
+	const char *want = ref->digest ? ref->digest
+	                   : ref->tag  ? ref->tag
+	                               : "latest";
+	char *what = cnab_strfmt("image '%s'", subject);
+	enum cnab_status st;
+
+	if (!what)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	/* a pin that cannot be verified is refused before any request */
+	st = cnab_digest_check_pin(ref->digest, NULL, what, err);
+	if (st == CNAB_OK)
+		st = cnab_registry_pool_get(pool, ref->domain, &reg, err);
+	if (st == CNAB_OK)
+		st = cnab_reg_repo_init(repo, reg, ref->path, err);
+	if (st == CNAB_OK)
+		st = cnab_reg_get_manifest(reg, ref->path, want, &m, err);
+	if (st != CNAB_OK) {
+		free(what);
+		return st;
+	}
+	/* and what the registry answered is what the pin names */
+	st = cnab_digest_check_pin(ref->digest, &m.digest, what, err);
+	if (st != CNAB_OK)
+		goto out;
+	st = cnab_manifest_parse(&parsed, m.data, m.len, m.media_type, subject,
+	                         err);
+	if (st != CNAB_OK) {
+		/* malformed content from a registry is corruption */
+		cnab_err_restatus(err, CNAB_ERR_CORRUPT);
+		st = CNAB_ERR_CORRUPT;
+		goto out;
+	}
+	root->digest = m.digest;
+	root->size = m.len;
+	root->media_type = parsed.media_type;
+	parsed.media_type = NULL;
+	*data = m.data;
+	*len = m.len;
+	m.data = NULL;
+out:
+	free(what);
+	cnab_manifest_release(&parsed);
+	cnab_reg_manifest_release(&m);
+	return st;
+}
+
+/* The first layout that holds the image (its pins checked there). */
+static enum cnab_status find_in_layouts(struct cnab_transfer *t,
+                                        struct cnab_transfer_image *img,
+                                        struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_ERR_NOTFOUND;
+	size_t i;
+
+	for (i = 0; i < t->nlayouts && st == CNAB_ERR_NOTFOUND; i++) {
+		st = cnab_layout_find_image(&t->layouts[i], img->image,
+		                            img->content_digest, &img->root,
+		                            err);
+		if (st == CNAB_OK)
+			img->layout = &t->layouts[i];
+	}
+	return st;
+}
+
+/* "image 'X' is not in layout 'DIR', which holds 'a', 'b'" (a miss). */
+static enum cnab_status layouts_miss(const struct cnab_transfer *t,
+                                     const struct cnab_transfer_image *img,
+                                     struct cnab_err *err)
+{
+	struct cnab_buf b = CNAB_BUF_INIT(CNAB_ERR_MSG_MAX);
+	size_t i, j;
+
+	cnab_buf_addf(&b, "image '%s' is not in", img->image);
+	for (i = 0; i < t->nlayouts; i++) {
+		const struct cnab_layout *l = &t->layouts[i];
+		size_t named = 0;
+
+		cnab_buf_addf(&b, "%s %s, which holds", i ? "; nor in" : "",
+		              l->label);
+		for (j = 0; j < l->index.nmanifests; j++) {
+			const char *name = cnab_descriptor_annotation(
+			        &l->index.manifests[j],
+			        CNAB_ANNOTATION_REF_NAME);
+
+			if (!name)
+				continue;
+			if (named < LAYOUT_NAMES_SHOWN)
+				cnab_buf_addf(&b, "%s '%s'", named ? "," : "",
+				              name);
+			named++;
+		}
+		if (!named)
+			cnab_buf_addstr(&b, " no named image");
+		else if (named > LAYOUT_NAMES_SHOWN)
+			cnab_buf_addf(&b, " and %zu more",
+			              named - LAYOUT_NAMES_SHOWN);
+	}
+	/* a message cut at the ceiling is still a message */
+	cnab_err_set(err, CNAB_ERR_NOTFOUND, "%s", cnab_buf_str(&b));
+	cnab_buf_release(&b);
+	return CNAB_ERR_NOTFOUND;
+}
+
+/* The image as the bundle's index names it, in the bundle's repository. */
+static enum cnab_status find_in_bundle_repo(struct cnab_transfer *t,
+                                            struct cnab_transfer_image *img,
+                                            struct cnab_err *err)
+{
+	enum cnab_status st;
+
+	st = cnab_reg_repo_init(&img->repo, t->bundle_reg, t->bundle_repo, err);
+	if (st != CNAB_OK)
+		return st;
+	img->has_repo = true;
+	if (cnab_descriptor_copy(&img->root, img->in_bundle) != CNAB_OK)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	/* the index's annotations are not the image's */
+	json_decref(img->root.annotations);
+	img->root.annotations = NULL;
+	return CNAB_OK;
+}
+
+static enum cnab_status find(struct cnab_transfer *t,
+                             struct cnab_transfer_image *img,
+                             struct cnab_err *err)
+{
+	enum cnab_status st;
+
+	st = cnab_ref_parse(&img->ref, img->image, err);
+	if (st != CNAB_OK)
+		return st;
+	st = find_in_layouts(t, img, err);
+	if (st != CNAB_ERR_NOTFOUND)
+		return st;
+	if (t->layouts_only)
+		return layouts_miss(t, img, err);
+	if (t->bundle_reg && img->in_bundle)
+		return find_in_bundle_repo(t, img, err);
+	st = cnab_transfer_lookup(t->pool, &img->ref, &img->repo, &img->root,
+	                          &img->root_data, &img->root_len, img->image,
+	                          err);
+	img->has_repo = img->repo.label != NULL;
+	return st;
+}
+
+enum cnab_status cnab_transfer_resolve(struct cnab_transfer *t,
+                                       struct cnab_err *err)
+{
+	struct cnab_err first = CNAB_ERR_INIT;
+	struct cnab_buf nor = CNAB_BUF_INIT(CNAB_ERR_MSG_MAX);
+	enum cnab_status st = CNAB_OK;
+	size_t i, missed = 0;
+
+	/* pins that cannot hold fail before anything is fetched */
+	for (i = 0; i < t->nimages && st == CNAB_OK; i++)
+		st = cnab_image_check_pins(t->images[i].image,
+		                           t->images[i].content_digest, NULL,
+		                           NULL, err);
+	for (i = 0; i < t->nimages && st == CNAB_OK; i++) {
+		struct cnab_transfer_image *img = &t->images[i];
+		struct cnab_err one = CNAB_ERR_INIT;
+
+		st = find(t, img, &one);
+		if (st == CNAB_ERR_NOTFOUND) {
+			/* the others are looked for all the same */
+			if (!missed++)
+				first = one;
+			else
+				cnab_buf_addf(&nor, "%s'%s'",
+				              missed > 2 ? ", " : "",
+				              img->image);
+			st = CNAB_OK;
+			continue;
+		}
+		if (st != CNAB_OK) {
+			cnab_err_set(err, st, "%s", one.msg);
+			break;
+		}
+		img->found = true;
+		if (t->resolved)
+			st = t->resolved(t->ctx, i, img, err);
+	}
+	if (st == CNAB_OK && missed == 1)
+		st = cnab_err_set(err, CNAB_ERR_NOTFOUND, "%s", first.msg);
+	else if (st == CNAB_OK && missed)
+		st = cnab_err_set(err, CNAB_ERR_NOTFOUND,
+		                  "%zu of %zu images not found: %s; nor %s",
+		                  missed, t->nimages, first.msg,
+		                  cnab_buf_str(&nor));
+	cnab_buf_release(&nor);
+	return st;
+}
+
+enum cnab_status cnab_transfer_walk(struct cnab_transfer *t,
+                                    struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i, j;
+
+	for (i = 0; i < t->nimages && st == CNAB_OK; i++) {
+		struct cnab_transfer_image *img = &t->images[i];
+		struct cnab_blob_source src;
+		size_t before = t->tree.n, *grown;
+
+		if (!img->found)
+			continue;
+		src = img->layout ? cnab_layout_source(img->layout)
+		                  : cnab_reg_repo_source(&img->repo);
+		st = cnab_image_tree_add_root(&t->tree, &src, &img->root,
+		                              img->root_data, img->root_len,
+		                              img->image, err);
+		if (st != CNAB_OK)
+			break;
+		grown = realloc(t->node_origin,
+		                (t->tree.n + 1) * sizeof(*t->node_origin));
+		if (!grown)
+			return cnab_err_set(err, CNAB_ERR_NOMEM,
+			                    "out of memory");
+		t->node_origin = grown;
+		for (j = before; j < t->tree.n; j++)
+			t->node_origin[j] = i;
+	}
+	return st;
+}
+
+uint64_t cnab_transfer_bytes(const struct cnab_transfer *t)
+{
+	uint64_t total = 0;
+	size_t i;
+
+	for (i = 0; i < t->tree.n; i++)
+		total += t->tree.nodes[i].desc.size;
+	return total;
+}
+
+static int by_digest(const void *a, const void *b)
+{
+	const struct cnab_image_node *x = *(struct cnab_image_node *const *)a;
+	const struct cnab_image_node *y = *(struct cnab_image_node *const *)b;
+	char dx[CNAB_DIGEST_STR_MAX], dy[CNAB_DIGEST_STR_MAX];
+
+	cnab_digest_format(&x->desc.digest, dx);
+	cnab_digest_format(&y->desc.digest, dy);
+	return strcmp(dx, dy);
+}
+
+static const struct cnab_transfer_image *
+origin_of(const struct cnab_transfer *t, const struct cnab_image_node *node)
+{
+	return &t->images[t->node_origin[node - t->tree.nodes]];
+}
+
+/* The size of the buffer a blob of a layout is read through. */
+#define LAYOUT_CHUNK ((size_t)256 << 10)
+
+/* Copies a blob of a layout into the sink, verifying it. */
+static enum cnab_status copy_from_layout(const struct cnab_layout *l,
+                                         const struct cnab_descriptor *d,
+                                         const struct cnab_transfer_sink *sink,
+                                         char *buf, struct cnab_err *err)
+{
+	char *path = cnab_layout_blob_path(l, &d->digest);
+	struct cnab_verify_reader vr;
+	struct cnab_reader r;
+	enum cnab_status st;
+	size_t got;
+	int fd;
+
+	if (!path)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	st = cnab_file_open(path, &fd, err);
+	if (st != CNAB_OK) {
+		free(path);
+		return st;
+	}
+	st = cnab_verify_reader_init(&vr, cnab_fd_reader(&fd), &d->digest,
+	                             d->size, path, err);
+	r = cnab_verify_reader_as(&vr);
+	while (st == CNAB_OK) {
+		st = cnab_reader_read(&r, buf, LAYOUT_CHUNK, &got, err);
+		if (st != CNAB_OK || !got)
+			break;
+		st = sink->write(sink->ctx, buf, got, err);
+	}
+	cnab_verify_reader_release(&vr);
+	close(fd);
+	free(path);
+	return st;
+}
+
+/* One object into the sink: downloaded already, in memory, or read here. */
+static enum cnab_status copy_one(const struct cnab_transfer *t,
+                                 const struct cnab_image_node *node,
+                                 const struct cnab_fetched *got,
+                                 const struct cnab_transfer_sink *sink,
+                                 char *buf, struct cnab_err *err)
+{
+	const struct cnab_transfer_image *img = origin_of(t, node);
+
+	if (got->data)
+		return sink->write(sink->ctx, got->data, got->len, err);
+	if (node->is_manifest)
+		return sink->write(sink->ctx, node->data, node->len, err);
+	if (img->layout)
+		return copy_from_layout(img->layout, &node->desc, sink, buf,
+		                        err);
+	/* over the per-blob cap, or one job: streamed */
+	return cnab_reg_get_blob(img->repo.reg, img->repo.repo, &node->desc,
+	                         sink->write, sink->ctx, err);
+}
+
+enum cnab_status cnab_transfer_copy(struct cnab_transfer *t,
+                                    const struct cnab_transfer_copy_opts *o,
+                                    const struct cnab_transfer_sink *sink,
+                                    struct cnab_err *err)
+{
+	const struct cnab_image_node **order = NULL;
+	struct cnab_fetch_item *items = NULL;
+	struct cnab_fetch *fetch = NULL;
+	struct cnab_fetch_opts fo = {0};
+	size_t n = t->tree.n, i;
+	enum cnab_status st;
+	bool more = true;
+	char *buf = NULL;
+
+	order = calloc(n + 1, sizeof(*order));
+	items = calloc(n + 1, sizeof(*items));
+	buf = malloc(LAYOUT_CHUNK);
+	if (!order || !items || !buf) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		order[i] = &t->tree.nodes[i];
+	qsort(order, n, sizeof(*order), by_digest);
+	/* the blobs of a registry are downloaded; the others (manifests in
+	 * memory, blobs of a layout) are left to the loop below */
+	for (i = 0; i < n; i++) {
+		const struct cnab_transfer_image *img = origin_of(t, order[i]);
+
+		items[i].desc = &order[i]->desc;
+		if (order[i]->is_manifest || img->layout)
+			continue;
+		items[i].host = cnab_registry_host(img->repo.reg);
+		items[i].repo = img->repo.repo;
+	}
+	fo.reg = o->reg;
+	fo.jobs = o->jobs;
+	fo.budget = o->budget;
+	/* downloads start now, in the order the sink takes the objects */
+	st = cnab_fetch_start(&fetch, items, n, &fo, err);
+	while (st == CNAB_OK) {
+		struct cnab_fetched got;
+		const struct cnab_image_node *node;
+
+		st = cnab_fetch_next(fetch, &got, &more, err);
+		if (st != CNAB_OK || !more)
+			break;
+		node = order[got.index];
+		if (sink->begin)
+			st = sink->begin(sink->ctx, node, got.index, n, err);
+		if (st == CNAB_OK)
+			st = copy_one(t, node, &got, sink, buf, err);
+	}
+out:
+	/* stops the downloads still going on a failure */
+	cnab_fetch_free(fetch);
+	free(buf);
+	free(items);
+	free(order);
+	return st;
+}
+
+void cnab_transfer_release(struct cnab_transfer *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nimages; i++) {
+		struct cnab_transfer_image *img = &t->images[i];
+
+		cnab_ref_release(&img->ref);
+		cnab_descriptor_release(&img->root);
+		free(img->root_data);
+		if (img->has_repo)
+			cnab_reg_repo_release(&img->repo);
+	}
+	free(t->images);
+	free(t->node_origin);
+	cnab_image_tree_release(&t->tree);
+	memset(t, 0, sizeof(*t));
+}
