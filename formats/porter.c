@@ -1638,9 +1638,11 @@ static enum cnab_status convert_v1_image(struct conv *c, const char *name,
 	size = map_get(c->doc, n, "size");
 	if (st == CNAB_OK && !is_null(size)) {
 		st = to_json(c, size, where, &j);
-		if (st == CNAB_OK && !json_is_integer(j)) {
+		if (st == CNAB_OK &&
+		    (!json_is_integer(j) || json_integer_value(j) < 0)) {
 			json_decref(j);
-			st = refuse(c, "field '%s.size' must be a number",
+			st = refuse(c,
+			            "field '%s.size' must be a size in bytes",
 			            where);
 		} else if (st == CNAB_OK) {
 			if (json_integer_value(j))
@@ -2720,7 +2722,12 @@ static enum cnab_status convert_v1(yaml_document_t *doc, const void *data,
 		st = refuse(&c, "missing field 'name'");
 		goto out;
 	}
-	if (version && *version && !semver_norm(version, &normver, &pre)) {
+	/* Porter would write a bundle without one: CNAB requires it */
+	if (!version || !*version) {
+		st = refuse(&c, "missing field 'version'");
+		goto out;
+	}
+	if (!semver_norm(version, &normver, &pre)) {
 		st = refuse(&c, "version '%.100s' is not a semantic version",
 		            version);
 		goto out;
