@@ -2867,6 +2867,18 @@ static enum cnab_status convert_v1(yaml_document_t *doc, const void *data,
 		const char *k = extension_key(
 		        json_string_value(json_array_get(pair, 0)));
 
+		/*
+		 * Porter would replace the extension it has just written
+		 * (dependencies, parameter sources) by the null configuration
+		 * and list it twice: it is kept, once.
+		 */
+		if ((!strcmp(k, "io.cnab.dependencies") ||
+		     !strcmp(k, "org.getporter.dependencies@v2") ||
+		     !strcmp(k, "io.cnab.parameter-sources") ||
+		     !strcmp(k, "sh.porter.file-parameters")) &&
+		    json_object_get(custom, k) &&
+		    json_is_null(json_array_get(pair, 1)))
+			continue;
 		st = put(&c, custom, k, json_incref(json_array_get(pair, 1)));
 		if (st == CNAB_OK &&
 		    json_array_append_new(reqext, json_string(k)))

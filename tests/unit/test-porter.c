@@ -914,6 +914,49 @@ static void test_v1_details(void **state)
 	              "{\"priority\":[\"output\"],\"sources\":{\"output\":"
 	              "{\"name\":\"out\"}}}");
 	json_decref(b);
+	/* dependencies v2 required: kept (Porter would replace them by
+	 * null), listed once; a v1 dependency with parameters is v2 */
+	b = convert_v1_ok("schemaVersion: 1.1.0\n"
+	                  "name: app\n"
+	                  "version: 0.1.0\n"
+	                  "reference: example.com/app:v1\n"
+	                  "required:\n"
+	                  "  - dependencies@v2\n"
+	                  "  - docker:\n"
+	                  "      privileged: true\n"
+	                  "dependencies:\n"
+	                  "  requires:\n"
+	                  "    - name: db\n"
+	                  "      bundle:\n"
+	                  "        reference: example.com/db:v1\n");
+	assert_member(b, "requiredExtensions",
+	              "[\"sh.porter.file-parameters\",\"org.getporter."
+	              "dependencies@v2\",\"io.cnab.parameter-sources\","
+	              "\"io.cnab.docker\"]");
+	assert_member(b, "custom/org.getporter.dependencies@v2",
+	              "{\"requires\":{\"db\":{\"bundle\":\"example.com/db:"
+	              "v1\",\"sharing\":{\"group\":{}}}}}");
+	assert_member(b, "custom/io.cnab.docker", "{\"privileged\":true}");
+	json_decref(b);
+	b = convert_v1_ok("schemaVersion: 1.0.1\n"
+	                  "name: app\n"
+	                  "version: 0.1.0\n"
+	                  "reference: example.com/app:v1\n"
+	                  "dependencies:\n"
+	                  "  requires:\n"
+	                  "    - name: db\n"
+	                  "      bundle:\n"
+	                  "        reference: example.com/db\n"
+	                  "        version: 1.2.0-rc.1\n"
+	                  "    - name: cache\n"
+	                  "      bundle:\n"
+	                  "        reference: example.com/cache:v2\n");
+	assert_member(b, "custom/io.cnab.dependencies",
+	              "{\"requires\":{\"cache\":{\"bundle\":\"example.com/"
+	              "cache:v2\"},\"db\":{\"bundle\":\"example.com/db\","
+	              "\"version\":{\"prereleases\":true,\"ranges\":"
+	              "[\"1.2.0-rc.1\"]}}},\"sequence\":[\"db\",\"cache\"]}");
+	json_decref(b);
 }
 
 int main(void)
