@@ -2328,9 +2328,22 @@ static enum cnab_status convert_dependencies(struct conv *c, json_t *custom,
 		     it < requires->data.sequence.items.top; it++) {
 			yaml_node_t *d = node(c, *it);
 			static const char *const v2[] = {
-			        "sharing", "parameters", "credentials",
-			        "outputs", NULL};
+			        "parameters", "credentials", "outputs", NULL};
 			yaml_node_t *b = map_get(c->doc, d, "bundle");
+			yaml_node_t *s = map_get(c->doc, d, "sharing");
+			yaml_node_t *g = map_get(c->doc, s, "group");
+			const char *gname = NULL;
+			bool mode = false;
+
+			/* sharing counts when it is not Go's zero value */
+			if (!is_null(s) &&
+			    (bool_field(c, s, "mode", "sharing", false,
+			                &mode) != CNAB_OK ||
+			     str_field(c, g, "name", "sharing.group", &gname) !=
+			             CNAB_OK))
+				return c->err->status;
+			if (mode || (gname && *gname))
+				c->depsv2 = true;
 
 			for (i = 0; v2[i]; i++) {
 				yaml_node_t *v = map_get(c->doc, d, v2[i]);
