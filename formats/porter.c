@@ -1436,9 +1436,10 @@ static enum cnab_status add_output(struct conv *c, const char *name,
 		if (st == CNAB_OK)
 			st = put(c, o, "definition", json_string(defname));
 	}
-	if (st == CNAB_OK)
+	if (st == CNAB_OK) {
 		st = put(c, outputs, name, o);
-	o = NULL;
+		o = NULL;
+	}
 out:
 	json_decref(o);
 	json_decref(schema);
@@ -2043,6 +2044,8 @@ static enum cnab_status convert_dependency(struct conv *c, yaml_node_t *d,
 		st = put(c, dep, "interface", ji);
 		if (st == CNAB_OK)
 			st = put(c, ji, "document", jd);
+		else
+			json_decref(jd);
 		snprintf(iw, sizeof(iw), "%s.bundle.interface", where);
 		if (st == CNAB_OK)
 			st = known_keys(c, iface, iw, ikeys);
@@ -2076,8 +2079,12 @@ static enum cnab_status convert_dependency(struct conv *c, yaml_node_t *d,
 			st = put(c, jd, "parameters", dp);
 			if (st == CNAB_OK)
 				st = put(c, jd, "credentials", dc);
+			else
+				json_decref(dc);
 			if (st == CNAB_OK)
 				st = put(c, jd, "outputs", dout);
+			else
+				json_decref(dout);
 			if (st == CNAB_OK)
 				st = known_keys(c, doc, dw, dkeys);
 			if (st == CNAB_OK)
@@ -2131,10 +2138,12 @@ static enum cnab_status convert_dependency(struct conv *c, yaml_node_t *d,
 			goto out;
 		}
 		st = put(c, dep, "sharing", s);
-		if (st == CNAB_OK && mode)
-			st = put(c, s, "mode", json_true());
 		if (st == CNAB_OK)
 			st = put(c, s, "group", g);
+		else
+			json_decref(g);
+		if (st == CNAB_OK && mode)
+			st = put(c, s, "mode", json_true());
 		if (st == CNAB_OK)
 			st = put_str(c, g, "name", gname);
 	}
@@ -2376,6 +2385,8 @@ static enum cnab_status convert_dependencies(struct conv *c, json_t *custom,
 		json_decref(seq);
 	if (st == CNAB_OK)
 		st = put(c, ext, "requires", reqs);
+	else
+		json_decref(reqs);
 	for (it = requires->data.sequence.items.start;
 	     it < requires->data.sequence.items.top && st == CNAB_OK; it++)
 		st = convert_dependency(c, node(c, *it),
@@ -2396,6 +2407,8 @@ static enum cnab_status convert_dependencies(struct conv *c, json_t *custom,
 		st = put(c, ext, "provides", pp);
 		if (st == CNAB_OK)
 			st = put(c, pp, "interface", pi);
+		else
+			json_decref(pi);
 		if (st == CNAB_OK)
 			st = known_keys(c, provides, "dependencies.provides",
 			                pkeys);

@@ -421,12 +421,11 @@ static void test_image_part_too_long(void **state)
  * CNAB_ERR_NOMEM (or succeeds), with nothing freed twice or leaked (which
  * make valgrind checks).
  */
-static void test_json_alloc_failures(void **state)
+static void alloc_failures(const char *file)
 {
-	char *text = test_read_file("spring-music.porter.yaml", NULL);
+	char *text = test_read_file(file, NULL);
 	long n;
 
-	(void)state;
 	json_set_alloc_funcs(test_failing_malloc, free);
 	for (n = 0;; n++) {
 		struct cnab_err err = CNAB_ERR_INIT;
@@ -449,6 +448,19 @@ static void test_json_alloc_failures(void **state)
 	json_set_alloc_funcs(malloc, free);
 	assert_true(n > 10);
 	free(text);
+}
+
+static void test_json_alloc_failures(void **state)
+{
+	(void)state;
+	alloc_failures("spring-music.porter.yaml");
+	/* Porter v1: every section, dependencies v2 */
+	alloc_failures("porter-v1/manifests/tests/testdata/mybuns/porter.yaml");
+	alloc_failures("porter-v1/manifests/tests/testdata/myenv/porter.yaml");
+	alloc_failures("porter-v1/manifests/build/testdata/bundles/"
+	               "wordpressv2-interface/porter.yaml");
+	alloc_failures("porter-v1/manifests/tests/integration/testdata/"
+	               "bundles/bundle-with-persistent-params/porter.yaml");
 }
 
 /*
