@@ -345,6 +345,7 @@ struct conv {
 	                   /* {"schema": ..., "sensitive": ...} */
 	bool upgrade;      /* the manifest has an upgrade action */
 	bool depsv2;       /* dependencies written as v2 */
+	size_t values;     /* values made by to_json: aliases multiply them */
 };
 
 /* Sets err to "cannot convert 'SUBJECT': ..." and returns its status. */
@@ -565,6 +566,12 @@ static enum cnab_status to_json(struct conv *c, yaml_node_t *n,
 	*out = NULL;
 	if (!n)
 		return refuse(c, "section '%s': broken document", where);
+	/* an alias is expanded: a few anchors could make 9^40 values */
+	if (++c->values > CNAB_PORTER_MAX_VALUES)
+		return refuse(c,
+		              "section '%s': aliases expand to more than %d "
+		              "values",
+		              where, CNAB_PORTER_MAX_VALUES);
 	switch (n->type) {
 	case YAML_SCALAR_NODE:
 		if (strlen(text_of(n)) != n->data.scalar.length)
