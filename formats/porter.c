@@ -345,6 +345,7 @@ struct conv {
 	                   /* {"schema": ..., "sensitive": ...} */
 	bool upgrade;      /* the manifest has an upgrade action */
 	bool depsv2;       /* dependencies written as v2 */
+	size_t values;     /* values made by to_json: aliases multiply them */
 };
 
 /* Sets err to "cannot convert 'SUBJECT': ..." and returns its status. */
@@ -565,6 +566,12 @@ static enum cnab_status to_json(struct conv *c, yaml_node_t *n,
 	*out = NULL;
 	if (!n)
 		return refuse(c, "section '%s': broken document", where);
+	/* an alias is expanded: a few anchors could make 9^40 values */
+	if (++c->values > CNAB_PORTER_MAX_VALUES)
+		return refuse(c,
+		              "section '%s': aliases expand to more than %d "
+		              "values",
+		              where, CNAB_PORTER_MAX_VALUES);
 	switch (n->type) {
 	case YAML_SCALAR_NODE:
 		if (strlen(text_of(n)) != n->data.scalar.length)
@@ -1436,9 +1443,10 @@ static enum cnab_status add_output(struct conv *c, const char *name,
 		if (st == CNAB_OK)
 			st = put(c, o, "definition", json_string(defname));
 	}
-	if (st == CNAB_OK)
+	if (st == CNAB_OK) {
 		st = put(c, outputs, name, o);
-	o = NULL;
+		o = NULL;
+	}
 out:
 	json_decref(o);
 	json_decref(schema);
@@ -1638,9 +1646,11 @@ static enum cnab_status convert_v1_image(struct conv *c, const char *name,
 	size = map_get(c->doc, n, "size");
 	if (st == CNAB_OK && !is_null(size)) {
 		st = to_json(c, size, where, &j);
-		if (st == CNAB_OK && !json_is_integer(j)) {
+		if (st == CNAB_OK &&
+		    (!json_is_integer(j) || json_integer_value(j) < 0)) {
 			json_decref(j);
-			st = refuse(c, "field '%s.size' must be a number",
+			st = refuse(c,
+			            "field '%s.size' must be a size in bytes",
 			            where);
 		} else if (st == CNAB_OK) {
 			if (json_integer_value(j))
@@ -2041,6 +2051,8 @@ static enum cnab_status convert_dependency(struct conv *c, yaml_node_t *d,
 		st = put(c, dep, "interface", ji);
 		if (st == CNAB_OK)
 			st = put(c, ji, "document", jd);
+		else
+			json_decref(jd);
 		snprintf(iw, sizeof(iw), "%s.bundle.interface", where);
 		if (st == CNAB_OK)
 			st = known_keys(c, iface, iw, ikeys);
@@ -2074,8 +2086,12 @@ static enum cnab_status convert_dependency(struct conv *c, yaml_node_t *d,
 			st = put(c, jd, "parameters", dp);
 			if (st == CNAB_OK)
 				st = put(c, jd, "credentials", dc);
+			else
+				json_decref(dc);
 			if (st == CNAB_OK)
 				st = put(c, jd, "outputs", dout);
+			else
+				json_decref(dout);
 			if (st == CNAB_OK)
 				st = known_keys(c, doc, dw, dkeys);
 			if (st == CNAB_OK)
@@ -2129,10 +2145,12 @@ static enum cnab_status convert_dependency(struct conv *c, yaml_node_t *d,
 			goto out;
 		}
 		st = put(c, dep, "sharing", s);
-		if (st == CNAB_OK && mode)
-			st = put(c, s, "mode", json_true());
 		if (st == CNAB_OK)
 			st = put(c, s, "group", g);
+		else
+			json_decref(g);
+		if (st == CNAB_OK && mode)
+			st = put(c, s, "mode", json_true());
 		if (st == CNAB_OK)
 			st = put_str(c, g, "name", gname);
 	}
@@ -2326,9 +2344,22 @@ static enum cnab_status convert_dependencies(struct conv *c, json_t *custom,
 		     it < requires->data.sequence.items.top; it++) {
 			yaml_node_t *d = node(c, *it);
 			static const char *const v2[] = {
-			        "sharing", "parameters", "credentials",
-			        "outputs", NULL};
+			        "parameters", "credentials", "outputs", NULL};
 			yaml_node_t *b = map_get(c->doc, d, "bundle");
+			yaml_node_t *s = map_get(c->doc, d, "sharing");
+			yaml_node_t *g = map_get(c->doc, s, "group");
+			const char *gname = NULL;
+			bool mode = false;
+
+			/* sharing counts when it is not Go's zero value */
+			if (!is_null(s) &&
+			    (bool_field(c, s, "mode", "sharing", false,
+			                &mode) != CNAB_OK ||
+			     str_field(c, g, "name", "sharing.group", &gname) !=
+			             CNAB_OK))
+				return c->err->status;
+			if (mode || (gname && *gname))
+				c->depsv2 = true;
 
 			for (i = 0; v2[i]; i++) {
 				yaml_node_t *v = map_get(c->doc, d, v2[i]);
@@ -2361,6 +2392,8 @@ static enum cnab_status convert_dependencies(struct conv *c, json_t *custom,
 		json_decref(seq);
 	if (st == CNAB_OK)
 		st = put(c, ext, "requires", reqs);
+	else
+		json_decref(reqs);
 	for (it = requires->data.sequence.items.start;
 	     it < requires->data.sequence.items.top && st == CNAB_OK; it++)
 		st = convert_dependency(c, node(c, *it),
@@ -2381,6 +2414,8 @@ static enum cnab_status convert_dependencies(struct conv *c, json_t *custom,
 		st = put(c, ext, "provides", pp);
 		if (st == CNAB_OK)
 			st = put(c, pp, "interface", pi);
+		else
+			json_decref(pi);
 		if (st == CNAB_OK)
 			st = known_keys(c, provides, "dependencies.provides",
 			                pkeys);
@@ -2720,7 +2755,12 @@ static enum cnab_status convert_v1(yaml_document_t *doc, const void *data,
 		st = refuse(&c, "missing field 'name'");
 		goto out;
 	}
-	if (version && *version && !semver_norm(version, &normver, &pre)) {
+	/* Porter would write a bundle without one: CNAB requires it */
+	if (!version || !*version) {
+		st = refuse(&c, "missing field 'version'");
+		goto out;
+	}
+	if (!semver_norm(version, &normver, &pre)) {
 		st = refuse(&c, "version '%.100s' is not a semantic version",
 		            version);
 		goto out;
@@ -2860,6 +2900,18 @@ static enum cnab_status convert_v1(yaml_document_t *doc, const void *data,
 		const char *k = extension_key(
 		        json_string_value(json_array_get(pair, 0)));
 
+		/*
+		 * Porter would replace the extension it has just written
+		 * (dependencies, parameter sources) by the null configuration
+		 * and list it twice: it is kept, once.
+		 */
+		if ((!strcmp(k, "io.cnab.dependencies") ||
+		     !strcmp(k, "org.getporter.dependencies@v2") ||
+		     !strcmp(k, "io.cnab.parameter-sources") ||
+		     !strcmp(k, "sh.porter.file-parameters")) &&
+		    json_object_get(custom, k) &&
+		    json_is_null(json_array_get(pair, 1)))
+			continue;
 		st = put(&c, custom, k, json_incref(json_array_get(pair, 1)));
 		if (st == CNAB_OK &&
 		    json_array_append_new(reqext, json_string(k)))

@@ -122,7 +122,8 @@ enum cnab_porter_deps {
  * mixins' versions at build time, left out); keys that play no part in
  * the bundle (mixins, steps, dockerfile, state, files) are ignored.  A
  * section that cannot be converted is CNAB_ERR_INVALID naming it ("cannot
- * convert 'SUBJECT': section 'S' ...").  Other manifests are read as
+ * convert 'SUBJECT': section 'S' ..."), as are aliases expanding to more
+ * than CNAB_PORTER_MAX_VALUES values.  Other manifests are read as
  * cnab_porter_to_bundle always did (v0).
  */
 enum cnab_status

@@ -115,6 +115,15 @@ def porter():
           read("testdata", "kube-example.porter.yaml"))
     c.add("spring-music.porter.yaml",
           read("testdata", "spring-music.porter.yaml"))
+    # Porter v1: its test bundles mybuns and myenv, the create template
+    v1 = ("testdata", "porter-v1", "manifests")
+    c.add("v1-mybuns.yaml", read(*v1, "tests/testdata/mybuns/porter.yaml"))
+    c.add("v1-myenv.yaml", read(*v1, "tests/testdata/myenv/porter.yaml"))
+    c.add("v1-create.yaml",
+          read(*v1, "pkg/templates/templates/create/porter.yaml"))
+    c.add("v1-wordpressv2.yaml",
+          read(*v1, "build/testdata/bundles/wordpressv2-interface/"
+               "porter.yaml"))
     c.add("images.yaml", """\
 name: app
 version: 0.1.0

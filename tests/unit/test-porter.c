@@ -421,12 +421,11 @@ static void test_image_part_too_long(void **state)
  * CNAB_ERR_NOMEM (or succeeds), with nothing freed twice or leaked (which
  * make valgrind checks).
  */
-static void test_json_alloc_failures(void **state)
+static void alloc_failures(const char *file)
 {
-	char *text = test_read_file("spring-music.porter.yaml", NULL);
+	char *text = test_read_file(file, NULL);
 	long n;
 
-	(void)state;
 	json_set_alloc_funcs(test_failing_malloc, free);
 	for (n = 0;; n++) {
 		struct cnab_err err = CNAB_ERR_INIT;
@@ -449,6 +448,19 @@ static void test_json_alloc_failures(void **state)
 	json_set_alloc_funcs(malloc, free);
 	assert_true(n > 10);
 	free(text);
+}
+
+static void test_json_alloc_failures(void **state)
+{
+	(void)state;
+	alloc_failures("spring-music.porter.yaml");
+	/* Porter v1: every section, dependencies v2 */
+	alloc_failures("porter-v1/manifests/tests/testdata/mybuns/porter.yaml");
+	alloc_failures("porter-v1/manifests/tests/testdata/myenv/porter.yaml");
+	alloc_failures("porter-v1/manifests/build/testdata/bundles/"
+	               "wordpressv2-interface/porter.yaml");
+	alloc_failures("porter-v1/manifests/tests/integration/testdata/"
+	               "bundles/bundle-with-persistent-params/porter.yaml");
 }
 
 /*
@@ -913,6 +925,49 @@ static void test_v1_details(void **state)
 	assert_member(b, "custom/io.cnab.parameter-sources/from.out",
 	              "{\"priority\":[\"output\"],\"sources\":{\"output\":"
 	              "{\"name\":\"out\"}}}");
+	json_decref(b);
+	/* dependencies v2 required: kept (Porter would replace them by
+	 * null), listed once; a v1 dependency with parameters is v2 */
+	b = convert_v1_ok("schemaVersion: 1.1.0\n"
+	                  "name: app\n"
+	                  "version: 0.1.0\n"
+	                  "reference: example.com/app:v1\n"
+	                  "required:\n"
+	                  "  - dependencies@v2\n"
+	                  "  - docker:\n"
+	                  "      privileged: true\n"
+	                  "dependencies:\n"
+	                  "  requires:\n"
+	                  "    - name: db\n"
+	                  "      bundle:\n"
+	                  "        reference: example.com/db:v1\n");
+	assert_member(b, "requiredExtensions",
+	              "[\"sh.porter.file-parameters\",\"org.getporter."
+	              "dependencies@v2\",\"io.cnab.parameter-sources\","
+	              "\"io.cnab.docker\"]");
+	assert_member(b, "custom/org.getporter.dependencies@v2",
+	              "{\"requires\":{\"db\":{\"bundle\":\"example.com/db:"
+	              "v1\",\"sharing\":{\"group\":{}}}}}");
+	assert_member(b, "custom/io.cnab.docker", "{\"privileged\":true}");
+	json_decref(b);
+	b = convert_v1_ok("schemaVersion: 1.0.1\n"
+	                  "name: app\n"
+	                  "version: 0.1.0\n"
+	                  "reference: example.com/app:v1\n"
+	                  "dependencies:\n"
+	                  "  requires:\n"
+	                  "    - name: db\n"
+	                  "      bundle:\n"
+	                  "        reference: example.com/db\n"
+	                  "        version: 1.2.0-rc.1\n"
+	                  "    - name: cache\n"
+	                  "      bundle:\n"
+	                  "        reference: example.com/cache:v2\n");
+	assert_member(b, "custom/io.cnab.dependencies",
+	              "{\"requires\":{\"cache\":{\"bundle\":\"example.com/"
+	              "cache:v2\"},\"db\":{\"bundle\":\"example.com/db\","
+	              "\"version\":{\"prereleases\":true,\"ranges\":"
+	              "[\"1.2.0-rc.1\"]}}},\"sequence\":[\"db\",\"cache\"]}");
 	json_decref(b);
 }
 
