@@ -2,13 +2,14 @@
 """A server that accepts connections and never answers (stdlib only), for
 the timeout tests.
 
-  silent-server.py --port-file F [--tls CERT KEY] [--log L]
+  silent-server.py --port-file F [--tls CERT KEY [--client-ca CA]] [--log L]
 
 Listens on 127.0.0.1 (a free port, written to --port-file once listening),
 accepts every connection and holds it open, reading and discarding what
 the client sends, without ever writing a byte.  With --tls it completes
 the TLS handshake first (so the client waits in the exchange, not in the
-handshake).  Each connection is logged ("accept", "handshake").  Runs
+handshake); with --client-ca it demands a client certificate CA signs.
+Each connection is logged ("accept", "handshake").  Runs
 until SIGTERM.
 """
 import argparse
@@ -40,6 +41,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--client-ca")
     ap.add_argument("--log")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -54,6 +56,9 @@ def main():
     if args.tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls[0], args.tls[1])
+        if args.client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(args.client_ca)
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))
