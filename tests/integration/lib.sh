@@ -416,7 +416,7 @@ _pki_ca() {
 # _pki_leaf CADIR OUTPREFIX CN server|client [SAN [DAYS]]: a certificate
 # signed by the CA; a server's names are SAN (default
 # IP:127.0.0.1,DNS:localhost); it is valid for DAYS (default 30; -1: it
-# expired yesterday).
+# expired yesterday; future: valid only in 2099).
 _pki_leaf() {
 	local ca=$1 out=$2 cn=$3 kind=$4 ext=$2.ext
 	local san=${5:-IP:127.0.0.1,DNS:localhost} days=${6:-30}
@@ -433,9 +433,25 @@ _pki_leaf() {
 	_pki_quiet openssl req -new -nodes -newkey ec \
 		-pkeyopt ec_paramgen_curve:prime256v1 -sha256 \
 		-keyout "$out.key" -out "$out.csr" -subj "/CN=$cn"
-	_pki_quiet openssl x509 -req -in "$out.csr" -CA "$ca/ca.crt" \
-		-CAkey "$ca/ca.key" -set_serial "0x$(openssl rand -hex 8)" \
-		-days "$days" -sha256 -extfile "$ext" -out "$out.crt"
+	if [ "$days" = future ]; then
+		# openssl x509 sets no start date: openssl ca does
+		mkdir -p "$out.ca"
+		printf '%s\n' "[ca]" "default_ca = d" "[d]" \
+			"database = $out.ca/index.txt" "new_certs_dir = $out.ca" \
+			"serial = $out.ca/serial" "default_md = sha256" \
+			"policy = p" "[p]" "commonName = supplied" >"$out.ca/ca.cnf"
+		: >"$out.ca/index.txt"
+		openssl rand -hex 8 >"$out.ca/serial"
+		_pki_quiet openssl ca -batch -config "$out.ca/ca.cnf" \
+			-in "$out.csr" -out "$out.crt" -cert "$ca/ca.crt" \
+			-keyfile "$ca/ca.key" -startdate 20990101000000Z \
+			-enddate 20991231000000Z -extfile "$ext" -notext
+		rm -rf "$out.ca"
+	else
+		_pki_quiet openssl x509 -req -in "$out.csr" -CA "$ca/ca.crt" \
+			-CAkey "$ca/ca.key" -set_serial "0x$(openssl rand -hex 8)" \
+			-days "$days" -sha256 -extfile "$ext" -out "$out.crt"
+	fi
 	rm -f "$out.csr" "$ext"
 }
 

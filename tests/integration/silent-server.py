@@ -19,12 +19,22 @@ import socket
 import ssl
 import sys
 import threading
+import time
 
 
 def hold(conn, ctx, log):
     try:
         if ctx is not None:
-            conn = ctx.wrap_socket(conn, server_side=True)
+            try:
+                conn = ctx.wrap_socket(conn, server_side=True,
+                                       do_handshake_on_connect=False)
+                conn.do_handshake()
+            except (OSError, ssl.SSLError) as e:
+                # the alert is sent: hold the socket a while, so that
+                # the client reads it rather than a reset
+                log("handshake failed: %s" % e)
+                time.sleep(2)
+                return
             log("handshake")
         while conn.recv(65536):
             pass

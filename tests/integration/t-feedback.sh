@@ -107,6 +107,9 @@ _pki_leaf "$TEST_DIR/pki" "$TEST_DIR/expired" localhost server \
 	IP:127.0.0.1,DNS:localhost -1
 silent_start badname --tls --cert "$TEST_DIR/other-name"
 silent_start expired --tls --cert "$TEST_DIR/expired"
+_pki_leaf "$TEST_DIR/pki" "$TEST_DIR/future" localhost server \
+	IP:127.0.0.1,DNS:localhost future
+silent_start future --tls --cert "$TEST_DIR/future"
 silent_start mtls --tls --client-ca "$P2/ca.crt"
 CD=$TEST_CERTDIR
 # unknown CA, no --cert-dir: give one
@@ -130,6 +133,11 @@ assert_not_contains "$ERR" "--cert-dir"
 H=$(_rv expired HOST)
 assert_exit 1 "$I" --cert-dir "$CD" -r "$H/app:1"
 assert_contains "$ERR" "the certificate of registry '$H' has expired"
+# not valid yet
+H=$(_rv future HOST)
+assert_exit 1 "$I" --cert-dir "$CD" -r "$H/app:1"
+assert_contains "$ERR" "the certificate of registry '$H' is not valid yet"
+assert_contains "$ERR" "clock"
 # a client certificate demanded, none given; then one it does not trust
 H=$(_rv mtls HOST)
 assert_exit 1 "$I" --cert-dir "$CD" -r "$H/app:1"
