@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/x509_vfy.h>
 
 /* Bodies of error answers kept in memory, at most. */
 #define ERROR_BODY_MAX (64 << 10)
@@ -24,6 +25,7 @@ struct cnab_http {
 	char *client_key;
 	bool tls_failed;
 	bool verify_failed;
+	enum cnab_tls_problem tls_problem;
 	char failure[48]; /* the last exchange's outcome, short */
 };
 
@@ -124,6 +126,53 @@ bool cnab_http_tls_failed(const struct cnab_http *h)
 bool cnab_http_verify_failed(const struct cnab_http *h)
 {
 	return h->verify_failed;
+}
+
+enum cnab_tls_problem cnab_http_tls_problem(const struct cnab_http *h)
+{
+	return h->tls_problem;
+}
+
+/*
+ * Why a TLS exchange failed: OpenSSL's verdict on the peer's chain, curl's
+ * own host name check, or an alert from a peer that refused our client
+ * certificate (or wanted one).
+ */
+static enum cnab_tls_problem tls_problem(CURL *c, CURLcode rc, const char *msg)
+{
+	static const char *const refused[] = {
+	        "alert certificate required", "alert bad certificate",
+	        "alert unknown ca",           "alert certificate unknown",
+	        "alert certificate expired",  "alert certificate revoked",
+	        "alert access denied",
+	};
+	long verify = X509_V_OK;
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (strstr(msg, refused[i]))
+			return CNAB_TLS_CLIENT_REFUSED;
+	if (rc != CURLE_PEER_FAILED_VERIFICATION)
+		return CNAB_TLS_NONE;
+	curl_easy_getinfo(c, CURLINFO_SSL_VERIFYRESULT, &verify);
+	switch (verify) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return CNAB_TLS_EXPIRED;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return CNAB_TLS_NOT_YET_VALID;
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return CNAB_TLS_NAME_MISMATCH;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return CNAB_TLS_UNKNOWN_CA;
+	}
+	if (strstr(msg, "subject name") || strstr(msg, "does not match"))
+		return CNAB_TLS_NAME_MISMATCH;
+	return CNAB_TLS_NONE;
 }
 
 const char *cnab_http_outcome(const struct cnab_http *h)
@@ -410,6 +459,7 @@ static enum cnab_status exchange(struct cnab_http *h,
 
 	h->tls_failed = false;
 	h->verify_failed = false;
+	h->tls_problem = CNAB_TLS_NONE;
 	curl_easy_reset(c);
 	response_reset(resp);
 	for (hp = req->headers; hp && *hp; hp++) {
@@ -520,6 +570,14 @@ static enum cnab_status exchange(struct cnab_http *h,
 	h->tls_failed = rc == CURLE_SSL_CONNECT_ERROR;
 	h->verify_failed = rc == CURLE_PEER_FAILED_VERIFICATION ||
 	                   rc == CURLE_SSL_CACERT_BADFILE;
+	if (!strncmp(url, "https:", 6))
+		h->tls_problem = tls_problem(
+		        c, rc, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	if (h->tls_problem != CNAB_TLS_NONE) {
+		/* the peer speaks TLS: no fallback, no retry */
+		h->tls_failed = false;
+		h->verify_failed = true;
+	}
 	log_request(h, req->method, url, 0, elapsed_ms(&t0),
 	            curl_easy_strerror(rc));
 	st = cnab_err_set(err, CNAB_ERR_NET, "%s",

@@ -112,6 +112,17 @@ enum cnab_status cnab_http_do(struct cnab_http *h,
 /* What the last cnab_http_do failure was, for fallbacks. */
 bool cnab_http_tls_failed(const struct cnab_http *h);
 bool cnab_http_verify_failed(const struct cnab_http *h);
+
+/* Why TLS failed, when that is known (then verify_failed is set too). */
+enum cnab_tls_problem {
+	CNAB_TLS_NONE,
+	CNAB_TLS_UNKNOWN_CA,     /* no trusted CA signs the peer's chain */
+	CNAB_TLS_NAME_MISMATCH,  /* the certificate names another host */
+	CNAB_TLS_EXPIRED,        /* the peer's certificate */
+	CNAB_TLS_NOT_YET_VALID,  /* the peer's certificate */
+	CNAB_TLS_CLIENT_REFUSED, /* the peer refused ours, or wanted one */
+};
+enum cnab_tls_problem cnab_http_tls_problem(const struct cnab_http *h);
 /*
  * The last exchange's outcome in a few words, for a retry's note:
  * "timed out", "cannot connect", "answered 503"...  Owned by h.

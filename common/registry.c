@@ -386,15 +386,62 @@ static enum cnab_status fail_net(struct cnab_registry *r, const char *method,
 {
 	if (nerr->status != CNAB_ERR_NET)
 		return cnab_err_set(err, nerr->status, "%s", nerr->msg);
-	if (cnab_http_verify_failed(r->http))
+	switch (cnab_http_tls_problem(r->http)) {
+	case CNAB_TLS_UNKNOWN_CA:
+		break;
+	case CNAB_TLS_NAME_MISMATCH:
+		return cnab_err_set(err, CNAB_ERR_NET,
+		                    "the certificate of registry '%s' is for "
+		                    "another host name (%s): use a name it "
+		                    "gives, or --insecure-registry %s",
+		                    r->host, nerr->msg, r->host);
+	case CNAB_TLS_EXPIRED:
+		return cnab_err_set(err, CNAB_ERR_NET,
+		                    "the certificate of registry '%s' has "
+		                    "expired (%s): renew it on the registry, "
+		                    "or use --insecure-registry %s",
+		                    r->host, nerr->msg, r->host);
+	case CNAB_TLS_NOT_YET_VALID:
+		return cnab_err_set(err, CNAB_ERR_NET,
+		                    "the certificate of registry '%s' is not "
+		                    "valid yet (%s): check this machine's "
+		                    "clock, and the registry's",
+		                    r->host, nerr->msg);
+	case CNAB_TLS_CLIENT_REFUSED:
+		if (r->client_cert)
+			return cnab_err_set(
+			        err, CNAB_ERR_NET,
+			        "registry '%s' refused the client "
+			        "certificate '%s' (%s): give one it "
+			        "trusts",
+			        r->host, r->client_cert, nerr->msg);
+		return cnab_err_set(err, CNAB_ERR_NET,
+		                    "registry '%s' wants a client certificate "
+		                    "(%s): put NAME.cert and NAME.key in "
+		                    "--cert-dir DIR",
+		                    r->host, nerr->msg);
+	case CNAB_TLS_NONE:
+		if (!cnab_http_verify_failed(r->http))
+			return cnab_err_set(
+			        err, CNAB_ERR_NET,
+			        "cannot reach registry '%s': %s %s: "
+			        "%s",
+			        r->host, method, what, nerr->msg);
+		break;
+	}
+	if (r->opts.certdir)
 		return cnab_err_set(err, CNAB_ERR_NET,
 		                    "certificate signed by unknown authority "
-		                    "for '%s' (%s): use --cert-dir DIR or "
-		                    "--insecure-registry %s",
-		                    r->host, nerr->msg, r->host);
+		                    "for '%s' (%s): no CA of --cert-dir '%s' "
+		                    "or of the system signs it; add its CA "
+		                    "there, or use --insecure-registry %s",
+		                    r->host, nerr->msg, r->opts.certdir,
+		                    r->host);
 	return cnab_err_set(err, CNAB_ERR_NET,
-	                    "cannot reach registry '%s': %s %s: %s", r->host,
-	                    method, what, nerr->msg);
+	                    "certificate signed by unknown authority "
+	                    "for '%s' (%s): use --cert-dir DIR with its CA, "
+	                    "or --insecure-registry %s",
+	                    r->host, nerr->msg, r->host);
 }
 
 void cnab_reg_backoff(struct cnab_registry *r, int attempt,

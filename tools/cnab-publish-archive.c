@@ -39,9 +39,9 @@ static const char usage[] =
         "bundle\n"
         "      --relocation-mapping FILE\n"
         "                        write where each image was published\n"
-        "      --dry-run         verify the archive and print the plan; "
-        "write\n"
-        "                        nothing (no network)\n"
+        "      --dry-run         verify the archive, look at the tag (read-\n"
+        "                        only) and print the plan; write nothing\n"
+        "      --offline         with --dry-run: no network at all\n"
         "  -j, --jobs N          blobs uploaded at once (default 4; 1: one\n"
         "                        request at a time)\n"
         "  -o, --output FORMAT   plain (default) or json\n";
@@ -66,6 +66,7 @@ struct publish {
 	struct cnab_thick t;
 	struct cnab_push_objects obj;
 	struct cnab_relocation mapping;
+	struct cnab_outfile mapping_out; /* --relocation-mapping */
 	struct cnab_fe_progress progress;
 	uint64_t archive_size;
 	size_t uploaded, skipped;
@@ -440,12 +441,16 @@ static int publish(const struct publish_opts *o)
 
 	memset(&p, 0, sizeof(p));
 	p.o = o;
+	p.mapping_out = (struct cnab_outfile)CNAB_OUTFILE_INIT;
 	if (cnab_push_target_init(&p.target, o->tag, NULL, &err) != CNAB_OK) {
 		rc = cnab_fe_usage_error("invalid --tag: %s", err.msg);
 		goto out;
 	}
 	p.target.force = o->push.force;
-	if (cnab_relocation_init(&p.mapping, &err) != CNAB_OK)
+	/* every output path is checked before the first write */
+	if (cnab_relocation_init(&p.mapping, &err) != CNAB_OK ||
+	    cnab_push_mapping_open(&p.mapping_out, o->push.mapping, &err) !=
+	            CNAB_OK)
 		goto fail;
 	rc = cnab_fe_archive_input(o->archive);
 	if (rc)
@@ -456,13 +461,14 @@ static int publish(const struct publish_opts *o)
 		p.archive_size = (uint64_t)sb.st_size;
 	if (cnab_thick_open(&p.t, fd, subject, true, &err) != CNAB_OK)
 		goto fail;
-	if (!o->push.dry_run) {
+	if (!o->push.offline) {
+		/* a dry run looks at the destination too, read-only */
 		cnab_fe_registry_opts(&o->common, &ropts);
 		if (cnab_registry_new(&p.reg, p.target.ref.domain, &ropts,
 		                      &err) != CNAB_OK ||
 		    cnab_push_target_probe(&p.target, p.reg, &err) != CNAB_OK)
 			goto fail;
-		if (o->jobs > 1 &&
+		if (o->jobs > 1 && !o->push.dry_run &&
 		    cnab_upload_pool_new(&p.pool, p.target.ref.domain,
 		                         p.target.ref.path, &ropts, o->jobs, 0,
 		                         &err) != CNAB_OK)
@@ -483,6 +489,9 @@ static int publish(const struct publish_opts *o)
 		            CNAB_OK)
 			goto fail;
 		warn_canonical(&p, filled);
+		if (o->push.dry_run && !o->push.offline &&
+		    cnab_push_plan(&p.target, &p.obj, &tree, &err) != CNAB_OK)
+			goto fail;
 		if (!o->push.dry_run &&
 		    cnab_push_bundle(&p.target, &p.obj, &err) != CNAB_OK)
 			goto fail;
@@ -500,7 +509,10 @@ static int publish(const struct publish_opts *o)
 	}
 	cnab_fe_info(1, "%zu blobs uploaded, %zu already there", p.uploaded,
 	             p.skipped);
-	rc = cnab_push_report(&p.target, &p.obj, &p.mapping, o->push.mapping,
+	if (cnab_push_mapping_commit(&p.mapping_out, &p.mapping, &err) !=
+	    CNAB_OK)
+		goto fail;
+	rc = cnab_push_report(&p.target, &p.obj, &p.mapping, NULL,
 	                      o->push.output == CNAB_OUT_JSON, o->push.dry_run);
 	goto out;
 fail:
@@ -512,6 +524,7 @@ out:
 	cnab_image_tree_release(&tree);
 	cnab_push_objects_release(&p.obj);
 	cnab_relocation_release(&p.mapping);
+	cnab_outfile_abort(&p.mapping_out);
 	cnab_push_target_release(&p.target);
 	cnab_thick_release(&p.t);
 	cnab_registry_free(p.reg);
@@ -567,6 +580,8 @@ int main(int argc, char **argv)
 		                         argv[optind]);
 	else if (!o.archive)
 		rc = cnab_fe_usage_error("give the archive with -a ARCHIVE");
+	else if (o.push.offline && !o.push.dry_run)
+		rc = cnab_fe_usage_error("--offline goes with --dry-run");
 	else if (!o.tag)
 		rc = cnab_fe_usage_error("give the destination with --tag "
 		                         "REGISTRY/REPO:TAG");

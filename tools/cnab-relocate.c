@@ -43,7 +43,9 @@ static const char usage[] =
         "bundle\n"
         "      --relocation-mapping FILE\n"
         "                        write where each image was copied to\n"
-        "      --dry-run         show the plan; write nothing\n"
+        "      --dry-run         read DEST (read-only) and show the plan;\n"
+        "                        write nothing\n"
+        "      --offline         with --dry-run: ask nothing of DEST\n"
         "  -o, --output FORMAT   plain (default) or json\n";
 
 #define MAX_JOBS       32
@@ -82,6 +84,7 @@ struct relocate {
 	struct cnab_push_target target;
 	struct cnab_push_objects obj;
 	struct cnab_relocation mapping;
+	struct cnab_outfile mapping_out; /* --relocation-mapping */
 	struct cnab_fe_progress progress;
 	/* the blob copy, shared by the workers */
 	pthread_mutex_t lock;
@@ -446,6 +449,7 @@ static int relocate(const struct relocate_opts *o)
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	r.mapping_out = (struct cnab_outfile)CNAB_OUTFILE_INIT;
 	/* DEST's form is checked before anything is read */
 	if (cnab_push_target_init(&r.target, o->dest, "latest", &err) !=
 	    CNAB_OK) {
@@ -453,6 +457,12 @@ static int relocate(const struct relocate_opts *o)
 		goto out;
 	}
 	cnab_push_target_release(&r.target);
+	/* every output path is checked before the first write */
+	if (cnab_push_mapping_open(&r.mapping_out, o->push.mapping, &err) !=
+	    CNAB_OK) {
+		rc = cnab_fe_fail(&err);
+		goto out;
+	}
 	cnab_fe_registry_opts(&o->common, &r.ropts);
 	r.ropts.chunk_size = RELOCATE_CHUNK;
 	cnab_registry_pool_init(&r.pool, &r.ropts);
@@ -490,8 +500,17 @@ static int relocate(const struct relocate_opts *o)
 	                                    &err) != CNAB_OK)
 		goto fail;
 	if (o->push.dry_run) {
-		/* every manifest of every image is read: the plan holds */
-		if (walk(&r, &err) != CNAB_OK)
+		/* every manifest of every image is read: the plan holds;
+		 * unless --offline, the destination is looked at too */
+		if (!o->push.offline &&
+		    (cnab_registry_pool_get(&r.pool, r.target.ref.domain, &dst,
+		                            &err) != CNAB_OK ||
+		     cnab_push_target_probe(&r.target, dst, &err) != CNAB_OK))
+			goto fail;
+		if (walk(&r, &err) != CNAB_OK ||
+		    (!o->push.offline &&
+		     cnab_push_plan(&r.target, &r.obj, &r.tree, &err) !=
+		             CNAB_OK))
 			goto fail;
 	} else {
 		if (cnab_registry_pool_get(&r.pool, r.target.ref.domain, &dst,
@@ -515,7 +534,10 @@ static int relocate(const struct relocate_opts *o)
 		             (unsigned long long)r.mounted,
 		             (unsigned long long)r.present);
 	}
-	rc = cnab_push_report(&r.target, &r.obj, &r.mapping, o->push.mapping,
+	if (cnab_push_mapping_commit(&r.mapping_out, &r.mapping, &err) !=
+	    CNAB_OK)
+		goto fail;
+	rc = cnab_push_report(&r.target, &r.obj, &r.mapping, NULL,
 	                      o->push.output == CNAB_OUT_JSON, o->push.dry_run);
 	goto out;
 fail:
@@ -534,6 +556,7 @@ out:
 	cnab_push_objects_release(&r.obj);
 	cnab_push_target_release(&r.target);
 	cnab_relocation_release(&r.mapping);
+	cnab_outfile_abort(&r.mapping_out);
 	cnab_pulled_release(&r.pulled);
 	cnab_bundle_release(&r.bundle);
 	cnab_registry_pool_release(&r.pool);
@@ -590,6 +613,10 @@ int main(int argc, char **argv)
 		rc = cnab_fe_usage_error(
 		        o.file ? "give DEST (and no SOURCE with -f)"
 		               : "give SOURCE and DEST, or -f FILE and DEST");
+		goto out;
+	}
+	if (o.push.offline && !o.push.dry_run) {
+		rc = cnab_fe_usage_error("--offline goes with --dry-run");
 		goto out;
 	}
 	if (!o.file)

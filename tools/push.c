@@ -251,6 +251,55 @@ enum cnab_status cnab_push_manifests(struct cnab_registry *reg,
 	return st;
 }
 
+enum cnab_status cnab_push_plan(struct cnab_push_target *t,
+                                struct cnab_push_objects *x,
+                                const struct cnab_image_tree *tree,
+                                struct cnab_err *err)
+{
+	struct cnab_push_plan *p = &t->plan;
+	enum cnab_status st;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	st = cnab_push_settle(t, x, &p->same, err);
+	if (st != CNAB_OK)
+		return st;
+	p->known = true;
+	for (i = 0; i < tree->n && st == CNAB_OK; i++) {
+		const struct cnab_image_node *node = &tree->nodes[i];
+		char digest[CNAB_DIGEST_STR_MAX];
+		bool exists = p->same;
+
+		p->total++;
+		p->total_bytes += node->desc.size;
+		if (!p->same && node->is_manifest) {
+			cnab_digest_format(&node->desc.digest, digest);
+			st = cnab_reg_head_manifest(t->reg, t->ref.path, digest,
+			                            &exists, NULL, err);
+		} else if (!p->same) {
+			st = cnab_reg_head_blob(t->reg, t->ref.path,
+			                        &node->desc, &exists, err);
+		}
+		if (st == CNAB_OK && !exists) {
+			p->missing++;
+			p->missing_bytes += node->desc.size;
+		}
+	}
+	return st;
+}
+
+/* The plan's words for the tag, in plain output and in JSON. */
+static const char *plan_tag_state(const struct cnab_push_target *t)
+{
+	if (!t->exists)
+		return "absent";
+	if (t->plan.same)
+		return "same";
+	if (t->held && strstr(t->held, "image"))
+		return "image";
+	return "different";
+}
+
 enum cnab_status cnab_push_bundle(struct cnab_push_target *t,
                                   struct cnab_push_objects *x,
                                   struct cnab_err *err)
@@ -344,11 +393,48 @@ static int report_json(const struct cnab_push_target *t,
 	    !json_object_set_new(doc, "reference", json_string(t->string)) &&
 	    !json_object_set_new(doc, "digest", json_string(digest)) &&
 	    !json_object_set(doc, "relocationMapping", map->map) &&
-	    (!dry_run || !json_object_set_new(doc, "dryRun", json_true())))
+	    (!dry_run || !json_object_set_new(doc, "dryRun", json_true())) &&
+	    (!dry_run || !t->plan.known ||
+	     !json_object_set_new(
+	             doc, "plan",
+	             json_pack("{s:s,s:I,s:I,s:I,s:I}", "tag",
+	                       plan_tag_state(t), "blobs",
+	                       (json_int_t)t->plan.total, "upload",
+	                       (json_int_t)t->plan.missing, "bytes",
+	                       (json_int_t)t->plan.total_bytes, "uploadBytes",
+	                       (json_int_t)t->plan.missing_bytes))))
 		rc = cnab_out_json(doc, stdout);
 	json_decref(doc);
 	free(where);
 	return rc;
+}
+
+enum cnab_status cnab_push_mapping_open(struct cnab_outfile *f,
+                                        const char *path, struct cnab_err *err)
+{
+	return path ? cnab_outfile_open(f, path, err) : CNAB_OK;
+}
+
+enum cnab_status cnab_push_mapping_commit(struct cnab_outfile *f,
+                                          const struct cnab_relocation *map,
+                                          struct cnab_err *err)
+{
+	struct cnab_buf out = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
+	enum cnab_status st;
+
+	if (!f->path)
+		return CNAB_OK;
+	if (f->is_stdout)
+		fflush(stdout);
+	st = cnab_relocation_write(map, &out, err);
+	if (st == CNAB_OK && cnab_buf_addch(&out, '\n') != CNAB_OK)
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	if (st == CNAB_OK)
+		st = cnab_write_all(f->fd, out.data, out.len, f->path, err);
+	if (st == CNAB_OK)
+		st = cnab_outfile_commit(f, err);
+	cnab_buf_release(&out);
+	return st;
 }
 
 int cnab_push_report(const struct cnab_push_target *t,
@@ -380,6 +466,27 @@ int cnab_push_report(const struct cnab_push_target *t,
 		json_t *v;
 
 		printf("Dry run: nothing was written.\n");
+		if (t->plan.known) {
+			char bytes[32];
+
+			cnab_fe_bytes(t->plan.missing_bytes, bytes,
+			              sizeof(bytes));
+			if (!t->exists)
+				cnab_out_line(stdout, 0, "Tag %s: absent",
+				              t->string);
+			else if (t->plan.same)
+				cnab_out_line(stdout, 0,
+				              "Tag %s: holds this bundle "
+				              "already",
+				              t->string);
+			else
+				cnab_out_line(stdout, 0,
+				              "Tag %s: holds %s, which "
+				              "--force replaces",
+				              t->string, t->held);
+			printf("Would upload %zu of %zu blobs (%s)\n",
+			       t->plan.missing, t->plan.total, bytes);
+		}
 		cnab_out_line(stdout, 0,
 		              "Would push bundle tag %s, with digest \"%s\"",
 		              t->string, digest);
@@ -413,6 +520,9 @@ int cnab_push_option(struct cnab_push_opts *o, int c, const char *arg,
 		return 1;
 	case CNAB_PUSH_OPT_DRY_RUN:
 		o->dry_run = true;
+		return 1;
+	case CNAB_PUSH_OPT_OFFLINE:
+		o->offline = true;
 		return 1;
 	case 'o':
 		*exit_code = cnab_fe_output_option(

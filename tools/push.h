@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "common/buf.h"
+#include "common/fsutil.h"
 #include "common/image.h"
 #include "common/oci.h"
 #include "common/reference.h"
@@ -24,12 +25,14 @@ enum {
 	CNAB_PUSH_OPT_FORCE = CNAB_FE_OPT_FIRST_TOOL + 0x80,
 	CNAB_PUSH_OPT_MAPPING,
 	CNAB_PUSH_OPT_DRY_RUN,
+	CNAB_PUSH_OPT_OFFLINE,
 };
 #define CNAB_PUSH_LONG_OPTIONS                                                 \
 	{"force", no_argument, NULL, CNAB_PUSH_OPT_FORCE},                     \
 	        {"relocation-mapping", required_argument, NULL,                \
 	         CNAB_PUSH_OPT_MAPPING},                                       \
 	        {"dry-run", no_argument, NULL, CNAB_PUSH_OPT_DRY_RUN},         \
+	        {"offline", no_argument, NULL, CNAB_PUSH_OPT_OFFLINE},         \
 	{                                                                      \
 		"output", required_argument, NULL, 'o'                         \
 	}
@@ -38,7 +41,19 @@ struct cnab_push_opts {
 	bool force;
 	const char *mapping; /* --relocation-mapping FILE */
 	bool dry_run;
-	int output; /* CNAB_OUT_PLAIN or CNAB_OUT_JSON */
+	bool offline; /* --dry-run without looking at the destination */
+	int output;   /* CNAB_OUT_PLAIN or CNAB_OUT_JSON */
+};
+
+/*
+ * A dry run's plan: what the destination holds (read-only: the tag, then
+ * a HEAD per blob and manifest), and so what the real run would send.
+ */
+struct cnab_push_plan {
+	bool known; /* the destination was looked at */
+	bool same;  /* the tag holds this bundle: nothing to send */
+	size_t total, missing;
+	uint64_t total_bytes, missing_bytes;
 };
 
 /*
@@ -60,6 +75,7 @@ struct cnab_push_target {
 	/* what existing is when not this bundle (cnab_push_settle): "an
 	 * image, not a CNAB bundle", "a different bundle"... (static) */
 	const char *held;
+	struct cnab_push_plan plan; /* --dry-run, filled by cnab_push_plan */
 };
 
 /*
@@ -104,6 +120,16 @@ enum cnab_status cnab_push_settle(struct cnab_push_target *t,
                                   struct cnab_push_objects *x, bool *same,
                                   struct cnab_err *err);
 
+/*
+ * Makes the dry run's plan (t->plan): settles the tag as the real run
+ * would (a different bundle or an image without --force is its error),
+ * then asks which of tree's blobs and manifests t's repository lacks.
+ */
+enum cnab_status cnab_push_plan(struct cnab_push_target *t,
+                                struct cnab_push_objects *x,
+                                const struct cnab_image_tree *tree,
+                                struct cnab_err *err);
+
 /* Pushes the manifests and indexes of tree (children first) to repo,
  * skipping those there already. */
 enum cnab_status cnab_push_manifests(struct cnab_registry *reg,
@@ -119,6 +145,19 @@ enum cnab_status cnab_push_manifests(struct cnab_registry *reg,
 enum cnab_status cnab_push_bundle(struct cnab_push_target *t,
                                   struct cnab_push_objects *x,
                                   struct cnab_err *err);
+
+/*
+ * --relocation-mapping FILE is opened (a temporary file next to it) before
+ * the first registry write, so that a bad path stops the run before
+ * anything is pushed; cnab_push_mapping_commit writes the mapping there
+ * and renames it into place; the caller aborts f in any case (a no-op
+ * after the commit).  No path: nothing done.
+ */
+enum cnab_status cnab_push_mapping_open(struct cnab_outfile *f,
+                                        const char *path, struct cnab_err *err);
+enum cnab_status cnab_push_mapping_commit(struct cnab_outfile *f,
+                                          const struct cnab_relocation *map,
+                                          struct cnab_err *err);
 
 /*
  * Prints the result (the seed's line, or -o json) and writes the mapping

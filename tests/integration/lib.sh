@@ -413,14 +413,18 @@ _pki_ca() {
 		-addext "keyUsage=critical,keyCertSign,cRLSign"
 }
 
-# _pki_leaf CADIR OUTPREFIX CN server|client: a certificate signed by the CA.
+# _pki_leaf CADIR OUTPREFIX CN server|client [SAN [DAYS]]: a certificate
+# signed by the CA; a server's names are SAN (default
+# IP:127.0.0.1,DNS:localhost); it is valid for DAYS (default 30; -1: it
+# expired yesterday; future: valid only in 2099).
 _pki_leaf() {
 	local ca=$1 out=$2 cn=$3 kind=$4 ext=$2.ext
+	local san=${5:-IP:127.0.0.1,DNS:localhost} days=${6:-30}
 	if [ "$kind" = server ]; then
 		printf '%s\n' "basicConstraints=critical,CA:FALSE" \
 			"keyUsage=critical,digitalSignature,keyEncipherment" \
 			"extendedKeyUsage=serverAuth" \
-			"subjectAltName=IP:127.0.0.1,DNS:localhost" >"$ext"
+			"subjectAltName=$san" >"$ext"
 	else
 		printf '%s\n' "basicConstraints=critical,CA:FALSE" \
 			"keyUsage=critical,digitalSignature" \
@@ -429,9 +433,25 @@ _pki_leaf() {
 	_pki_quiet openssl req -new -nodes -newkey ec \
 		-pkeyopt ec_paramgen_curve:prime256v1 -sha256 \
 		-keyout "$out.key" -out "$out.csr" -subj "/CN=$cn"
-	_pki_quiet openssl x509 -req -in "$out.csr" -CA "$ca/ca.crt" \
-		-CAkey "$ca/ca.key" -set_serial "0x$(openssl rand -hex 8)" \
-		-days 30 -sha256 -extfile "$ext" -out "$out.crt"
+	if [ "$days" = future ]; then
+		# openssl x509 sets no start date: openssl ca does
+		mkdir -p "$out.ca"
+		printf '%s\n' "[ca]" "default_ca = d" "[d]" \
+			"database = $out.ca/index.txt" "new_certs_dir = $out.ca" \
+			"serial = $out.ca/serial" "default_md = sha256" \
+			"policy = p" "[p]" "commonName = supplied" >"$out.ca/ca.cnf"
+		: >"$out.ca/index.txt"
+		openssl rand -hex 8 >"$out.ca/serial"
+		_pki_quiet openssl ca -batch -config "$out.ca/ca.cnf" \
+			-in "$out.csr" -out "$out.crt" -cert "$ca/ca.crt" \
+			-keyfile "$ca/ca.key" -startdate 20990101000000Z \
+			-enddate 20991231000000Z -extfile "$ext" -notext
+		rm -rf "$out.ca"
+	else
+		_pki_quiet openssl x509 -req -in "$out.csr" -CA "$ca/ca.crt" \
+			-CAkey "$ca/ca.key" -set_serial "0x$(openssl rand -hex 8)" \
+			-days "$days" -sha256 -extfile "$ext" -out "$out.crt"
+	fi
 	rm -f "$out.csr" "$ext"
 }
 
@@ -1606,21 +1626,37 @@ proxy_count() {
 # A server that accepts and never answers (silent-server.py)
 # ---------------------------------------------------------------------------
 
-# silent_start NAME [--tls]: a server on loopback that accepts connections
-# and never writes a byte (with --tls: after completing the handshake, with
-# a certificate of the test CA).  Sets NAME_HOST, NAME_LOG and, with
-# --tls, NAME_CERTDIR (the test CA, for --cert-dir).  Stopped at exit.
+# silent_start NAME [--tls [--cert PREFIX] [--client-ca FILE]]: a server
+# on loopback that accepts connections and never writes a byte (with
+# --tls: after completing the handshake, with PREFIX.crt and PREFIX.key,
+# by default a certificate of the test CA for 127.0.0.1; with --client-ca,
+# demanding a client certificate FILE signs).  Sets NAME_HOST, NAME_LOG
+# and, with --tls, NAME_CERTDIR (the test CA, for --cert-dir).  Stopped at
+# exit.
 silent_start() {
-	local name=$1 dir pid i args=()
+	local name=$1 dir pid i args=() tls= cert=
 	[ "${BASH_SUBSHELL:-0}" -eq 0 ] ||
 		fail "silent_start must run in the test's main shell"
+	shift
 	dir=$TEST_DIR/silent/$name
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	if [ "${2:-}" = --tls ]; then
+	while [ "$#" -gt 0 ]; do
+		case $1 in
+		--tls) tls=1 ;;
+		--cert) cert=$2; shift ;;
+		--client-ca) args+=(--client-ca "$2"); shift ;;
+		*) fail "silent_start: unknown option '$1'" ;;
+		esac
+		shift
+	done
+	if [ -n "$tls" ]; then
 		_pki_test_ca
-		_pki_leaf "$TEST_DIR/pki" "$dir/server" localhost server
-		args+=(--tls "$dir/server.crt" "$dir/server.key")
+		if [ -z "$cert" ]; then
+			cert=$dir/server
+			_pki_leaf "$TEST_DIR/pki" "$cert" localhost server
+		fi
+		args+=(--tls "$cert.crt" "$cert.key")
 		_reg_set "$name" CERTDIR "$TEST_CERTDIR"
 	fi
 	"$ITEST_PYTHON" "$ITEST_LIB_DIR/silent-server.py" --port-file "$dir/port" \

@@ -287,12 +287,17 @@ assert_eq "$(jq -r .reference "$TEST_DIR/chain.json")" "$D/chain/app:1.0"
 assert_eq "$(jq -r --arg k "$S/app/web:2.0" '.relocationMapping[$k]' "$TEST_DIR/chain.json")" \
 	"$D/chain/app@$WEB"
 
-step "--dry-run verifies and plans, and sends nothing"
+step "--dry-run verifies and plans, and writes nothing; --offline asks nothing"
 reg_mark dst
 assert_exit 0 "$P" "${OPTS[@]}" --dry-run -a "$TEST_DIR/a.tgz" --tag "$D/dry/app:1"
 assert_contains "$OUT" "Dry run: nothing was written."
 assert_contains "$OUT" "$DIGEST"
-assert_eq "$(count_requests dst '.' '.')" 0 "requests of a dry run"
+assert_contains "$OUT" "Tag $D/dry/app:1: absent"
+assert_eq "$(count_requests dst 'POST|PATCH|PUT|DELETE' '.')" 0 "writes of a dry run"
+reg_mark dst
+assert_exit 0 "$P" "${OPTS[@]}" --dry-run --offline -a "$TEST_DIR/a.tgz" --tag "$D/dry/app:1"
+assert_contains "$OUT" "$DIGEST"
+assert_eq "$(count_requests dst '.' '.')" 0 "requests of an --offline dry run"
 
 step "Porter v1 and cnab-go archives publish"
 $RESTYLE "$TEST_DIR/a.tgz" "$TEST_DIR/porter.tgz" --style porter

@@ -21,10 +21,10 @@ _cnab_tools_options()
 			--fallback-registry --compression' ;;
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
-			--relocation-mapping --dry-run -o --output' ;;
+			--relocation-mapping --dry-run --offline -o --output' ;;
 	cnab-relocate)
 		echo '-f --file -j --jobs --force --relocation-mapping
-			--dry-run -o --output' ;;
+			--dry-run --offline -o --output' ;;
 	cnab-inspect)
 		echo '-f --file -a --archive -r --ref --reference -j --jobs -o --output
 			--raw --verify --relocation-mapping' ;;

@@ -1,5 +1,5 @@
 # --dry-run of a cnab-go archive fills in what bundle.json lacks
-$ cnab-publish-archive --dry-run -a f/cnabgo.tgz --tag registry.example.com/acme/fixture:1.0.0
+$ cnab-publish-archive --dry-run --offline -a f/cnabgo.tgz --tag registry.example.com/acme/fixture:1.0.0
 ? 0
 --- stdout
 Dry run: nothing was written.

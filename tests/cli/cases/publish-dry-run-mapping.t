@@ -1,5 +1,5 @@
 # --relocation-mapping is written on a dry run too
-$ cnab-publish-archive -q --dry-run -a f/cnab.tgz --tag registry.example.com/acme/fixture:1.0.0 --relocation-mapping m.json >/dev/null && jq -S . m.json
+$ cnab-publish-archive -q --dry-run --offline -a f/cnab.tgz --tag registry.example.com/acme/fixture:1.0.0 --relocation-mapping m.json >/dev/null && jq -S . m.json
 ? 0
 --- stdout
 {

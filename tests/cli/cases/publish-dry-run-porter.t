@@ -1,5 +1,5 @@
 # --dry-run of a Porter archive gives the same digest
-$ cnab-publish-archive --dry-run -o json -a f/porter.tgz --tag registry.example.com/acme/fixture:1.0.0
+$ cnab-publish-archive --dry-run --offline -o json -a f/porter.tgz --tag registry.example.com/acme/fixture:1.0.0
 ? 0
 --- stdout
 {

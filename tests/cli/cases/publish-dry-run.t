@@ -1,5 +1,5 @@
 # --dry-run verifies and plans offline
-$ cnab-publish-archive --dry-run -a f/cnab.tgz --tag registry.example.com/acme/fixture:1.0.0
+$ cnab-publish-archive --dry-run --offline -a f/cnab.tgz --tag registry.example.com/acme/fixture:1.0.0
 ? 0
 --- stdout
 Dry run: nothing was written.

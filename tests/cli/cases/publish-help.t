@@ -14,8 +14,9 @@ and cnab-to-oci read, and the tag last.
       --force           replace a tag that holds a different bundle
       --relocation-mapping FILE
                         write where each image was published
-      --dry-run         verify the archive and print the plan; write
-                        nothing (no network)
+      --dry-run         verify the archive, look at the tag (read-
+                        only) and print the plan; write nothing
+      --offline         with --dry-run: no network at all
   -j, --jobs N          blobs uploaded at once (default 4; 1: one
                         request at a time)
   -o, --output FORMAT   plain (default) or json

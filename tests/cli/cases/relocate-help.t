@@ -16,7 +16,9 @@ registry to registry, and pushes the bundle there.
       --force           replace a tag that holds a different bundle
       --relocation-mapping FILE
                         write where each image was copied to
-      --dry-run         show the plan; write nothing
+      --dry-run         read DEST (read-only) and show the plan;
+                        write nothing
+      --offline         with --dry-run: ask nothing of DEST
   -o, --output FORMAT   plain (default) or json
 
 Common options:
