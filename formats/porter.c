@@ -2830,10 +2830,9 @@ static enum cnab_status convert_v1(yaml_document_t *doc, const void *data,
 	if (st == CNAB_OK)
 		st = each_item(&c, c.root, "outputs", "outputs",
 		               convert_output_item, outputs);
-	/* the outputs of persistent parameters */
+	/* the outputs of persistent parameters, with a path (/cnab/app/NAME) */
 	json_object_foreach(c.extra, key, v)
 	{
-		n = NULL;
 		if (st != CNAB_OK)
 			break;
 		st = add_output(&c, key, "/cnab/app/",
