@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/auth.h"
 #include "common/buf.h"
@@ -45,6 +46,12 @@ struct cnab_registry {
 	struct cnab_registry_stats stats;
 	char *upload_buf; /* see upload_buffer (registry-upload.c) */
 	size_t upload_buf_size;
+	/* the upload session a declined mount opened (202), kept for the
+	 * next upload to session_repo; session_min: its
+	 * OCI-Chunk-Min-Length, or 0 */
+	char *session;
+	char *session_repo;
+	uint64_t session_min;
 };
 
 /* Writes ": CODE message" of a registry's error body to buf, or "". */

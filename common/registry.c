@@ -265,6 +265,8 @@ void cnab_registry_free(struct cnab_registry *r)
 	}
 	free(r->tokens);
 	free(r->upload_buf);
+	free(r->session);
+	free(r->session_repo);
 	free(r);
 }
 
