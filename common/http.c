@@ -1,6 +1,7 @@
 #include "common/http.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,10 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 /* Bodies of error answers kept in memory, at most. */
 #define ERROR_BODY_MAX (64 << 10)
@@ -317,6 +321,117 @@ static bool url_listed(const char *url, const char *const *list)
 	return false;
 }
 
+/*
+ * The CAs that verify peers, parsed once for each distinct set (the
+ * system's, or a PEM blob) and shared by every handle and connection:
+ * curl would parse them again for each connection, and keep a copy for
+ * each.  Kept until the process ends (a few sets at most).
+ */
+struct ca_store {
+	char *pem; /* NULL: the system's, as curl finds them */
+	size_t len;
+	X509_STORE *store;
+	struct ca_store *next;
+};
+
+static pthread_mutex_t ca_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ca_store *ca_stores;
+
+/* A new store of the CAs of pem (NULL: curl's default file and
+ * directory), with the flags curl sets on its own; NULL on failure (curl
+ * then loads them itself, and says what is wrong). */
+static X509_STORE *ca_store_load(CURL *c, const char *pem, size_t len)
+{
+	X509_STORE *store = X509_STORE_new();
+	STACK_OF(X509_INFO) *infos = NULL;
+	const char *file = NULL, *dir = NULL;
+	BIO *bio = NULL;
+	int i, certs = 0;
+	bool ok = false;
+
+	if (!store)
+		return NULL;
+	if (!pem) {
+		if (curl_easy_getinfo(c, CURLINFO_CAINFO, &file) != CURLE_OK ||
+		    curl_easy_getinfo(c, CURLINFO_CAPATH, &dir) != CURLE_OK ||
+		    !file)
+			goto out;
+		ok = X509_STORE_load_file(store, file) == 1 &&
+		     (!dir || X509_STORE_load_path(store, dir) == 1);
+		goto out;
+	}
+	if (len > INT_MAX)
+		goto out;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	infos = bio ? PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL) : NULL;
+	if (!infos)
+		goto out;
+	ok = true;
+	for (i = 0; ok && i < sk_X509_INFO_num(infos); i++) {
+		X509_INFO *info = sk_X509_INFO_value(infos, i);
+
+		if (info->x509) {
+			ok = X509_STORE_add_cert(store, info->x509) == 1;
+			certs++;
+		}
+		if (ok && info->crl)
+			ok = X509_STORE_add_crl(store, info->crl) == 1;
+	}
+	ok = ok && certs > 0;
+out:
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(bio);
+	if (!ok) {
+		X509_STORE_free(store);
+		return NULL;
+	}
+	X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST |
+	                                    X509_V_FLAG_PARTIAL_CHAIN);
+	return store;
+}
+
+/* The shared store of pem's CAs (NULL: the system's), made when first
+ * asked for; NULL when it cannot be made. */
+static X509_STORE *ca_store_get(CURL *c, const char *pem, size_t len)
+{
+	struct ca_store *s;
+	X509_STORE *store = NULL;
+
+	pthread_mutex_lock(&ca_lock);
+	for (s = ca_stores; s; s = s->next)
+		if (!s->pem == !pem &&
+		    (!pem || (s->len == len && !memcmp(s->pem, pem, len)))) {
+			store = s->store;
+			goto out;
+		}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto out;
+	s->pem = pem ? dup_mem(pem, len) : NULL;
+	s->len = len;
+	s->store = ca_store_load(c, pem, len);
+	if ((pem && !s->pem) || !s->store) {
+		free(s->pem);
+		X509_STORE_free(s->store);
+		free(s);
+		goto out;
+	}
+	s->next = ca_stores;
+	ca_stores = s;
+	store = s->store;
+out:
+	pthread_mutex_unlock(&ca_lock);
+	return store;
+}
+
+/* Puts the shared store in the context curl made for a connection. */
+static CURLcode ssl_ctx_cb(CURL *c, void *ssl_ctx, void *store)
+{
+	(void)c;
+	SSL_CTX_set1_cert_store(ssl_ctx, store);
+	return CURLE_OK;
+}
+
 /* TLS for this URL, from its own host and port (see http.h). */
 static void set_tls(struct cnab_http *h, CURL *c, const char *url)
 {
@@ -325,6 +440,7 @@ static void set_tls(struct cnab_http *h, CURL *c, const char *url)
 	              !url_listed(url, h->config.insecure);
 	const char *ca = h->ca_blob;
 	size_t ca_len = h->config.ca_blob_len;
+	X509_STORE *store;
 
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
@@ -332,7 +448,14 @@ static void set_tls(struct cnab_http *h, CURL *c, const char *url)
 		ca = h->host_ca_blob;
 		ca_len = h->config.host_ca_blob_len;
 	}
-	if (ca) {
+	store = verify ? ca_store_get(c, ca, ca_len) : NULL;
+	if (store && curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION,
+	                              ssl_ctx_cb) == CURLE_OK) {
+		/* nothing for curl to load: the callback brings it */
+		curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, store);
+		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	} else if (ca) {
 		struct curl_blob blob = {(void *)ca, ca_len, CURL_BLOB_NOCOPY};
 
 		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);

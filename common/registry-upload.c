@@ -792,8 +792,6 @@ enum cnab_status cnab_reg_push_blob_stream(struct cnab_registry *r,
 	uint64_t demand = 0;
 	enum cnab_status st;
 
-	if (d->size > chunk)
-		return cnab_reg_push_blob(r, repo, d, src, err);
 	cnab_digest_format(&d->digest, digest);
 	snprintf(what, sizeof(what), "blob '%s/%s@%s'", r->host, repo, digest);
 	sc = cnab_reg_scope(repo, "pull,push");

@@ -161,12 +161,11 @@ enum cnab_status cnab_reg_push_blob_mem(struct cnab_registry *r,
 
 /*
  * Uploads a blob read from src (exactly d->size bytes, then the end),
- * streamed: when it fits in a chunk, in one PUT with its body on the
- * session a declined mount left open (else on a new one), nothing of it
- * kept in memory, src's end read before its last byte goes out; larger, as
- * cnab_reg_push_blob does.  The PUT is not sent again: a failure of the
- * transfer, or an answer worth trying again, is CNAB_ERR_NET, for the
- * caller to read its source again.
+ * streamed in one PUT with its body, whatever its size, on the session a
+ * declined mount left open (else on a new one): nothing of it is kept in
+ * memory, and src's end is read before its last byte goes out.  The PUT
+ * is not sent again: a failure of the transfer, or an answer worth trying
+ * again, is CNAB_ERR_NET, for a caller that can read its source again.
  */
 enum cnab_status cnab_reg_push_blob_stream(struct cnab_registry *r,
                                            const char *repo,

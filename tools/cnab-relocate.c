@@ -297,8 +297,9 @@ enum fate { BLOB_PRESENT, BLOB_MOUNTED, BLOB_COPIED };
  * mount POST (from src_repo on the same host, else from dst_repo itself:
  * 201 means the blob is there) whose 202 session takes the upload, or a
  * HEAD when the registry answers the mount otherwise; then the blob read
- * from the source and streamed to the destination (a small one in one
- * PUT, its read started with the POST when it comes from another host).
+ * from the source and streamed to the destination in one PUT, kept
+ * nowhere (a small one's read started with the POST when it comes from
+ * another host).  A copy cut short is the caller's to start again.
  */
 static enum cnab_status relocate_blob(struct cnab_registry *src,
                                       const char *src_repo,
