@@ -32,7 +32,8 @@ struct cnab_registry {
 	struct cnab_http *http;
 	/* the system's CAs with extra ones: those of --cert-dir (for every
 	 * host) then those of certs.d/HOST (for HOST only), all of them for
-	 * HOST, the first ca_any_len bytes for others (0: none extra) */
+	 * HOST, the first ca_any_len bytes for others (0: none extra); released
+	 * once the HTTP handle has them */
 	struct cnab_buf ca;
 	size_t ca_any_len;
 	char *client_cert, *client_key;

@@ -38,7 +38,7 @@ static const char usage[] =
         "  DEST                  REGISTRY/REPO[:TAG] (default tag: "
         "SOURCE's,\n"
         "                        else the bundle's version)\n"
-        "  -j, --jobs N          blobs copied at once (default 4)\n"
+        "  -j, --jobs N          blobs copied at once (default 8)\n"
         "      --force           replace a tag that holds a different "
         "bundle\n"
         "      --relocation-mapping FILE\n"
@@ -587,7 +587,7 @@ int main(int argc, char **argv)
 	/* a destination that stops reading must not kill us: EPIPE does */
 	signal(SIGPIPE, SIG_IGN);
 	o.push.output = CNAB_OUT_PLAIN;
-	o.jobs = 4;
+	o.jobs = 8;
 	while ((c = cnab_fe_getopt(argc, argv, "f:j:o:", longopts, &o.common,
 	                           &rc)) >= 0) {
 		switch (cnab_push_option(&o.push, c, optarg, &rc)) {
