@@ -49,6 +49,7 @@ static const char usage[] =
 #define MAX_JOBS       32
 #define PIPE_SIZE      (1 << 20)
 #define RELOCATE_CHUNK ((size_t)4 << 20)
+#define SMALL_BLOB     ((uint64_t)4 << 20) /* read while its mount goes */
 #define COPY_ATTEMPTS  5 /* copies of one blob started over */
 
 struct relocate_opts {
@@ -299,14 +300,16 @@ enum fate { BLOB_PRESENT, BLOB_MOUNTED, BLOB_COPIED };
  * HEAD when the registry answers the mount otherwise; then the blob read
  * from the source and streamed to the destination in one PUT, kept
  * nowhere (a small one's read started with the POST when it comes from
- * another host).  A copy cut short is the caller's to start again.
+ * another host, unless one request at a time).  A copy cut short is the
+ * caller's to start again.
  */
 static enum cnab_status relocate_blob(struct cnab_registry *src,
                                       const char *src_repo,
                                       struct cnab_registry *dst,
                                       const char *dst_repo,
                                       const struct cnab_descriptor *d,
-                                      enum fate *fate, struct cnab_err *err)
+                                      bool overlap, enum fate *fate,
+                                      struct cnab_err *err)
 {
 	struct feed f = {src,   src_repo,      d,      {-1, -1}, 0, false,
 	                 false, CNAB_ERR_INIT, CNAB_OK};
@@ -320,7 +323,7 @@ static enum cnab_status relocate_blob(struct cnab_registry *src,
 	enum cnab_status st = CNAB_OK;
 
 	*fate = BLOB_COPIED;
-	if (!same_host && d->size <= RELOCATE_CHUNK)
+	if (overlap && !same_host && d->size <= SMALL_BLOB)
 		st = feed_start(&f, err);
 	if (st != CNAB_OK)
 		return st;
@@ -397,7 +400,7 @@ static void *worker(void *arg)
 
 			st = relocate_blob(src, org->repo.repo, dst,
 			                   r->target.ref.path, &node->desc,
-			                   &fate, &cerr);
+			                   r->o->jobs > 1, &fate, &cerr);
 			if (st == CNAB_OK)
 				break;
 			if (st != CNAB_ERR_NET || attempt >= COPY_ATTEMPTS) {
