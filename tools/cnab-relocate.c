@@ -50,7 +50,7 @@ static const char usage[] =
 #define PIPE_SIZE      (1 << 20)
 #define RELOCATE_CHUNK ((size_t)4 << 20)
 #define SMALL_BLOB     ((uint64_t)4 << 20) /* read while its mount goes */
-#define COPY_ATTEMPTS  5 /* copies of one blob started over */
+#define COPY_ATTEMPTS  5                   /* copies of one blob started over */
 
 struct relocate_opts {
 	struct cnab_fe_common common;
@@ -303,13 +303,11 @@ enum fate { BLOB_PRESENT, BLOB_MOUNTED, BLOB_COPIED };
  * another host, unless one request at a time).  A copy cut short is the
  * caller's to start again.
  */
-static enum cnab_status relocate_blob(struct cnab_registry *src,
-                                      const char *src_repo,
-                                      struct cnab_registry *dst,
-                                      const char *dst_repo,
-                                      const struct cnab_descriptor *d,
-                                      bool overlap, enum fate *fate,
-                                      struct cnab_err *err)
+static enum cnab_status
+relocate_blob(struct cnab_registry *src, const char *src_repo,
+              struct cnab_registry *dst, const char *dst_repo,
+              const struct cnab_descriptor *d, bool overlap, enum fate *fate,
+              struct cnab_err *err)
 {
 	struct feed f = {src,   src_repo,      d,      {-1, -1}, 0, false,
 	                 false, CNAB_ERR_INIT, CNAB_OK};
