@@ -29,7 +29,7 @@ AR ?= ar
 PKG_CONFIG ?= pkg-config
 INSTALL ?= install
 
-PKGS = libarchive zlib libcrypto jansson yaml-0.1 libcurl
+PKGS = libarchive zlib libssl libcrypto jansson yaml-0.1 libcurl
 TEST_PKGS = cmocka
 
 CFLAGS ?= -O2 -g

@@ -1,6 +1,7 @@
 #include "common/http.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,18 +10,23 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
 /* Bodies of error answers kept in memory, at most. */
 #define ERROR_BODY_MAX (64 << 10)
 
+struct ca_set;
+
 struct cnab_http {
 	CURL *curl;
 	struct cnab_http_config config;
 	char *host;
-	char *ca_blob;
-	char *host_ca_blob;
+	struct ca_set *ca;      /* config's ca_blob, interned (or NULL) */
+	struct ca_set *host_ca; /* host_ca_blob, the same */
 	char *client_cert;
 	char *client_key;
 	bool tls_failed;
@@ -66,6 +72,130 @@ static char *dup_mem(const char *p, size_t n)
 	return copy;
 }
 
+/*
+ * The sets of CAs that verify peers (the system's, or PEM blobs), each
+ * kept once and parsed once into an X509 store that every handle and
+ * connection shares: curl would parse them again for each connection, and
+ * each handle would keep its own copy.  Kept until the process ends (a few
+ * sets at most).
+ */
+struct ca_set {
+	char *pem; /* NULL: the system's, as curl finds them */
+	size_t len;
+	X509_STORE *store; /* NULL: it did not parse (curl then says why) */
+	struct ca_set *next;
+};
+
+static pthread_mutex_t ca_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ca_set *ca_sets;
+static struct ca_set *ca_system;
+
+/* A new store of the CAs of pem (NULL: curl's default file and
+ * directory), with the flags curl sets on its own; NULL on failure. */
+static X509_STORE *ca_store_load(CURL *c, const char *pem, size_t len)
+{
+	X509_STORE *store = X509_STORE_new();
+	STACK_OF(X509_INFO) *infos = NULL;
+	const char *file = NULL, *dir = NULL;
+	BIO *bio = NULL;
+	int i, certs = 0;
+	bool ok = false;
+
+	if (!store)
+		return NULL;
+	if (!pem) {
+		if (curl_easy_getinfo(c, CURLINFO_CAINFO, &file) != CURLE_OK ||
+		    curl_easy_getinfo(c, CURLINFO_CAPATH, &dir) != CURLE_OK ||
+		    !file)
+			goto out;
+		ok = X509_STORE_load_file(store, file) == 1 &&
+		     (!dir || X509_STORE_load_path(store, dir) == 1);
+		goto out;
+	}
+	if (len > INT_MAX)
+		goto out;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	infos = bio ? PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL) : NULL;
+	if (!infos)
+		goto out;
+	ok = true;
+	for (i = 0; ok && i < sk_X509_INFO_num(infos); i++) {
+		X509_INFO *info = sk_X509_INFO_value(infos, i);
+
+		if (info->x509) {
+			ok = X509_STORE_add_cert(store, info->x509) == 1;
+			certs++;
+		}
+		if (ok && info->crl)
+			ok = X509_STORE_add_crl(store, info->crl) == 1;
+	}
+	ok = ok && certs > 0;
+out:
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(bio);
+	if (!ok) {
+		X509_STORE_free(store);
+		return NULL;
+	}
+	X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST |
+	                                    X509_V_FLAG_PARTIAL_CHAIN);
+	return store;
+}
+
+/* The set of pem's CAs, made (and parsed) when first asked for; NULL when
+ * memory runs out. */
+static struct ca_set *ca_set_get(const char *pem, size_t len)
+{
+	struct ca_set *s;
+
+	pthread_mutex_lock(&ca_lock);
+	for (s = ca_sets; s; s = s->next)
+		if (s->len == len && !memcmp(s->pem, pem, len))
+			goto out;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto out;
+	s->pem = dup_mem(pem, len);
+	if (!s->pem) {
+		free(s);
+		s = NULL;
+		goto out;
+	}
+	s->len = len;
+	s->store = ca_store_load(NULL, pem, len);
+	s->next = ca_sets;
+	ca_sets = s;
+out:
+	pthread_mutex_unlock(&ca_lock);
+	return s;
+}
+
+/* The store of the system's CAs, loaded when first asked for (c tells
+ * where curl finds them); NULL when it cannot be. */
+static X509_STORE *ca_system_store(CURL *c)
+{
+	X509_STORE *store = NULL;
+
+	pthread_mutex_lock(&ca_lock);
+	if (!ca_system) {
+		ca_system = calloc(1, sizeof(*ca_system));
+		if (ca_system)
+			ca_system->store = ca_store_load(c, NULL, 0);
+	}
+	if (ca_system)
+		store = ca_system->store;
+	pthread_mutex_unlock(&ca_lock);
+	return store;
+}
+
+/* Puts the shared store in the context curl made for a connection. */
+static CURLcode ssl_ctx_cb(CURL *c, void *ssl_ctx, void *store)
+{
+	(void)c;
+	SSL_CTX_set1_cert_store(ssl_ctx, store);
+	return CURLE_OK;
+}
+
 enum cnab_status cnab_http_new(struct cnab_http **out,
                                const struct cnab_http_config *config,
                                struct cnab_err *err)
@@ -83,18 +213,18 @@ enum cnab_status cnab_http_new(struct cnab_http **out,
 	if (config->host)
 		h->host = strdup(config->host);
 	if (config->ca_blob)
-		h->ca_blob = dup_mem(config->ca_blob, config->ca_blob_len);
+		h->ca = ca_set_get(config->ca_blob, config->ca_blob_len);
 	if (config->host_ca_blob)
-		h->host_ca_blob =
-		        dup_mem(config->host_ca_blob, config->host_ca_blob_len);
+		h->host_ca = ca_set_get(config->host_ca_blob,
+		                        config->host_ca_blob_len);
 	if (config->client_cert)
 		h->client_cert = strdup(config->client_cert);
 	if (config->client_key)
 		h->client_key = strdup(config->client_key);
 	h->curl = curl_easy_init();
 	if (!h->curl || (config->host && !h->host) ||
-	    (config->ca_blob && !h->ca_blob) ||
-	    (config->host_ca_blob && !h->host_ca_blob) ||
+	    (config->ca_blob && !h->ca) ||
+	    (config->host_ca_blob && !h->host_ca) ||
 	    (config->client_cert && !h->client_cert) ||
 	    (config->client_key && !h->client_key)) {
 		cnab_http_free(h);
@@ -111,8 +241,6 @@ void cnab_http_free(struct cnab_http *h)
 	if (h->curl)
 		curl_easy_cleanup(h->curl);
 	free(h->host);
-	free(h->ca_blob);
-	free(h->host_ca_blob);
 	free(h->client_cert);
 	free(h->client_key);
 	free(h);
@@ -409,17 +537,21 @@ static void set_tls(struct cnab_http *h, CURL *c, const char *url)
 	bool own = h->host && cnab_http_url_is_host(url, h->host);
 	bool verify = !(own && h->config.host_insecure) &&
 	              !url_listed(url, h->config.insecure);
-	const char *ca = h->ca_blob;
-	size_t ca_len = h->config.ca_blob_len;
+	const struct ca_set *ca = own && h->host_ca ? h->host_ca : h->ca;
+	X509_STORE *store = NULL;
 
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
-	if (own && h->host_ca_blob) {
-		ca = h->host_ca_blob;
-		ca_len = h->config.host_ca_blob_len;
-	}
-	if (ca) {
-		struct curl_blob blob = {(void *)ca, ca_len, CURL_BLOB_NOCOPY};
+	if (verify)
+		store = ca ? ca->store : ca_system_store(c);
+	if (store && curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION,
+	                              ssl_ctx_cb) == CURLE_OK) {
+		/* nothing for curl to load: the callback brings it */
+		curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, store);
+		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	} else if (ca) {
+		struct curl_blob blob = {ca->pem, ca->len, CURL_BLOB_NOCOPY};
 
 		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
 	}
@@ -500,7 +632,7 @@ static enum cnab_status exchange(struct cnab_http *h,
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
-	curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+	curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 128L * 1024);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	set_tls(h, c, url);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);

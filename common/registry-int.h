@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/auth.h"
 #include "common/buf.h"
@@ -38,7 +39,8 @@ struct cnab_registry {
 	struct cnab_http *http;
 	/* the system's CAs with extra ones: those of --cert-dir (for every
 	 * host) then those of certs.d/HOST (for HOST only), all of them for
-	 * HOST, the first ca_any_len bytes for others (0: none extra) */
+	 * HOST, the first ca_any_len bytes for others (0: none extra); released
+	 * once the HTTP handle has them */
 	struct cnab_buf ca;
 	size_t ca_any_len;
 	char *client_cert, *client_key;
@@ -52,6 +54,12 @@ struct cnab_registry {
 	struct cnab_registry_stats stats;
 	char *upload_buf; /* see upload_buffer (registry-upload.c) */
 	size_t upload_buf_size;
+	/* the upload session a declined mount opened (202), kept for the
+	 * next upload to session_repo; session_min: its
+	 * OCI-Chunk-Min-Length, or 0 */
+	char *session;
+	char *session_repo;
+	uint64_t session_min;
 };
 
 /* Writes ": CODE message" of a registry's error body to buf, or "". */

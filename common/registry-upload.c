@@ -90,6 +90,8 @@ enum cnab_status cnab_reg_mount_blob(struct cnab_registry *r, const char *repo,
 	char *s1 = cnab_reg_scope(repo, "pull,push"),
 	     *s2 = cnab_reg_scope(from_repo, "pull");
 	const char *scopes[2] = {s1, s2};
+	/* from repo itself: is the blob there already? */
+	size_t nscopes = strcmp(repo, from_repo) ? 2 : 1;
 	enum cnab_status st;
 
 	*mounted = false;
@@ -111,17 +113,34 @@ enum cnab_status cnab_reg_mount_blob(struct cnab_registry *r, const char *repo,
 	}
 	req.method = "POST";
 	req.url = url;
-	st = cnab_reg_send(r, &req, scopes, 2, what, &resp, err);
+	st = cnab_reg_send(r, &req, scopes, nscopes, what, &resp, err);
 	if (st != CNAB_OK)
 		goto out;
 	if (resp.status == 201) {
 		*mounted = true;
 		r->stats.blobs_mounted++;
 	} else if (resp.status == 202) {
-		/* not mounted: an upload session was opened instead */
+		/* not mounted: an upload session was opened instead, kept
+		 * for the upload that follows (one POST fewer) */
 		if (next_location(r, &resp, url, &location, what, NULL) ==
-		    CNAB_OK)
-			cancel_upload(r, location, scopes, 2);
+		    CNAB_OK) {
+			char *keep = strdup(repo);
+
+			if (!keep) {
+				st = cnab_err_set(err, CNAB_ERR_NOMEM,
+				                  "out of memory");
+				goto out;
+			}
+			free(r->session);
+			free(r->session_repo);
+			r->session = location;
+			r->session_repo = keep;
+			r->session_min =
+			        resp.chunk_min
+			                ? strtoull(resp.chunk_min, NULL, 10)
+			                : 0;
+			location = NULL;
+		}
 	} else {
 		st = cnab_reg_fail_answer(r, "POST", &resp, what, err);
 	}
@@ -368,6 +387,17 @@ static char *upload_buffer(struct cnab_registry *r, size_t n)
 	return p;
 }
 
+/* Raises *chunk to a registry's minimum up to MAX_CHUNK; a larger one is
+ * left in *demand (else 0). */
+static void apply_min(uint64_t min, size_t *chunk, uint64_t *demand)
+{
+	*demand = 0;
+	if (min > MAX_CHUNK)
+		*demand = min;
+	else if (min > *chunk)
+		*chunk = (size_t)min;
+}
+
 /*
  * Starts an upload session: *location, and the chunk size to use, raised
  * to the registry's OCI-Chunk-Min-Length up to MAX_CHUNK; a larger demand
@@ -394,18 +424,34 @@ static enum cnab_status start_upload(struct cnab_registry *r, const char *repo,
 		st = cnab_reg_fail_answer(r, "POST", &resp, what, err);
 	if (st == CNAB_OK)
 		st = next_location(r, &resp, base, location, what, err);
-	*demand = 0;
-	if (st == CNAB_OK && resp.chunk_min) {
-		unsigned long long min = strtoull(resp.chunk_min, NULL, 10);
-
-		if (min > MAX_CHUNK)
-			*demand = min;
-		else if (min > *chunk)
-			*chunk = (size_t)min;
-	}
+	if (st == CNAB_OK)
+		apply_min(resp.chunk_min ? strtoull(resp.chunk_min, NULL, 10)
+		                         : 0,
+		          chunk, demand);
 	cnab_http_response_release(&resp);
 	free(base);
 	return st;
+}
+
+/*
+ * Opens an upload session as start_upload does, or takes the one a
+ * declined mount to repo left open.
+ */
+static enum cnab_status open_upload(struct cnab_registry *r, const char *repo,
+                                    const char *const *scopes, const char *what,
+                                    char **location, size_t *chunk,
+                                    uint64_t *demand, struct cnab_err *err)
+{
+	bool mine = r->session && !strcmp(r->session_repo, repo);
+
+	if (!mine)
+		return start_upload(r, repo, scopes, what, location, chunk,
+		                    demand, err);
+	free(*location);
+	*location = r->session;
+	r->session = NULL;
+	apply_min(r->session_min, chunk, demand);
+	return CNAB_OK;
 }
 
 /*
@@ -507,8 +553,8 @@ static enum cnab_status push_whole(struct cnab_registry *r, const char *repo,
 		/* (a session may be open: the one that told the demand;
 		 * whatever it is, the PUT has it all) */
 		if (!*location)
-			st = start_upload(r, repo, scopes, what, location,
-			                  chunk, &demand, &perr);
+			st = open_upload(r, repo, scopes, what, location, chunk,
+			                 &demand, &perr);
 		if (st == CNAB_OK)
 			st = finish_upload(r, repo, d, *location, buf, scopes,
 			                   what, &lost, &perr);
@@ -550,8 +596,8 @@ enum cnab_status cnab_reg_push_blob(struct cnab_registry *r, const char *repo,
 	if (!sc)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	if (!single) {
-		st = start_upload(r, repo, scopes, what, &location, &chunk,
-		                  &demand, err);
+		st = open_upload(r, repo, scopes, what, &location, &chunk,
+		                 &demand, err);
 		if (st != CNAB_OK)
 			goto out;
 		/* chunks over the cap: the blob in one request if it fits in
@@ -682,6 +728,130 @@ enum cnab_status cnab_reg_push_blob_mem(struct cnab_registry *r,
 	if (st != CNAB_OK && location)
 		cancel_upload(r, location, scopes, 1);
 	free(location);
+	free(sc);
+	return st;
+}
+
+/*
+ * A blob's source given out to its size exactly: its end is read before
+ * its last byte is given (a verifying source checks there), so that the
+ * request cannot complete with bytes that were not verified.
+ */
+struct whole_reader {
+	struct cnab_reader *src;
+	uint64_t left;
+};
+
+static enum cnab_status whole_read(void *ctx, void *out, size_t n, size_t *got,
+                                   struct cnab_err *err)
+{
+	struct whole_reader *w = ctx;
+	enum cnab_status st;
+	size_t more = 0;
+	char extra;
+
+	*got = 0;
+	if (!w->left)
+		return CNAB_OK;
+	if (n > w->left)
+		n = (size_t)w->left;
+	st = cnab_reader_read(w->src, out, n, got, err);
+	if (st != CNAB_OK)
+		return st;
+	if (!*got)
+		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                    "the blob ended %" PRIu64
+		                    " bytes short of its size",
+		                    w->left);
+	w->left -= *got;
+	if (w->left)
+		return CNAB_OK;
+	st = read_full(w->src, &extra, 1, &more, err);
+	if (st == CNAB_OK && more)
+		st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                  "the blob is longer than its size");
+	return st;
+}
+
+enum cnab_status cnab_reg_push_blob_stream(struct cnab_registry *r,
+                                           const char *repo,
+                                           const struct cnab_descriptor *d,
+                                           struct cnab_reader *src,
+                                           struct cnab_err *err)
+{
+	struct whole_reader w = {src, d->size};
+	struct cnab_reader body = {whole_read, &w};
+	struct cnab_http_response resp = {0};
+	struct cnab_http_request req = {0};
+	const char *headers[] = {"Content-Type: application/octet-stream",
+	                         NULL};
+	char digest[CNAB_DIGEST_STR_MAX], what[600], detail[300];
+	char *sc = NULL, *location = NULL, *final = NULL;
+	const char *scopes[1];
+	size_t chunk = r->opts.chunk_size;
+	uint64_t demand = 0;
+	enum cnab_status st;
+
+	cnab_digest_format(&d->digest, digest);
+	snprintf(what, sizeof(what), "blob '%s/%s@%s'", r->host, repo, digest);
+	sc = cnab_reg_scope(repo, "pull,push");
+	if (!sc)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	scopes[0] = sc;
+	/* (a chunk demand does not matter: the blob goes in one request) */
+	st = open_upload(r, repo, scopes, what, &location, &chunk, &demand,
+	                 err);
+	if (st != CNAB_OK)
+		goto out;
+	final = with_param(location, "digest", digest);
+	if (!final) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	req.method = "PUT";
+	req.url = final;
+	req.headers = headers;
+	req.body_reader = &body;
+	req.body_size = d->size;
+	req.has_body = true;
+	st = cnab_reg_send(r, &req, scopes, 1, what, &resp, err);
+	if (st != CNAB_OK)
+		goto out;
+	if (resp.status == 201 || resp.status == 204) {
+		free(location);
+		location = NULL; /* done: nothing to cancel */
+		r->stats.blobs_uploaded++;
+		r->stats.blob_bytes_up += d->size;
+		if (r->opts.progress)
+			r->opts.progress(r->opts.progress_ctx, d->size);
+		goto out;
+	}
+	cnab_reg_error_detail(&resp, detail, sizeof(detail));
+	if (resp.status == 400 && strstr(detail, "DIGEST_INVALID")) {
+		st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                  "registry '%s' refused %s: its content does "
+		                  "not match its digest",
+		                  r->host, what);
+	} else if (resp.status == 401 || resp.status == 404 ||
+	           cnab_http_retryable(resp.status)) {
+		/* the body is spent: a transfer problem, for the caller to
+		 * send again from its source (with a token renewed) */
+		const char *auth;
+
+		if (resp.status == 401)
+			cnab_reg_authorization(r, scopes, 1, true, &auth, NULL);
+		st = cnab_reg_fail_answer(r, "PUT", &resp, what, err);
+		cnab_err_restatus(err, CNAB_ERR_NET);
+		st = CNAB_ERR_NET;
+	} else {
+		st = cnab_reg_fail_answer(r, "PUT", &resp, what, err);
+	}
+out:
+	if (st != CNAB_OK && location)
+		cancel_upload(r, location, scopes, 1);
+	cnab_http_response_release(&resp);
+	free(location);
+	free(final);
 	free(sc);
 	return st;
 }

@@ -232,6 +232,8 @@ enum cnab_status cnab_registry_new(struct cnab_registry **out, const char *host,
 	st = cnab_http_new(&r->http, &hc, err);
 	if (st != CNAB_OK)
 		goto fail;
+	/* (the handle keeps them: one copy for all handles) */
+	cnab_buf_release(&r->ca);
 	*out = r;
 	return CNAB_OK;
 fail:
@@ -273,6 +275,8 @@ void cnab_registry_free(struct cnab_registry *r)
 	}
 	free(r->tokens);
 	free(r->upload_buf);
+	free(r->session);
+	free(r->session_repo);
 	free(r);
 }
 

@@ -136,8 +136,12 @@ enum cnab_status cnab_reg_get_blob(struct cnab_registry *r, const char *repo,
                                    struct cnab_err *err);
 
 /*
- * Mounts a blob from another repository of the same registry.  *mounted
- * is false when the registry would not (the caller then uploads it).
+ * Mounts a blob from another repository of the same registry, or with
+ * from_repo the same as repo, asks whether repo has it (one POST in place
+ * of a HEAD and the upload's POST).  *mounted is false when the registry
+ * would not (the caller then uploads it): the upload session it opened
+ * instead (202) is kept in the handle for the next upload to repo.  An
+ * answer other than 201 and 202 is an error, as for any request.
  */
 enum cnab_status cnab_reg_mount_blob(struct cnab_registry *r, const char *repo,
                                      const struct cnab_descriptor *d,
@@ -165,6 +169,20 @@ enum cnab_status cnab_reg_push_blob_mem(struct cnab_registry *r,
                                         const char *repo,
                                         const struct cnab_descriptor *d,
                                         const void *data, struct cnab_err *err);
+
+/*
+ * Uploads a blob read from src (exactly d->size bytes, then the end),
+ * streamed in one PUT with its body, whatever its size, on the session a
+ * declined mount left open (else on a new one): nothing of it is kept in
+ * memory, and src's end is read before its last byte goes out.  The PUT
+ * is not sent again: a failure of the transfer, or an answer worth trying
+ * again, is CNAB_ERR_NET, for a caller that can read its source again.
+ */
+enum cnab_status cnab_reg_push_blob_stream(struct cnab_registry *r,
+                                           const char *repo,
+                                           const struct cnab_descriptor *d,
+                                           struct cnab_reader *src,
+                                           struct cnab_err *err);
 
 /* One repository of a registry, as a blob source for image walking. */
 struct cnab_reg_repo {

@@ -38,7 +38,7 @@ static const char usage[] =
         "  DEST                  REGISTRY/REPO[:TAG] (default tag: "
         "SOURCE's,\n"
         "                        else the bundle's version)\n"
-        "  -j, --jobs N          blobs copied at once (default 4)\n"
+        "  -j, --jobs N          blobs copied at once (default 8)\n"
         "      --force           replace a tag that holds a different "
         "bundle\n"
         "      --relocation-mapping FILE\n"
@@ -51,7 +51,8 @@ static const char usage[] =
 #define MAX_JOBS       32
 #define PIPE_SIZE      (1 << 20)
 #define RELOCATE_CHUNK ((size_t)4 << 20)
-#define COPY_ATTEMPTS  3 /* copies of one blob started over */
+#define SMALL_BLOB     ((uint64_t)4 << 20) /* read while its mount goes */
+#define COPY_ATTEMPTS  5                   /* copies of one blob started over */
 
 struct relocate_opts {
 	struct cnab_fe_common common;
@@ -206,14 +207,19 @@ static enum cnab_status walk(struct relocate *r, struct cnab_err *err)
 	return st;
 }
 
-/* One blob on its way: a thread reads it from the source into a pipe. */
-struct copy {
+/*
+ * One blob on its way: a thread reads it from the source into a pipe, which
+ * the upload reads.
+ */
+struct feed {
 	struct cnab_registry *src;
 	const char *src_repo;
 	const struct cnab_descriptor *d;
-	int fd; /* the pipe's write end */
+	int fds[2]; /* the pipe: read end, write end (the producer's) */
+	pthread_t thread;
+	bool started, joined;
 	struct cnab_err err;
-	enum cnab_status st;
+	enum cnab_status st; /* the producer's */
 	struct cnab_fe_progress *progress;
 	uint64_t moved; /* bytes counted in the progress */
 };
@@ -222,91 +228,145 @@ struct copy {
 static enum cnab_status to_pipe(void *ctx, const void *p, size_t n,
                                 struct cnab_err *err)
 {
-	struct copy *c = ctx;
+	struct feed *f = ctx;
 	enum cnab_status st;
 
-	st = cnab_write_all(c->fd, p, n, "the copy pipe", err);
+	st = cnab_write_all(f->fds[1], p, n, "the copy pipe", err);
 	if (st == CNAB_OK) {
-		c->moved += n;
-		cnab_fe_progress_add(c->progress, n);
+		f->moved += n;
+		cnab_fe_progress_add(f->progress, n);
 	}
 	return st;
 }
 
 static void *producer(void *arg)
 {
-	struct copy *c = arg;
+	struct feed *f = arg;
 
-	c->st = cnab_reg_get_blob(c->src, c->src_repo, c->d, to_pipe, c,
-	                          &c->err);
-	close(c->fd);
+	f->st = cnab_reg_get_blob(f->src, f->src_repo, f->d, to_pipe, f,
+	                          &f->err);
+	close(f->fds[1]);
 	return NULL;
 }
 
-/* The destination reads the pipe; the end counts only once the source
- * verified the blob. */
-struct pipe_reader {
-	int fd;
-	pthread_t thread;
-	struct copy *copy;
-	bool joined;
-};
-
-static enum cnab_status pipe_read(void *ctx, void *buf, size_t n, size_t *got,
-                                  struct cnab_err *err)
+/* Starts reading the blob from its source. */
+static enum cnab_status feed_start(struct feed *f, struct cnab_err *err)
 {
-	struct pipe_reader *pr = ctx;
-	struct cnab_reader r = cnab_fd_reader(&pr->fd);
-	enum cnab_status st;
-
-	st = cnab_reader_read(&r, buf, n, got, err);
-	if (st != CNAB_OK || *got || pr->joined)
-		return st;
-	pthread_join(pr->thread, NULL);
-	pr->joined = true;
-	if (pr->copy->st != CNAB_OK)
-		return cnab_err_set(err, pr->copy->st, "%s", pr->copy->err.msg);
-	return CNAB_OK;
-}
-
-/* Copies one blob from its source repository to the destination. */
-static enum cnab_status
-copy_blob(struct cnab_registry *src, const char *src_repo,
-          struct cnab_registry *dst, const char *dst_repo,
-          const struct cnab_descriptor *d, struct cnab_fe_progress *progress,
-          struct cnab_err *err)
-{
-	struct copy c = {src,           src_repo, d,        -1,
-	                 CNAB_ERR_INIT, CNAB_OK,  progress, 0};
-	struct pipe_reader pr = {-1, 0, &c, false};
-	struct cnab_reader r = {pipe_read, &pr};
-	enum cnab_status st;
-	int fds[2];
-
 	/* close-on-exec: a credential helper that the producer (or another
 	 * worker) starts must not hold the pipe open */
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (pipe2(f->fds, O_CLOEXEC) < 0)
 		return cnab_err_set(err, CNAB_ERR_IO, "cannot make a pipe: %s",
 		                    strerror(errno));
-	fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE);
-	pr.fd = fds[0];
-	c.fd = fds[1];
-	if (pthread_create(&pr.thread, NULL, producer, &c)) {
-		close(fds[0]);
-		close(fds[1]);
+	fcntl(f->fds[1], F_SETPIPE_SZ, PIPE_SIZE);
+	f->st = CNAB_OK;
+	cnab_err_clear(&f->err);
+	f->joined = false;
+	if (pthread_create(&f->thread, NULL, producer, f)) {
+		close(f->fds[0]);
+		close(f->fds[1]);
 		return cnab_err_set(err, CNAB_ERR_FAIL,
 		                    "cannot start a thread");
 	}
-	st = cnab_reg_push_blob(dst, dst_repo, d, &r, err);
-	/* a failed upload: stop the source, wait for it */
-	close(fds[0]);
-	if (!pr.joined)
-		pthread_join(pr.thread, NULL);
-	if (st != CNAB_OK && c.st != CNAB_OK)
-		cnab_err_restatus(err, c.st);
-	/* what moved of a failed copy moves again, or not at all */
+	f->started = true;
+	return CNAB_OK;
+}
+
+/* Stops the source (a blob not needed, or an upload that failed) and
+ * waits for it; what it counted in the progress is taken back (the blob
+ * is counted whole by its caller, or moves again, or not at all). */
+static void feed_stop(struct feed *f)
+{
+	if (!f->started)
+		return;
+	close(f->fds[0]);
+	if (!f->joined)
+		pthread_join(f->thread, NULL);
+	f->started = false;
+	cnab_fe_progress_back(f->progress, f->moved);
+	f->moved = 0;
+}
+
+/* The upload reads the pipe; its end counts only once the source verified
+ * the blob. */
+static enum cnab_status feed_read(void *ctx, void *buf, size_t n, size_t *got,
+                                  struct cnab_err *err)
+{
+	struct feed *f = ctx;
+	struct cnab_reader r = cnab_fd_reader(&f->fds[0]);
+	enum cnab_status st;
+
+	st = cnab_reader_read(&r, buf, n, got, err);
+	if (st != CNAB_OK || *got || f->joined)
+		return st;
+	pthread_join(f->thread, NULL);
+	f->joined = true;
+	if (f->st != CNAB_OK)
+		return cnab_err_set(err, f->st, "%s", f->err.msg);
+	return CNAB_OK;
+}
+
+/* What became of a blob. */
+enum fate { BLOB_PRESENT, BLOB_MOUNTED, BLOB_COPIED };
+
+/*
+ * Puts the blob d of src's repository src_repo into dst's dst_repo: one
+ * mount POST (from src_repo on the same host, else from dst_repo itself:
+ * 201 means the blob is there) whose 202 session takes the upload, or a
+ * HEAD when the registry answers the mount otherwise; then the blob read
+ * from the source and streamed to the destination in one PUT, kept
+ * nowhere (a small one's read started with the POST when it comes from
+ * another host, unless one request at a time).  A copy cut short is the
+ * caller's to start again.
+ */
+static enum cnab_status
+relocate_blob(struct cnab_registry *src, const char *src_repo,
+              struct cnab_registry *dst, const char *dst_repo,
+              const struct cnab_descriptor *d, bool overlap,
+              struct cnab_fe_progress *progress, enum fate *fate,
+              struct cnab_err *err)
+{
+	struct feed f = {src,   src_repo,      d,       {-1, -1}, 0, false,
+	                 false, CNAB_ERR_INIT, CNAB_OK, progress, 0};
+	struct cnab_reader rd = {feed_read, &f};
+	struct cnab_err merr = CNAB_ERR_INIT;
+	bool same_host =
+	        !strcmp(cnab_registry_host(src), cnab_registry_host(dst));
+	const char *from =
+	        same_host && strcmp(src_repo, dst_repo) ? src_repo : dst_repo;
+	bool mounted = false, exists = false;
+	enum cnab_status st = CNAB_OK;
+
+	*fate = BLOB_COPIED;
+	if (overlap && !same_host && d->size <= SMALL_BLOB)
+		st = feed_start(&f, err);
 	if (st != CNAB_OK)
-		cnab_fe_progress_back(progress, c.moved);
+		return st;
+	st = cnab_reg_mount_blob(dst, dst_repo, d, from, &mounted, &merr);
+	if (st != CNAB_OK && st != CNAB_ERR_NET && st != CNAB_ERR_NOMEM) {
+		/* a registry that does not take mounts: ask plainly */
+		cnab_fe_info(2, "%s: asking with HEAD", merr.msg);
+		st = cnab_reg_head_blob(dst, dst_repo, d, &exists, err);
+	} else if (st != CNAB_OK) {
+		cnab_err_set(err, st, "%s", merr.msg);
+	}
+	if (st != CNAB_OK || mounted || exists) {
+		if (mounted || exists)
+			*fate = mounted && from != dst_repo ? BLOB_MOUNTED
+			                                    : BLOB_PRESENT;
+		feed_stop(&f);
+		return st;
+	}
+	if (!f.started)
+		st = feed_start(&f, err);
+	if (st == CNAB_OK)
+		st = cnab_reg_push_blob_stream(dst, dst_repo, d, &rd, err);
+	/* a copy counted its bytes as they moved */
+	if (st == CNAB_OK)
+		f.moved = 0;
+	/* a failed upload: stop the source, wait for it */
+	feed_stop(&f);
+	if (st != CNAB_OK && f.st != CNAB_OK)
+		cnab_err_restatus(err, f.st);
 	return st;
 }
 
@@ -331,7 +391,7 @@ static void *worker(void *arg)
 		const struct cnab_image_node *node;
 		struct origin *org;
 		struct cnab_registry *src;
-		bool exists = false, mounted = false;
+		enum fate fate = BLOB_COPIED;
 		int attempt;
 		size_t i;
 
@@ -351,29 +411,15 @@ static void *worker(void *arg)
 		st = cnab_registry_pool_get(&src_pool,
 		                            cnab_registry_host(org->repo.reg),
 		                            &src, &err);
-		if (st == CNAB_OK)
-			st = cnab_reg_head_blob(dst, r->target.ref.path,
-			                        &node->desc, &exists, &err);
-		if (st != CNAB_OK || exists) {
-			pthread_mutex_lock(&r->lock);
-			r->present += exists;
-			cnab_fe_progress_add(&r->progress, node->desc.size);
-			pthread_mutex_unlock(&r->lock);
-			continue;
-		}
-		if (!strcmp(cnab_registry_host(src), cnab_registry_host(dst)) &&
-		    strcmp(org->repo.repo, r->target.ref.path))
-			st = cnab_reg_mount_blob(dst, r->target.ref.path,
-			                         &node->desc, org->repo.repo,
-			                         &mounted, &err);
-		for (attempt = 1; st == CNAB_OK && !mounted; attempt++) {
+		for (attempt = 1; st == CNAB_OK; attempt++) {
 			/* a copy cut short is read again from the source:
 			 * the registry may have lost the upload */
 			struct cnab_err cerr = CNAB_ERR_INIT;
 
-			st = copy_blob(src, org->repo.repo, dst,
-			               r->target.ref.path, &node->desc,
-			               &r->progress, &cerr);
+			st = relocate_blob(src, org->repo.repo, dst,
+			                   r->target.ref.path, &node->desc,
+			                   r->o->jobs > 1, &r->progress, &fate,
+			                   &cerr);
 			if (st == CNAB_OK)
 				break;
 			if (st != CNAB_ERR_NET || attempt >= COPY_ATTEMPTS) {
@@ -384,10 +430,13 @@ static void *worker(void *arg)
 			st = CNAB_OK;
 		}
 		pthread_mutex_lock(&r->lock);
-		r->mounted += mounted;
-		r->copied += st == CNAB_OK && !mounted;
+		if (st == CNAB_OK) {
+			r->present += fate == BLOB_PRESENT;
+			r->mounted += fate == BLOB_MOUNTED;
+			r->copied += fate == BLOB_COPIED;
+		}
 		/* a copy counted its bytes as they moved */
-		if (mounted)
+		if (st == CNAB_OK && fate != BLOB_COPIED)
 			cnab_fe_progress_add(&r->progress, node->desc.size);
 		pthread_mutex_unlock(&r->lock);
 	}
@@ -581,7 +630,7 @@ int main(int argc, char **argv)
 	/* a destination that stops reading must not kill us: EPIPE does */
 	signal(SIGPIPE, SIG_IGN);
 	o.push.output = CNAB_OUT_PLAIN;
-	o.jobs = 4;
+	o.jobs = 8;
 	while ((c = cnab_fe_getopt(argc, argv, "f:j:o:", longopts, &o.common,
 	                           &rc)) >= 0) {
 		switch (cnab_push_option(&o.push, c, optarg, &rc)) {

@@ -66,7 +66,8 @@ assert_eq "$(keys "$OUT")" "[$TOP],[[$K],[$K,\"description\"]]]" \
 assert_eq "$(images "$OUT")" "$RELOCATED" "relocate's images as inspect -r shows them"
 assert_exit 0 "$R" "${OPTS[@]}" -q --dry-run -o json "$H/acme/keys:1.0.0" "$H/other/keys"
 assert_eq "$(jq -c 'keys_unsorted[5:]' <<<"$OUT")" \
-	'["reference","digest","relocationMapping","dryRun"]' "relocate --dry-run -o json keys"
+	'["reference","digest","relocationMapping","dryRun","plan"]' \
+	"relocate --dry-run -o json keys (the plan of the destination)"
 
 step "cnab-archive ... - | cnab-inspect -a - succeeds under pipefail"
 # (a 2 MiB layer: far more than a pipe holds once inspect has what it shows)

@@ -4,14 +4,16 @@
 # registry handle, the registry's client certificate for the registry
 # only; a registry's OCI-Chunk-Min-Length demand within a cap; a
 # resumed blob answered from another offset; no query string (a signed
-# URL's secret) in -v -v output.
+# URL's secret) in -v -v output; relocate's peak memory over TLS with
+# token auth (issue 13: one CA store for every connection).
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools cnab-archive cnab-inspect cnab-publish-archive
+require_tools cnab-archive cnab-inspect cnab-publish-archive cnab-relocate
 export CNAB_RETRY_BASE_MS=20
 A=$CNAB_BIN/cnab-archive
 I=$CNAB_BIN/cnab-inspect
 P=$CNAB_BIN/cnab-publish-archive
+R=$CNAB_BIN/cnab-relocate
 
 step "--insecure-registry HOST: the token realm on another port is still verified"
 reg_start token tok
@@ -188,5 +190,32 @@ note "a $LARGE-byte layer, 64 MiB demanded: ${MAXKB} KB: $ERR"
 proxy_rules pd '[]'
 assert_exit 4 "$I" "${OPTS[@]}" -r "$PD/c64/large:1"
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$PD/c64/mid:1"
+
+step "relocate between two TLS registries with token auth, default --jobs: peak RSS under 32 MiB"
+# every worker has two handles, and each connection once parsed the CAs
+# (the system's and the test's) for itself: 94 MB at 8 jobs
+reg_start token rs
+reg_start token rt
+RS=$(_rv rs HOST)
+RT=$(_rv rt HOST)
+# shellcheck disable=SC2207
+TOPTS=($(cnab_opts rs rt))
+for i in 1 2 3; do
+	fixture_image rs app/m$i v1 --format oci --layers 8 --size 300K >/dev/null
+done
+fixture_image rs app/mbig v1 --format oci --layers 3 --size 12M >/dev/null
+jq -n --arg h "$RS" '{schemaVersion: "v1.2.0", name: "rss", version: "1.0.0",
+	invocationImages: [{imageType: "oci", image: ($h + "/app/m1:v1")}],
+	images: {m2: {imageType: "oci", image: ($h + "/app/m2:v1")},
+		m3: {imageType: "oci", image: ($h + "/app/m3:v1")},
+		big: {imageType: "oci", image: ($h + "/app/mbig:v1")}}}' >"$TEST_DIR/rss.json"
+/usr/bin/time -f '%M' -o "$TEST_DIR/time" "$R" "${TOPTS[@]}" -q -f "$TEST_DIR/rss.json" \
+	"$RT/rss/app:1" >"$TEST_DIR/run.out" 2>"$TEST_DIR/run.err" ||
+	fail "relocate failed: $(cat "$TEST_DIR/run.err")"
+MAXKB=$(tail -n 1 "$TEST_DIR/time")
+note "relocate over TLS and tokens at the default --jobs: ${MAXKB} KB"
+{ ldd "$R" | grep -q libasan || [ "${ITEST_VALGRIND:-}" = 1 ]; } ||
+	[ "$MAXKB" -le 32768 ] || fail "relocate took $MAXKB KB"
+assert_exit 0 "$I" "${TOPTS[@]}" --verify -q -r "$RT/rss/app:1"
 
 echo ok

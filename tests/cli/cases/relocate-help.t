@@ -12,7 +12,7 @@ registry to registry, and pushes the bundle there.
                         images are taken from where it names them
   DEST                  REGISTRY/REPO[:TAG] (default tag: SOURCE's,
                         else the bundle's version)
-  -j, --jobs N          blobs copied at once (default 4)
+  -j, --jobs N          blobs copied at once (default 8)
       --force           replace a tag that holds a different bundle
       --relocation-mapping FILE
                         write where each image was copied to
