@@ -17,6 +17,7 @@
 #include "common/image.h"
 #include "common/reference.h"
 #include "common/registry.h"
+#include "common/transfer.h"
 #include "formats/bundle.h"
 #include "formats/cnaboci.h"
 #include "formats/porter.h"
@@ -48,7 +49,6 @@ static const char usage[] =
         "      --offline         with --dry-run: ask nothing of DEST\n"
         "  -o, --output FORMAT   plain (default) or json\n";
 
-#define MAX_JOBS       32
 #define PIPE_SIZE      (1 << 20)
 #define RELOCATE_CHUNK ((size_t)4 << 20)
 #define SMALL_BLOB     ((uint64_t)4 << 20) /* read while its mount goes */
@@ -63,15 +63,6 @@ struct relocate_opts {
 	struct cnab_push_opts push;
 };
 
-/* Where an image of the bundle is read from. */
-struct origin {
-	struct cnab_ref ref; /* -f: the image's own reference */
-	struct cnab_reg_repo repo;
-	struct cnab_descriptor root;
-	char *root_data;
-	size_t root_len;
-};
-
 struct relocate {
 	const struct relocate_opts *o;
 	struct cnab_registry_opts ropts;
@@ -79,9 +70,7 @@ struct relocate {
 	struct cnab_pulled pulled; /* SOURCE */
 	struct cnab_bundle bundle; /* -f */
 	struct cnab_bundle *b;
-	struct origin *origins; /* per bundle image */
-	struct cnab_image_tree tree;
-	struct origin **node_origin; /* per tree node */
+	struct cnab_transfer xfer; /* image i is bundle image i */
 	struct cnab_push_target target;
 	struct cnab_push_objects obj;
 	struct cnab_relocation mapping;
@@ -95,12 +84,11 @@ struct relocate {
 	uint64_t copied, mounted, present;
 };
 
-/* Loads the bundle and finds where its images are. */
+/* Loads the bundle. */
 static enum cnab_status load(struct relocate *r, struct cnab_err *err)
 {
 	const struct relocate_opts *o = r->o;
 	enum cnab_status st;
-	size_t i;
 
 	if (o->source) {
 		struct cnab_ref ref = CNAB_REF_INIT;
@@ -132,78 +120,58 @@ static enum cnab_status load(struct relocate *r, struct cnab_err *err)
 			return st;
 		r->b = &r->bundle;
 	}
-	r->origins = calloc(r->b->nimages + 1, sizeof(*r->origins));
-	if (!r->origins)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	for (i = 0; i < r->b->nimages; i++) {
-		struct cnab_bundle_image *img = &r->b->images[i];
-		struct origin *org = &r->origins[i];
-		char digest[CNAB_DIGEST_STR_MAX], label[300];
+	return CNAB_OK;
+}
 
-		cnab_bundle_image_label(img, label, sizeof(label));
-		if (!cnab_bundle_image_is_oci(img))
+/* An image resolved: a thin bundle's digest, size and media type filled
+ * in (a published bundle has them). */
+static enum cnab_status resolved(void *ctx, size_t i,
+                                 const struct cnab_transfer_image *img,
+                                 struct cnab_err *err)
+{
+	struct relocate *r = ctx;
+	char digest[CNAB_DIGEST_STR_MAX];
+
+	if (r->o->source)
+		return CNAB_OK;
+	cnab_digest_format(&img->root.digest, digest);
+	return cnab_bundle_fill_image(r->b, &r->b->images[i], digest,
+	                              img->root.size, img->root.media_type,
+	                              err);
+}
+
+/*
+ * Where each image is read from, through the engine: a published bundle's
+ * from its own repository, a thin bundle's from where it names them.
+ */
+static enum cnab_status resolve(struct relocate *r, struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	r->xfer.pool = &r->pool;
+	r->xfer.bundle_reg = r->o->source ? r->pulled.reg : NULL;
+	r->xfer.bundle_repo = r->o->source ? r->pulled.ref.path : NULL;
+	r->xfer.resolved = resolved;
+	r->xfer.ctx = r;
+	for (i = 0; i < r->b->nimages && st == CNAB_OK; i++) {
+		struct cnab_bundle_image *img = &r->b->images[i];
+		char label[300];
+
+		if (!cnab_bundle_image_is_oci(img)) {
+			cnab_bundle_image_label(img, label, sizeof(label));
 			return cnab_err_set(
 			        err, CNAB_ERR_INVALID,
 			        "cannot relocate %s '%s': image type "
 			        "'%s' is not held in registries",
 			        label, img->image, img->image_type);
-		if (o->source) {
-			/* from the bundle's own repository */
-			st = cnab_reg_repo_init(&org->repo, r->pulled.reg,
-			                        r->pulled.ref.path, err);
-			if (st != CNAB_OK)
-				return st;
-			if (cnab_descriptor_copy(
-			            &org->root, r->pulled.images[i]) != CNAB_OK)
-				return cnab_err_set(err, CNAB_ERR_NOMEM,
-				                    "out of memory");
-			json_decref(org->root.annotations);
-			org->root.annotations = NULL;
-			continue;
 		}
-		/* a thin bundle: from where each image is named */
-		st = cnab_ref_parse(&org->ref, img->image, err);
-		if (st == CNAB_OK)
-			st = cnab_pull_image(&r->pool, &org->ref, &org->repo,
-			                     &org->root, &org->root_data,
-			                     &org->root_len, img->image, err);
-		if (st != CNAB_OK)
-			return st;
-		cnab_digest_format(&org->root.digest, digest);
-		st = cnab_bundle_fill_image(r->b, img, digest, org->root.size,
-		                            org->root.media_type, err);
-		if (st != CNAB_OK)
-			return st;
+		st = cnab_transfer_add(
+		        &r->xfer, img->image, img->content_digest,
+		        r->o->source ? r->pulled.images[i] : NULL, err);
 	}
-	return CNAB_OK;
-}
-
-/* Every manifest and blob of every image, each once. */
-static enum cnab_status walk(struct relocate *r, struct cnab_err *err)
-{
-	enum cnab_status st = CNAB_OK;
-	size_t i, before, j;
-
-	for (i = 0; i < r->b->nimages && st == CNAB_OK; i++) {
-		struct origin *org = &r->origins[i];
-		struct cnab_blob_source src = cnab_reg_repo_source(&org->repo);
-		struct origin **grown;
-
-		before = r->tree.n;
-		st = cnab_image_tree_add_root(&r->tree, &src, &org->root,
-		                              org->root_data, org->root_len,
-		                              r->b->images[i].image, err);
-		if (st != CNAB_OK)
-			break;
-		grown = realloc(r->node_origin,
-		                (r->tree.n + 1) * sizeof(*r->node_origin));
-		if (!grown)
-			return cnab_err_set(err, CNAB_ERR_NOMEM,
-			                    "out of memory");
-		r->node_origin = grown;
-		for (j = before; j < r->tree.n; j++)
-			r->node_origin[j] = org;
-	}
+	if (st == CNAB_OK)
+		st = cnab_transfer_resolve(&r->xfer, err);
 	return st;
 }
 
@@ -389,24 +357,24 @@ static void *worker(void *arg)
 	st = cnab_registry_pool_get(&pool, r->target.ref.domain, &dst, &err);
 	while (st == CNAB_OK) {
 		const struct cnab_image_node *node;
-		struct origin *org;
+		const struct cnab_transfer_image *org;
 		struct cnab_registry *src;
 		enum fate fate = BLOB_COPIED;
 		int attempt;
 		size_t i;
 
 		pthread_mutex_lock(&r->lock);
-		while (r->next < r->tree.n &&
-		       r->tree.nodes[r->next].is_manifest)
+		while (r->next < r->xfer.tree.n &&
+		       r->xfer.tree.nodes[r->next].is_manifest)
 			r->next++;
 		i = r->next++;
 		if (r->failed)
-			i = r->tree.n;
+			i = r->xfer.tree.n;
 		pthread_mutex_unlock(&r->lock);
-		if (i >= r->tree.n)
+		if (i >= r->xfer.tree.n)
 			break;
-		node = &r->tree.nodes[i];
-		org = r->node_origin[i];
+		node = &r->xfer.tree.nodes[i];
+		org = &r->xfer.images[r->xfer.node_origin[i]];
 		cnab_fe_progress_next(&r->progress);
 		st = cnab_registry_pool_get(&src_pool,
 		                            cnab_registry_host(org->repo.reg),
@@ -455,17 +423,17 @@ static void *worker(void *arg)
 
 static enum cnab_status copy_blobs(struct relocate *r, struct cnab_err *err)
 {
-	pthread_t threads[MAX_JOBS];
+	pthread_t threads[CNAB_FE_MAX_JOBS];
 	int n = r->o->jobs, started = 0, i;
 	uint64_t total = 0, nblobs = 0;
 	size_t k;
 
-	for (k = 0; k < r->tree.n; k++)
-		if (!r->tree.nodes[k].is_manifest)
-			total += r->tree.nodes[k].desc.size;
+	for (k = 0; k < r->xfer.tree.n; k++)
+		if (!r->xfer.tree.nodes[k].is_manifest)
+			total += r->xfer.tree.nodes[k].desc.size;
 	cnab_fe_progress_start(&r->progress, "copying", total);
-	for (k = 0; k < r->tree.n; k++)
-		nblobs += !r->tree.nodes[k].is_manifest;
+	for (k = 0; k < r->xfer.tree.n; k++)
+		nblobs += !r->xfer.tree.nodes[k].is_manifest;
 	cnab_fe_progress_blobs(&r->progress, nblobs);
 	pthread_mutex_init(&r->lock, NULL);
 	for (i = 0; i < n; i++) {
@@ -493,10 +461,10 @@ static int relocate(const struct relocate_opts *o)
 	const char *default_tag;
 	char *version_tag = NULL, *p;
 	bool same = false;
-	size_t i;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
+	r.xfer = (struct cnab_transfer)CNAB_TRANSFER_INIT;
 	r.o = o;
 	r.mapping_out = (struct cnab_outfile)CNAB_OUTFILE_INIT;
 	/* DEST's form is checked before anything is read */
@@ -516,7 +484,7 @@ static int relocate(const struct relocate_opts *o)
 	r.ropts.chunk_size = RELOCATE_CHUNK;
 	cnab_registry_pool_init(&r.pool, &r.ropts);
 	if (cnab_relocation_init(&r.mapping, &err) != CNAB_OK ||
-	    load(&r, &err) != CNAB_OK)
+	    load(&r, &err) != CNAB_OK || resolve(&r, &err) != CNAB_OK)
 		goto fail;
 	if (o->source && r.pulled.ref.tag) {
 		default_tag = r.pulled.ref.tag;
@@ -556,9 +524,9 @@ static int relocate(const struct relocate_opts *o)
 		                            &err) != CNAB_OK ||
 		     cnab_push_target_probe(&r.target, dst, &err) != CNAB_OK))
 			goto fail;
-		if (walk(&r, &err) != CNAB_OK ||
+		if (cnab_transfer_walk(&r.xfer, &err) != CNAB_OK ||
 		    (!o->push.offline &&
-		     cnab_push_plan(&r.target, &r.obj, &r.tree, &err) !=
+		     cnab_push_plan(&r.target, &r.obj, &r.xfer.tree, &err) !=
 		             CNAB_OK))
 			goto fail;
 	} else {
@@ -570,9 +538,9 @@ static int relocate(const struct relocate_opts *o)
 		if (cnab_push_settle(&r.target, &r.obj, &same, &err) != CNAB_OK)
 			goto fail;
 		if (!same &&
-		    (walk(&r, &err) != CNAB_OK ||
+		    (cnab_transfer_walk(&r.xfer, &err) != CNAB_OK ||
 		     copy_blobs(&r, &err) != CNAB_OK ||
-		     cnab_push_manifests(dst, r.target.ref.path, &r.tree,
+		     cnab_push_manifests(dst, r.target.ref.path, &r.xfer.tree,
 		                         &err) != CNAB_OK ||
 		     cnab_push_bundle(&r.target, &r.obj, &err) != CNAB_OK))
 			goto fail;
@@ -592,16 +560,8 @@ static int relocate(const struct relocate_opts *o)
 fail:
 	rc = cnab_fe_fail(&err);
 out:
-	for (i = 0; r.origins && i < r.b->nimages; i++) {
-		cnab_ref_release(&r.origins[i].ref);
-		cnab_reg_repo_release(&r.origins[i].repo);
-		cnab_descriptor_release(&r.origins[i].root);
-		free(r.origins[i].root_data);
-	}
-	free(r.origins);
-	free(r.node_origin);
+	cnab_transfer_release(&r.xfer);
 	free(version_tag);
-	cnab_image_tree_release(&r.tree);
 	cnab_push_objects_release(&r.obj);
 	cnab_push_target_release(&r.target);
 	cnab_relocation_release(&r.mapping);
@@ -623,7 +583,6 @@ int main(int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	struct relocate_opts o = {0};
-	char *end;
 	int c, rc = 0, nargs;
 
 	cnab_fe_init(&tool);
@@ -644,14 +603,9 @@ int main(int argc, char **argv)
 			o.file = optarg;
 			break;
 		case 'j':
-			o.jobs = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || o.jobs < 1 ||
-			    o.jobs > MAX_JOBS) {
-				rc = cnab_fe_usage_error(
-				        "invalid --jobs '%s': use 1 to %d",
-				        optarg, MAX_JOBS);
+			rc = cnab_fe_jobs_option(optarg, &o.jobs);
+			if (rc)
 				goto out;
-			}
 			break;
 		}
 	}

@@ -5,7 +5,6 @@
 
 #include "common/buf.h"
 #include "common/image.h"
-#include "common/transfer.h"
 
 static enum cnab_status to_buf(void *ctx, const void *p, size_t n,
                                struct cnab_err *err)
@@ -123,15 +122,4 @@ void cnab_pulled_release(struct cnab_pulled *p)
 	cnab_relocation_release(&p->mapping);
 	free(p->images);
 	memset(p, 0, sizeof(*p));
-}
-
-enum cnab_status cnab_pull_image(struct cnab_registry_pool *pool,
-                                 const struct cnab_ref *ref,
-                                 struct cnab_reg_repo *repo,
-                                 struct cnab_descriptor *root, char **data,
-                                 size_t *len, const char *subject,
-                                 struct cnab_err *err)
-{
-	return cnab_transfer_lookup(pool, ref, repo, root, data, len, subject,
-	                            err);
 }

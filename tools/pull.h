@@ -40,18 +40,4 @@ enum cnab_status cnab_pull_bundle(struct cnab_pulled *p,
                                   struct cnab_err *err);
 void cnab_pulled_release(struct cnab_pulled *p);
 
-/*
- * Resolves an image at its own reference ref (parsed): its repository
- * (repo, initialised here: release it), and its root manifest or index by
- * digest or tag (root, with its bytes in *data, which the caller frees).
- * The engine's cnab_transfer_lookup, for cnab-relocate until it runs on
- * the engine (then this goes).
- */
-enum cnab_status cnab_pull_image(struct cnab_registry_pool *pool,
-                                 const struct cnab_ref *ref,
-                                 struct cnab_reg_repo *repo,
-                                 struct cnab_descriptor *root, char **data,
-                                 size_t *len, const char *subject,
-                                 struct cnab_err *err);
-
 #endif

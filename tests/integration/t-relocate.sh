@@ -118,6 +118,15 @@ jq --arg h "$S" '.images.web.image = ($h + "/app/gone:1")' "$TEST_DIR/bundle.jso
 assert_exit 4 "$R" "${OPTS[@]}" -f "$TEST_DIR/gone.json" "$D/gone/app:1"
 assert_contains "$ERR" "app/gone:1"
 assert_exit 4 "$I" "${OPTS[@]}" -r "$D/gone/app:1"
+# every missing image said at once, as cnab-archive does
+jq --arg h "$S" '.images.web.image = ($h + "/app/gone:1") |
+	.invocationImages[0].image = ($h + "/app/lost:2")' "$TEST_DIR/bundle.json" \
+	>"$TEST_DIR/gone2.json"
+assert_exit 4 "$R" "${OPTS[@]}" -f "$TEST_DIR/gone2.json" "$D/gone/app:1"
+assert_contains "$ERR" "images not found: "
+assert_contains "$ERR" "app/gone:1"
+assert_contains "$ERR" "app/lost:2"
+assert_exit 4 "$I" "${OPTS[@]}" -r "$D/gone/app:1"
 assert_exit 4 "$R" "${OPTS[@]}" "$S/acme/nothing:1" "$D/gone/app:1"
 
 step "usage errors"
