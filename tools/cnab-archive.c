@@ -330,26 +330,9 @@ static void add_hint(struct cnab_err *err, const char *hint)
 /* Adds every image of the bundle to the transfer. */
 static enum cnab_status add_images(struct run *run, struct cnab_err *err)
 {
-	enum cnab_status st = CNAB_OK;
-	size_t i;
-
-	for (i = 0; i < run->bundle.nimages && st == CNAB_OK; i++) {
-		struct cnab_bundle_image *img = &run->bundle.images[i];
-		char label[300];
-
-		if (!cnab_bundle_image_is_oci(img)) {
-			cnab_bundle_image_label(img, label, sizeof(label));
-			return cnab_err_set(
-			        err, CNAB_ERR_INVALID,
-			        "cannot archive %s '%s': image type "
-			        "'%s' is not held in registries",
-			        label, img->image, img->image_type);
-		}
-		st = cnab_transfer_add(
-		        &run->xfer, img->image, img->content_digest,
-		        run->pulled_reg ? run->pulled.images[i] : NULL, err);
-	}
-	return st;
+	return cnab_pull_add_images(&run->xfer, &run->bundle,
+	                            run->pulled_reg ? run->pulled.images : NULL,
+	                            "archive", err);
 }
 
 static int archive(const struct archive_opts *o)

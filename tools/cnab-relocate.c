@@ -146,30 +146,16 @@ static enum cnab_status resolved(void *ctx, size_t i,
  */
 static enum cnab_status resolve(struct relocate *r, struct cnab_err *err)
 {
-	enum cnab_status st = CNAB_OK;
-	size_t i;
+	enum cnab_status st;
 
 	r->xfer.pool = &r->pool;
 	r->xfer.bundle_reg = r->o->source ? r->pulled.reg : NULL;
 	r->xfer.bundle_repo = r->o->source ? r->pulled.ref.path : NULL;
 	r->xfer.resolved = resolved;
 	r->xfer.ctx = r;
-	for (i = 0; i < r->b->nimages && st == CNAB_OK; i++) {
-		struct cnab_bundle_image *img = &r->b->images[i];
-		char label[300];
-
-		if (!cnab_bundle_image_is_oci(img)) {
-			cnab_bundle_image_label(img, label, sizeof(label));
-			return cnab_err_set(
-			        err, CNAB_ERR_INVALID,
-			        "cannot relocate %s '%s': image type "
-			        "'%s' is not held in registries",
-			        label, img->image, img->image_type);
-		}
-		st = cnab_transfer_add(
-		        &r->xfer, img->image, img->content_digest,
-		        r->o->source ? r->pulled.images[i] : NULL, err);
-	}
+	st = cnab_pull_add_images(&r->xfer, r->b,
+	                          r->o->source ? r->pulled.images : NULL,
+	                          "relocate", err);
 	if (st == CNAB_OK)
 		st = cnab_transfer_resolve(&r->xfer, err);
 	return st;

@@ -123,3 +123,29 @@ void cnab_pulled_release(struct cnab_pulled *p)
 	free(p->images);
 	memset(p, 0, sizeof(*p));
 }
+
+enum cnab_status
+cnab_pull_add_images(struct cnab_transfer *t, const struct cnab_bundle *b,
+                     const struct cnab_descriptor *const *in_bundle,
+                     const char *verb, struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	for (i = 0; i < b->nimages && st == CNAB_OK; i++) {
+		const struct cnab_bundle_image *img = &b->images[i];
+		char label[300];
+
+		if (!cnab_bundle_image_is_oci(img)) {
+			cnab_bundle_image_label(img, label, sizeof(label));
+			return cnab_err_set(
+			        err, CNAB_ERR_INVALID,
+			        "cannot %s %s '%s': image type '%s' "
+			        "is not held in registries",
+			        verb, label, img->image, img->image_type);
+		}
+		st = cnab_transfer_add(t, img->image, img->content_digest,
+		                       in_bundle ? in_bundle[i] : NULL, err);
+	}
+	return st;
+}

@@ -11,6 +11,7 @@
 #include "common/reference.h"
 #include "common/registry.h"
 #include "common/status.h"
+#include "common/transfer.h"
 #include "formats/bundle.h"
 #include "formats/cnaboci.h"
 #include "formats/relocation.h"
@@ -39,5 +40,17 @@ enum cnab_status cnab_pull_bundle(struct cnab_pulled *p,
                                   struct cnab_registry *reg, const char *ref,
                                   struct cnab_err *err);
 void cnab_pulled_release(struct cnab_pulled *p);
+
+/*
+ * Adds every image of b to t, in the bundle's order, each with its
+ * descriptor in the published bundle (in_bundle[i]; none when in_bundle is
+ * NULL).  An image whose type registries do not hold is refused, before any
+ * request: "cannot VERB LABEL 'IMAGE': image type 'T' is not held in
+ * registries".
+ */
+enum cnab_status
+cnab_pull_add_images(struct cnab_transfer *t, const struct cnab_bundle *b,
+                     const struct cnab_descriptor *const *in_bundle,
+                     const char *verb, struct cnab_err *err);
 
 #endif
