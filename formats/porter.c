@@ -662,6 +662,21 @@ static enum cnab_status put(struct conv *c, json_t *obj, const char *key,
 	return CNAB_OK;
 }
 
+/* obj[key] = a new empty object, set in *out (borrowed) on success. */
+static enum cnab_status put_object(struct conv *c, json_t *obj, const char *key,
+                                   json_t **out)
+{
+	json_t *o = json_object();
+	enum cnab_status st;
+
+	if (!o)
+		return nomem(c);
+	st = put(c, obj, key, o);
+	if (st == CNAB_OK)
+		*out = o;
+	return st;
+}
+
 /* obj[key] = s unless s is NULL or empty (Go's omitempty). */
 static enum cnab_status put_str(struct conv *c, json_t *obj, const char *key,
                                 const char *s)
@@ -2040,19 +2055,11 @@ static enum cnab_status convert_dependency(struct conv *c, yaml_node_t *d,
 		char iw[320];
 		const char *id, *iref;
 		yaml_node_t *doc;
-		json_t *ji = json_object(), *jd = json_object();
+		json_t *ji = NULL, *jd = NULL;
 
-		if (!ji || !jd) {
-			json_decref(ji);
-			json_decref(jd);
-			st = nomem(c);
-			goto out;
-		}
-		st = put(c, dep, "interface", ji);
+		st = put_object(c, dep, "interface", &ji);
 		if (st == CNAB_OK)
-			st = put(c, ji, "document", jd);
-		else
-			json_decref(jd);
+			st = put_object(c, ji, "document", &jd);
 		snprintf(iw, sizeof(iw), "%s.bundle.interface", where);
 		if (st == CNAB_OK)
 			st = known_keys(c, iface, iw, ikeys);
@@ -2072,26 +2079,14 @@ static enum cnab_status convert_dependency(struct conv *c, yaml_node_t *d,
 			            iw);
 		if (st == CNAB_OK && !is_null(doc)) {
 			char dw[340];
-			json_t *dp = json_object(), *dc = json_object(),
-			       *dout = json_object();
+			json_t *dp = NULL, *dc = NULL, *dout = NULL;
 
 			snprintf(dw, sizeof(dw), "%s.document", iw);
-			if (!dp || !dc || !dout) {
-				json_decref(dp);
-				json_decref(dc);
-				json_decref(dout);
-				st = nomem(c);
-				goto out;
-			}
-			st = put(c, jd, "parameters", dp);
+			st = put_object(c, jd, "parameters", &dp);
 			if (st == CNAB_OK)
-				st = put(c, jd, "credentials", dc);
-			else
-				json_decref(dc);
+				st = put_object(c, jd, "credentials", &dc);
 			if (st == CNAB_OK)
-				st = put(c, jd, "outputs", dout);
-			else
-				json_decref(dout);
+				st = put_object(c, jd, "outputs", &dout);
 			if (st == CNAB_OK)
 				st = known_keys(c, doc, dw, dkeys);
 			if (st == CNAB_OK)
@@ -2136,19 +2131,11 @@ static enum cnab_status convert_dependency(struct conv *c, yaml_node_t *d,
 			goto out;
 	}
 	{
-		json_t *s = json_object(), *g = json_object();
+		json_t *s = NULL, *g = NULL;
 
-		if (!s || !g) {
-			json_decref(s);
-			json_decref(g);
-			st = nomem(c);
-			goto out;
-		}
-		st = put(c, dep, "sharing", s);
+		st = put_object(c, dep, "sharing", &s);
 		if (st == CNAB_OK)
-			st = put(c, s, "group", g);
-		else
-			json_decref(g);
+			st = put_object(c, s, "group", &g);
 		if (st == CNAB_OK && mode)
 			st = put(c, s, "mode", json_true());
 		if (st == CNAB_OK)
@@ -2404,18 +2391,11 @@ static enum cnab_status convert_dependencies(struct conv *c, json_t *custom,
 		static const char *const ikeys[] = {"id", NULL};
 		yaml_node_t *iface = map_get(c->doc, provides, "interface");
 		const char *id = NULL;
-		json_t *pi = json_object(), *pp = json_object();
+		json_t *pi = NULL, *pp = NULL;
 
-		if (!pi || !pp) {
-			json_decref(pi);
-			json_decref(pp);
-			return nomem(c);
-		}
-		st = put(c, ext, "provides", pp);
+		st = put_object(c, ext, "provides", &pp);
 		if (st == CNAB_OK)
-			st = put(c, pp, "interface", pi);
-		else
-			json_decref(pi);
+			st = put_object(c, pp, "interface", &pi);
 		if (st == CNAB_OK)
 			st = known_keys(c, provides, "dependencies.provides",
 			                pkeys);
