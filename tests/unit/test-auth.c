@@ -363,12 +363,6 @@ static void write_file(const char *path, const char *text, int mode)
 	assert_int_equal(chmod(path, (mode_t)mode), 0);
 }
 
-static void make_dir(const char *path)
-{
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		fail_msg("cannot create '%s': %s", path, strerror(errno));
-}
-
 /* A path under the test's directory; static storage, 4 slots. */
 static const char *at(const char *rel)
 {
@@ -403,16 +397,16 @@ static int setup(void **state)
 	if (!getcwd(top, sizeof(top)))
 		return -1;
 	orig_path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
-	make_dir(at("home"));
-	make_dir(at("home/.docker"));
-	make_dir(at("dc"));
-	make_dir(at("bin"));
-	make_dir(at("run"));
-	make_dir(at("run/containers"));
-	make_dir(at("cfg"));
-	make_dir(at("cfg/containers"));
-	make_dir(at("home/.config"));
-	make_dir(at("home/.config/containers"));
+	test_make_dir(at("home"));
+	test_make_dir(at("home/.docker"));
+	test_make_dir(at("dc"));
+	test_make_dir(at("bin"));
+	test_make_dir(at("run"));
+	test_make_dir(at("run/containers"));
+	test_make_dir(at("cfg"));
+	test_make_dir(at("cfg/containers"));
+	test_make_dir(at("home/.config"));
+	test_make_dir(at("home/.config/containers"));
 	reset_env();
 	return 0;
 }

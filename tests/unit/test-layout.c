@@ -18,40 +18,26 @@
 #define REF_B     "example.com/app/b:1"
 #define REF_MULTI "example.com/app/multi:1"
 
-static void make_dir(const char *path)
-{
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		fail_msg("cannot create '%s'", path);
-}
-
-static void put_file(const char *path, const void *data, size_t len)
-{
-	struct cnab_err err = CNAB_ERR_INIT;
-
-	if (cnab_file_write(path, data, len, &err) != CNAB_OK)
-		fail_msg("%s", err.msg);
-}
-
 /* Creates dir/ with dir/blobs/sha256/ and, when not NULL, its oci-layout
  * and index.json. */
 static void make_layout(const char *dir, const char *marker, const char *index)
 {
 	struct cnab_buf p = CNAB_BUF_INIT(4096);
 
-	make_dir(dir);
+	test_make_dir(dir);
 	cnab_buf_addf(&p, "%s/blobs", dir);
-	make_dir(cnab_buf_str(&p));
+	test_make_dir(cnab_buf_str(&p));
 	cnab_buf_addstr(&p, "/sha256");
-	make_dir(cnab_buf_str(&p));
+	test_make_dir(cnab_buf_str(&p));
 	if (marker) {
 		cnab_buf_reset(&p);
 		cnab_buf_addf(&p, "%s/oci-layout", dir);
-		put_file(cnab_buf_str(&p), marker, strlen(marker));
+		test_put_file(cnab_buf_str(&p), marker, strlen(marker));
 	}
 	if (index) {
 		cnab_buf_reset(&p);
 		cnab_buf_addf(&p, "%s/index.json", dir);
-		put_file(cnab_buf_str(&p), index, strlen(index));
+		test_put_file(cnab_buf_str(&p), index, strlen(index));
 	}
 	cnab_buf_release(&p);
 }
@@ -83,7 +69,7 @@ static void put_blob(const char *dir, const char *mt, const char *data,
 	d->media_type = strdup(mt);
 	assert_non_null(d->media_type);
 	path = blob_path(dir, d);
-	put_file(path, data, len);
+	test_put_file(path, data, len);
 	free(path);
 }
 
@@ -188,7 +174,7 @@ static int setup(void **state)
 	put_blob("good", CNAB_MT_OCI_INDEX, text, strlen(text), &g.multi);
 	free(text);
 	text = index_text(top, top_extra, 3);
-	put_file("good/index.json", text, strlen(text));
+	test_put_file("good/index.json", text, strlen(text));
 	free(text);
 	return 0;
 }
@@ -549,18 +535,18 @@ static void test_tampered(void **state)
 	bytes = strdup(orig);
 	assert_non_null(strstr(bytes, "\"schemaVersion\":2"));
 	*strstr(bytes, "\"schemaVersion\":2") = ' ';
-	put_file(path, bytes, len);
+	test_put_file(path, bytes, len);
 	assert_int_equal(walk("tampered", &man, &err), CNAB_ERR_INTEGRITY);
 	assert_non_null(strstr(err.msg, "digest mismatch"));
 	assert_non_null(strstr(err.msg, path));
 	/* other bytes of another size */
 	cnab_err_clear(&err);
-	put_file(path, "{}", 2);
+	test_put_file(path, "{}", 2);
 	assert_int_equal(walk("tampered", &man, &err), CNAB_ERR_INTEGRITY);
 	assert_non_null(strstr(err.msg, "size mismatch"));
 	/* the right bytes, but a descriptor that says more */
 	cnab_err_clear(&err);
-	put_file(path, orig, len);
+	test_put_file(path, orig, len);
 	assert_int_equal(walk("tampered", &man, &err), CNAB_OK);
 	man.size++;
 	assert_int_equal(walk("tampered", &man, &err), CNAB_ERR_INTEGRITY);
@@ -598,7 +584,7 @@ static void test_wrong_size(void **state)
 	put_blob("good", LAYER_MT, "a directory", 11, &dir);
 	path = blob_path("good", &dir);
 	assert_int_equal(unlink(path), 0);
-	make_dir(path);
+	test_make_dir(path);
 	dir.size = 0;
 	assert_int_equal(src.has_blob(src.ctx, &dir, &has, &err), CNAB_OK);
 	assert_false(has);

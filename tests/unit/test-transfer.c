@@ -17,20 +17,6 @@
 #define REF_B    "example.com/app/b:1"
 #define DIR      "lay"
 
-static void make_dir(const char *path)
-{
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		fail_msg("cannot create '%s'", path);
-}
-
-static void put_file(const char *path, const void *data, size_t len)
-{
-	struct cnab_err err = CNAB_ERR_INIT;
-
-	if (cnab_file_write(path, data, len, &err) != CNAB_OK)
-		fail_msg("%s", err.msg);
-}
-
 /* Stores data as a blob of the layout, named by its sha256. */
 static void put_blob(const char *mt, const char *data,
                      struct cnab_descriptor *d)
@@ -49,7 +35,7 @@ static void put_blob(const char *mt, const char *data,
 	l.dir = (char *)DIR;
 	path = cnab_layout_blob_path(&l, &d->digest);
 	assert_non_null(path);
-	put_file(path, data, len);
+	test_put_file(path, data, len);
 	free(path);
 }
 
@@ -105,10 +91,10 @@ static int setup(void **state)
 	struct cnab_err err = CNAB_ERR_INIT;
 
 	(void)state;
-	make_dir(DIR);
-	make_dir(DIR "/blobs");
-	make_dir(DIR "/blobs/sha256");
-	put_file(DIR "/oci-layout", MARKER, strlen(MARKER));
+	test_make_dir(DIR);
+	test_make_dir(DIR "/blobs");
+	test_make_dir(DIR "/blobs/sha256");
+	test_put_file(DIR "/oci-layout", MARKER, strlen(MARKER));
 	put_blob(LAYER_MT, "a layer both images share", &g.shared);
 	put_image("{\"os\":\"linux\",\"n\":1}", "layer of a", &g.shared, g.a,
 	          &g.man_a);
@@ -119,7 +105,7 @@ static int setup(void **state)
 	cnab_buf_addch(&b, ',');
 	add_desc(&b, &g.man_b, REF_B);
 	cnab_buf_addstr(&b, "]}");
-	put_file(DIR "/index.json", b.data, b.len);
+	test_put_file(DIR "/index.json", b.data, b.len);
 	cnab_buf_release(&b);
 	if (cnab_layout_open(&g.layout, DIR, &err) != CNAB_OK)
 		fail_msg("%s", err.msg);
@@ -311,7 +297,7 @@ static void test_altered_blob(void **state)
 	(void)state;
 	l.dir = (char *)DIR;
 	path = cnab_layout_blob_path(&l, &g.a[1].digest);
-	put_file(path, "layer of A", strlen("layer of A"));
+	test_put_file(path, "layer of A", strlen("layer of A"));
 	memset(&s, 0, sizeof(s));
 	cnab_buf_init(&s.bytes, SIZE_MAX);
 	start(&t);
@@ -320,7 +306,7 @@ static void test_altered_blob(void **state)
 	assert_int_equal(cnab_transfer_walk(&t, &err), CNAB_OK);
 	assert_int_equal(cnab_transfer_copy(&t, &co, &sink, &err),
 	                 CNAB_ERR_INTEGRITY);
-	put_file(path, "layer of a", strlen("layer of a"));
+	test_put_file(path, "layer of a", strlen("layer of a"));
 	free(path);
 	cnab_buf_release(&s.bytes);
 	cnab_transfer_release(&t);

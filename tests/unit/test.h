@@ -8,9 +8,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "common/fsutil.h"
 
 /* Reads a file by path; aborts the test if absent.  The caller frees the
  * result, which is NUL-terminated. */
@@ -69,6 +73,22 @@ static inline void *test_failing_malloc(size_t n)
 	if (*left > 0)
 		(*left)--;
 	return malloc(n);
+}
+
+/* Creates a directory (one that exists will do); aborts the test if not. */
+static inline void test_make_dir(const char *path)
+{
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		fail_msg("cannot create '%s': %s", path, strerror(errno));
+}
+
+/* Writes a file whole; aborts the test if not. */
+static inline void test_put_file(const char *path, const void *data, size_t len)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+
+	if (cnab_file_write(path, data, len, &err) != CNAB_OK)
+		fail_msg("%s", err.msg);
 }
 
 #endif
