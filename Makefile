@@ -88,6 +88,7 @@ LIB_OBJS += common/registry.o
 LIB_OBJS += common/status.o
 LIB_OBJS += common/stream.o
 LIB_OBJS += common/tar.o
+LIB_OBJS += common/transfer-push.o
 LIB_OBJS += common/transfer.o
 LIB_OBJS += common/upload-pool.o
 LIB_OBJS += common/utf8.o
