@@ -95,6 +95,7 @@ LIB_OBJS += common/utf8.o
 LIB_OBJS += common/volume.o
 LIB_OBJS += formats/bundle.o
 LIB_OBJS += formats/cnaboci.o
+LIB_OBJS += formats/delta.o
 LIB_OBJS += formats/porter.o
 LIB_OBJS += formats/relocation.o
 LIB_OBJS += formats/thick.o

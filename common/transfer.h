@@ -23,6 +23,7 @@
 
 #include "common/image.h"
 #include "common/layout.h"
+#include "common/map.h"
 #include "common/oci.h"
 #include "common/reference.h"
 #include "common/registry.h"
@@ -66,6 +67,9 @@ struct cnab_transfer {
 	                             const struct cnab_transfer_image *img,
 	                             struct cnab_err *err);
 	void *ctx;
+	/* digests ("sha256:...") of blobs not to copy (a delta archive's
+	 * blobs left out), or NULL */
+	const struct cnab_map *skip;
 	/* held by the transfer */
 	struct cnab_transfer_image *images;
 	size_t nimages;
@@ -129,8 +133,8 @@ struct cnab_transfer_copy_opts {
 };
 
 /*
- * Copies every object of the tree into the sink, sorted by digest (so
- * what the sink gets does not depend on the jobs or on the order the
+ * Copies every object of the tree (but those in skip) into the sink, sorted by
+ * digest (so what the sink gets does not depend on the jobs or on the order the
  * answers come in): manifests from memory, blobs of a layout read here,
  * blobs of a registry downloaded o->jobs at a time (held in memory within
  * the budget until their turn; larger ones streamed when their turn
