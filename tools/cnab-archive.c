@@ -42,6 +42,9 @@ static const char usage[] =
         "      --fallback-registry\n"
         "                        look for images not in the layouts in\n"
         "                        registries too\n"
+        "      --no-attachments  leave out signatures, attestations, SBOMs\n"
+        "                        and other referrers of the images and of\n"
+        "                        the bundle (-r)\n"
         "  -o, --output FORMAT   plain (default) or json: what was archived,\n"
         "                        on stdout (not with ARCHIVE -)\n"
         "      --compression LEVEL\n"
@@ -52,6 +55,7 @@ enum {
 	OPT_LAYOUT = CNAB_FE_OPT_FIRST_TOOL,
 	OPT_COMPRESSION,
 	OPT_FALLBACK,
+	OPT_NO_ATTACHMENTS,
 };
 
 struct archive_opts {
@@ -64,6 +68,7 @@ struct archive_opts {
 	int level;
 	int jobs;
 	bool fallback; /* --fallback-registry */
+	bool no_attachments;
 	int64_t mtime; /* of every entry: $SOURCE_DATE_EPOCH, or 0 */
 	int format;    /* -o */
 };
@@ -140,6 +145,10 @@ static enum cnab_status documents(struct run *run, struct cnab_buf *bundle,
 			st = cnab_thick_index_add(idx, &s->root, pin, err);
 		free(pin);
 	}
+	/* what is attached, after the images (none: the same bytes as
+	 * before attachments were archived) */
+	for (i = 0; i < run->xfer.nattachments && st == CNAB_OK; i++)
+		st = cnab_attach_index_add(idx, &run->xfer.attachments[i], err);
 	if (st == CNAB_OK)
 		st = cnab_bundle_canonical(&run->bundle, bundle, err);
 	if (st == CNAB_OK)
@@ -252,9 +261,12 @@ static int report_json(struct run *run)
 	    !json_object_set_new(doc, "archive", json_string(run->o->output)) &&
 	    !json_object_set_new(doc, "objects",
 	                         json_integer((json_int_t)run->xfer.tree.n)) &&
+	    !json_object_set_new(doc, "bytes",
+	                         json_integer((json_int_t)cnab_transfer_bytes(
+	                                 &run->xfer))) &&
 	    !json_object_set_new(
-	            doc, "bytes",
-	            json_integer((json_int_t)cnab_transfer_bytes(&run->xfer))))
+	            doc, "attachments",
+	            json_integer((json_int_t)run->xfer.nattachments)))
 		rc = cnab_out_json(doc, stdout);
 out:
 	for (i = 0; pins && i < n; i++)
@@ -367,6 +379,16 @@ static int archive(const struct archive_opts *o)
 			               "registries too");
 		goto fail;
 	}
+	if (!o->no_attachments) {
+		if (run.pulled_reg)
+			run.xfer.bundle_digest = &run.pulled.raw.digest;
+		if (cnab_transfer_attach(&run.xfer, &err) != CNAB_OK)
+			goto fail;
+		if (run.xfer.attach_capped)
+			cnab_fe_warn("more than %d attachments: only the first "
+			             "%d are archived",
+			             CNAB_ATTACH_MAX, CNAB_ATTACH_MAX);
+	}
 	if (cnab_transfer_walk(&run.xfer, &err) != CNAB_OK)
 		goto fail;
 	if (cnab_outfile_open(&out, o->output, &err) != CNAB_OK)
@@ -378,8 +400,10 @@ static int archive(const struct archive_opts *o)
 	if (cnab_outfile_commit(&out, &err) != CNAB_OK)
 		goto fail;
 	if (strcmp(o->output, "-"))
-		cnab_fe_note("archived %zu images (%zu objects) to '%s'",
-		             run.xfer.nimages, run.xfer.tree.n, o->output);
+		cnab_fe_note("archived %zu images and %zu attachments (%zu "
+		             "objects) to '%s'",
+		             run.xfer.nimages, run.xfer.nattachments,
+		             run.xfer.tree.n, o->output);
 	rc = o->format == CNAB_OUT_JSON ? report_json(&run) : 0;
 	goto out;
 fail:
@@ -407,6 +431,7 @@ int main(int argc, char **argv)
 	        {"layout", required_argument, NULL, OPT_LAYOUT},
 	        {"compression", required_argument, NULL, OPT_COMPRESSION},
 	        {"fallback-registry", no_argument, NULL, OPT_FALLBACK},
+	        {"no-attachments", no_argument, NULL, OPT_NO_ATTACHMENTS},
 	        {"output", required_argument, NULL, 'o'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -453,6 +478,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_FALLBACK:
 			o.fallback = true;
+			break;
+		case OPT_NO_ATTACHMENTS:
+			o.no_attachments = true;
 			break;
 		case OPT_COMPRESSION:
 			o.level = (int)strtol(optarg, &end, 10);

@@ -343,7 +343,7 @@ static void *worker(void *arg)
 	st = cnab_registry_pool_get(&pool, r->target.ref.domain, &dst, &err);
 	while (st == CNAB_OK) {
 		const struct cnab_image_node *node;
-		const struct cnab_transfer_image *org;
+		const struct cnab_reg_repo *org;
 		struct cnab_registry *src;
 		enum fate fate = BLOB_COPIED;
 		int attempt;
@@ -360,17 +360,16 @@ static void *worker(void *arg)
 		if (i >= r->xfer.tree.n)
 			break;
 		node = &r->xfer.tree.nodes[i];
-		org = &r->xfer.images[r->xfer.node_origin[i]];
+		org = cnab_transfer_node_repo(&r->xfer, i);
 		cnab_fe_progress_next(&r->progress);
-		st = cnab_registry_pool_get(&src_pool,
-		                            cnab_registry_host(org->repo.reg),
-		                            &src, &err);
+		st = cnab_registry_pool_get(
+		        &src_pool, cnab_registry_host(org->reg), &src, &err);
 		for (attempt = 1; st == CNAB_OK; attempt++) {
 			/* a copy cut short is read again from the source:
 			 * the registry may have lost the upload */
 			struct cnab_err cerr = CNAB_ERR_INIT;
 
-			st = relocate_blob(src, org->repo.repo, dst,
+			st = relocate_blob(src, org->repo, dst,
 			                   r->target.ref.path, &node->desc,
 			                   r->o->jobs > 1, &r->progress, &fate,
 			                   &cerr);

@@ -18,7 +18,7 @@ _cnab_tools_options()
 	case $1 in
 	cnab-archive)
 		echo '-f --file -r --ref --reference -j --jobs -o --output --layout
-			--fallback-registry --compression' ;;
+			--fallback-registry --no-attachments --compression' ;;
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
 			--relocation-mapping --dry-run --offline -o --output' ;;
