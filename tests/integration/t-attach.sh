@@ -77,3 +77,67 @@ step "--no-attachments leaves them out: the archive of before"
 assert_exit 0 "$A" "${OPTS[@]}" --no-attachments -f "$TEST_DIR/bundle.json" "$TEST_DIR/none.tgz"
 assert_contains "$ERR" "archived 2 images and 0 attachments"
 assert_eq "$(attachments_of "$TEST_DIR/none.tgz")" ""
+
+step "publish: the attachments go along, under their tags and in the fallback index"
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/a.tgz" --tag "$S/acme/app:1.0" -o json
+DIGEST=$(jq -r .digest <<<"$OUT")
+# archiving what was published gives back the very archive
+assert_exit 0 "$A" "${OPTS[@]}" -r "$S/acme/app:1.0" "$TEST_DIR/again.tgz"
+assert_exit 0 cmp "$TEST_DIR/a.tgz" "$TEST_DIR/again.tgz"
+
+# checks that repository HOST/REPO holds every attachment, byte for byte
+check_hop() {
+	local where=$1
+	assert_eq "$(raw_digest "$where:${WEB/:/-}.sig")" "$WEB_SIG" "$where: signature"
+	assert_eq "$(raw_digest "$where:${WEB/:/-}.att")" "$WEB_ATT" "$where: attestation"
+	assert_eq "$(raw_digest "$where:${WEB_ATT/:/-}.sig")" "$ATT_SIG" "$where: the attestation's signature"
+	assert_eq "$(raw_digest "$where:${INV/:/-}.sig")" "$INV_SIG" "$where: the installer's signature"
+	assert_eq "$(raw_digest "$where@$WEB_SBOM")" "$WEB_SBOM" "$where: the SBOM referrer"
+	assert_eq "$(sk_inspect --raw "docker://$where:${WEB/:/-}" |
+		jq -r --arg d "$WEB_SBOM" '.manifests[] | select(.digest == $d) | .artifactType')" \
+		application/spdx+json "$where: the fallback index lists the SBOM"
+}
+
+step "the bundle signed in the source registry; archive -r takes its signature"
+BUNDLE_SIG=$("${FIX[@]}" cosign "http://$S" acme/app "$DIGEST" sig)
+assert_exit 0 "$A" "${OPTS[@]}" -r "$S/acme/app:1.0" "$TEST_DIR/b.tgz"
+assert_contains "$ERR" "archived 2 images and 6 attachments"
+assert_contains "$(attachments_of "$TEST_DIR/b.tgz")" "sig $BUNDLE_SIG $DIGEST ${DIGEST/:/-}.sig"
+
+step "publish to a second registry"
+reg_mark mid
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/b.tgz" --tag "$M/air/app:1.0" -o json
+assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST"
+check_hop "$M/air/app"
+assert_eq "$(raw_digest "$M/air/app:${DIGEST/:/-}.sig")" "$BUNDLE_SIG" "the bundle's signature beside its tag"
+# the bundle tag is written last of all
+last=$(reg_requests mid | awk '$1 == "PUT" && $2 ~ /manifests/ { l = $2 } END { print l }')
+assert_eq "$last" "/v2/air/app/manifests/1.0"
+
+step "publishing again sends nothing"
+reg_mark mid
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/b.tgz" --tag "$M/air/app:1.0"
+assert_eq "$(count_requests mid 'PUT|POST|PATCH' '.*')" 0
+
+step "relocate to a third registry"
+assert_exit 0 "$R" "${OPTS[@]}" "$M/air/app:1.0" "$D/prod/app"
+assert_contains "$OUT" "with digest \"$DIGEST\""
+check_hop "$D/prod/app"
+assert_eq "$(raw_digest "$D/prod/app:${DIGEST/:/-}.sig")" "$BUNDLE_SIG"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/prod/app:1.0"
+
+step "the fallback index at the destination is merged with, never dropping an entry"
+assert_exit 0 "$R" "${OPTS[@]}" --no-attachments "$M/air/app:1.0" "$D/merge/app:1.0"
+OTHER=$("${FIX[@]}" referrer "http://$D" merge/app "$WEB" application/x-other)
+assert_exit 0 "$R" "${OPTS[@]}" "$M/air/app:1.0" "$D/merge/app:1.1"
+assert_eq "$(sk_inspect --raw "docker://$D/merge/app:${WEB/:/-}" | jq -r '[.manifests[].digest] | join(" ")')" \
+	"$OTHER $WEB_SBOM" "the entry that was there first, then ours"
+check_hop "$D/merge/app"
+
+step "--no-attachments leaves none at the destination"
+assert_exit 0 "$P" "${OPTS[@]}" --no-attachments -a "$TEST_DIR/b.tgz" --tag "$D/bare/app:1.0"
+assert_exit 0 "$R" "${OPTS[@]}" --no-attachments "$M/air/app:1.0" "$D/bare2/app"
+for repo in bare/app bare2/app; do
+	tags=$(reg_curl dst "/v2/$repo/tags/list" | jq -r '.tags[]' | sort | tr '\n' ' ')
+	assert_eq "$tags" "1.0 " "$repo holds the bundle's tag alone"
+done

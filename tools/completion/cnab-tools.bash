@@ -21,10 +21,11 @@ _cnab_tools_options()
 			--fallback-registry --no-attachments --compression' ;;
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
-			--relocation-mapping --dry-run --offline -o --output' ;;
+			--relocation-mapping --dry-run --offline --no-attachments
+			-o --output' ;;
 	cnab-relocate)
 		echo '-f --file -j --jobs --force --relocation-mapping
-			--dry-run --offline -o --output' ;;
+			--dry-run --offline --no-attachments -o --output' ;;
 	cnab-inspect)
 		echo '-f --file -a --archive -r --ref --reference -j --jobs -o --output
 			--raw --verify --relocation-mapping' ;;
