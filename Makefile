@@ -98,6 +98,7 @@ LIB_OBJS += formats/relocation.o
 LIB_OBJS += formats/thick.o
 
 FE_OBJS =
+FE_OBJS += tools/archive-in.o
 FE_OBJS += tools/fe.o
 FE_OBJS += tools/output.o
 FE_OBJS += tools/pull.o

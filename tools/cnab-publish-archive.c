@@ -20,6 +20,7 @@
 #include "formats/cnaboci.h"
 #include "formats/relocation.h"
 #include "formats/thick.h"
+#include "tools/archive-in.h"
 #include "tools/fe.h"
 #include "tools/output.h"
 #include "tools/push.h"
@@ -434,10 +435,9 @@ static int publish(const struct publish_opts *o)
 	struct cnab_registry_opts ropts;
 	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
 	struct publish p;
-	struct stat sb;
+	struct cnab_archive_in in = CNAB_ARCHIVE_IN_INIT;
 	bool done = false, filled = false;
-	int fd = STDIN_FILENO, rc;
-	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
+	int rc;
 
 	memset(&p, 0, sizeof(p));
 	p.o = o;
@@ -455,12 +455,9 @@ static int publish(const struct publish_opts *o)
 	rc = cnab_fe_archive_input(o->archive);
 	if (rc)
 		goto out;
-	if (cnab_file_open(o->archive, &fd, &err) != CNAB_OK)
+	if (cnab_archive_in_open(&in, &p.t, o->archive, true, &err) != CNAB_OK)
 		goto fail;
-	if (fd != STDIN_FILENO && !fstat(fd, &sb) && S_ISREG(sb.st_mode))
-		p.archive_size = (uint64_t)sb.st_size;
-	if (cnab_thick_open(&p.t, fd, subject, true, &err) != CNAB_OK)
-		goto fail;
+	p.archive_size = in.size;
 	if (!o->push.offline) {
 		/* a dry run looks at the destination too, read-only */
 		cnab_fe_registry_opts(&o->common, &ropts);
@@ -517,6 +514,7 @@ static int publish(const struct publish_opts *o)
 	goto out;
 fail:
 	cnab_fe_progress_end(&p.progress);
+	cnab_archive_in_explain(&in, &p.t, &err);
 	rc = cnab_fe_fail(&err);
 out:
 	/* (before anything the workers may still read) */
@@ -528,8 +526,7 @@ out:
 	cnab_push_target_release(&p.target);
 	cnab_thick_release(&p.t);
 	cnab_registry_free(p.reg);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	cnab_archive_in_close(&in);
 	return rc;
 }
 
