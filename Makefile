@@ -131,6 +131,7 @@ UNIT_TESTS += tests/unit/test-thick
 UNIT_TESTS += tests/unit/test-transfer
 UNIT_TESTS += tests/unit/test-upload-pool
 UNIT_TESTS += tests/unit/test-utf8
+UNIT_TESTS += tests/unit/test-volume
 
 TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))
 UNIT_OBJS = $(addsuffix .o,$(UNIT_TESTS))
