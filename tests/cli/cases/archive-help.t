@@ -25,6 +25,9 @@ thick bundle archive (a .tgz; - for stdout).
                         write ARCHIVE.000, ARCHIVE.001, ... of SIZE
                         bytes each (k, M, G: powers of 1000; Ki,
                         Mi, Gi: of 1024); joined, the archive
+      --base BASE       write a delta: leave out the layers BASE
+                        holds (a thick archive file, or a
+                        published bundle by tag or digest)
 
 Common options:
   -h, --help                  show this help and exit
