@@ -16,6 +16,7 @@
 #include "common/reference.h"
 #include "common/registry.h"
 #include "common/upload-pool.h"
+#include "common/volume.h"
 #include "formats/bundle.h"
 #include "formats/cnaboci.h"
 #include "formats/relocation.h"
@@ -122,30 +123,42 @@ static enum cnab_status blob_read(void *ctx, void *buf, size_t n, size_t *got,
 /*
  * The registry lost the upload of a blob half sent (Distribution cannot
  * resume a session cut in the middle of a chunk): read the blob again from
- * the archive file, from its start, and send it whole.  Only for archives
- * in regular files; from stdin the blob is gone, and the failure stands.
+ * the archive file (or its set of volumes), from its start, and send it
+ * whole.  Only for archives in regular files; from stdin the blob is gone,
+ * and the failure stands.
  */
 static enum cnab_status replay_blob(struct publish *p, const char *name,
                                     const struct cnab_descriptor *d,
                                     struct cnab_err *lost, struct cnab_err *err)
 {
 	struct cnab_tar_reader *tar = NULL;
+	struct cnab_volumes_in vols = CNAB_VOLUMES_IN_INIT;
 	struct cnab_verify_reader vr;
 	struct cnab_tar_entry e;
 	struct cnab_reader r;
 	char *want = strdup(name), *subject = NULL;
 	enum cnab_status st;
 	bool eof = false, vr_ready = false;
-	int fd;
+	int fd = -1;
 
 	cnab_fe_info(1, "%s: sending it again, read again from '%s'", lost->msg,
 	             p->o->archive);
-	fd = open(p->o->archive, O_RDONLY | O_CLOEXEC);
-	if (!want || fd < 0) {
-		st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
-		goto out;
+	if (cnab_volumes_is_first(p->o->archive)) {
+		if (!want ||
+		    cnab_volumes_open(&vols, p->o->archive, err) != CNAB_OK) {
+			st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
+			goto out;
+		}
+		st = cnab_tar_reader_open_reader(
+		        &tar, cnab_volumes_reader(&vols), p->o->archive, err);
+	} else {
+		fd = open(p->o->archive, O_RDONLY | O_CLOEXEC);
+		if (!want || fd < 0) {
+			st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
+			goto out;
+		}
+		st = cnab_tar_reader_open_fd(&tar, fd, p->o->archive, err);
 	}
-	st = cnab_tar_reader_open_fd(&tar, fd, p->o->archive, err);
 	while (st == CNAB_OK) {
 		st = cnab_tar_next(tar, &e, &eof, err);
 		if (st != CNAB_OK || eof || !strcmp(e.name, want))
@@ -171,6 +184,7 @@ out:
 	if (vr_ready)
 		cnab_verify_reader_release(&vr);
 	cnab_tar_reader_free(tar);
+	cnab_volumes_release(&vols);
 	if (fd >= 0)
 		close(fd);
 	free(want);
