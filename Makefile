@@ -102,6 +102,7 @@ LIB_OBJS += formats/relocation.o
 LIB_OBJS += formats/thick.o
 
 FE_OBJS =
+FE_OBJS += tools/archive-in.o
 FE_OBJS += tools/fe.o
 FE_OBJS += tools/output.o
 FE_OBJS += tools/pull.o
@@ -136,6 +137,7 @@ UNIT_TESTS += tests/unit/test-thick
 UNIT_TESTS += tests/unit/test-transfer
 UNIT_TESTS += tests/unit/test-upload-pool
 UNIT_TESTS += tests/unit/test-utf8
+UNIT_TESTS += tests/unit/test-volume
 
 TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))
 UNIT_OBJS = $(addsuffix .o,$(UNIT_TESTS))

@@ -19,6 +19,7 @@
 #include "formats/porter.h"
 #include "formats/relocation.h"
 #include "formats/thick.h"
+#include "tools/archive-in.h"
 #include "tools/fe.h"
 #include "tools/output.h"
 #include "tools/pull.h"
@@ -430,13 +431,13 @@ static int inspect_archive(const struct inspect_opts *o)
 	struct cnab_thick t;
 	struct cnab_thick_item item;
 	struct cnab_fe_progress progress;
-	struct stat sb;
+	struct cnab_archive_in in = CNAB_ARCHIVE_IN_INIT;
 	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
 	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t nblobs = 0;
 	bool eof = false;
-	int fd = STDIN_FILENO, rc;
+	int rc;
 
 	memset(&t, 0, sizeof(t));
 	memset(&progress, 0, sizeof(progress));
@@ -445,15 +446,11 @@ static int inspect_archive(const struct inspect_opts *o)
 	rc = cnab_fe_archive_input(o->archive);
 	if (rc)
 		goto out;
-	if (cnab_file_open(o->archive, &fd, &err) != CNAB_OK)
-		goto fail;
-	if (cnab_thick_open(&t, fd, subject, o->verify, &err) != CNAB_OK)
+	if (cnab_archive_in_open(&in, &t, o->archive, o->verify, &err) !=
+	    CNAB_OK)
 		goto fail;
 	/* reading the whole archive (--verify) shows progress */
-	cnab_fe_progress_start(&progress, "verifying",
-	                       !fstat(fd, &sb) && S_ISREG(sb.st_mode)
-	                               ? (uint64_t)sb.st_size
-	                               : 0);
+	cnab_fe_progress_start(&progress, "verifying", in.size);
 	if (!o->verify)
 		progress.on = false;
 	while (!eof) {
@@ -490,17 +487,17 @@ static int inspect_archive(const struct inspect_opts *o)
 	rc = show(o, &v);
 	/* the rest of a pipe read, so that its writer ends well */
 	if (!rc)
-		cnab_fd_drain(fd);
+		cnab_archive_in_drain(&in);
 	goto out;
 fail:
 	cnab_fe_progress_end(&progress);
+	cnab_archive_in_explain(&in, &t, &err);
 	rc = cnab_fe_fail(&err);
 out:
 	free(digests);
 	cnab_thick_release(&t);
 	cnab_relocation_release(&user);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	cnab_archive_in_close(&in);
 	return rc;
 }
 

@@ -16,10 +16,12 @@
 #include "common/reference.h"
 #include "common/registry.h"
 #include "common/upload-pool.h"
+#include "common/volume.h"
 #include "formats/bundle.h"
 #include "formats/cnaboci.h"
 #include "formats/relocation.h"
 #include "formats/thick.h"
+#include "tools/archive-in.h"
 #include "tools/fe.h"
 #include "tools/output.h"
 #include "tools/push.h"
@@ -125,30 +127,42 @@ static enum cnab_status blob_read(void *ctx, void *buf, size_t n, size_t *got,
 /*
  * The registry lost the upload of a blob half sent (Distribution cannot
  * resume a session cut in the middle of a chunk): read the blob again from
- * the archive file, from its start, and send it whole.  Only for archives
- * in regular files; from stdin the blob is gone, and the failure stands.
+ * the archive file (or its set of volumes), from its start, and send it
+ * whole.  Only for archives in regular files; from stdin the blob is gone,
+ * and the failure stands.
  */
 static enum cnab_status replay_blob(struct publish *p, const char *name,
                                     const struct cnab_descriptor *d,
                                     struct cnab_err *lost, struct cnab_err *err)
 {
 	struct cnab_tar_reader *tar = NULL;
+	struct cnab_volumes_in vols = CNAB_VOLUMES_IN_INIT;
 	struct cnab_verify_reader vr;
 	struct cnab_tar_entry e;
 	struct cnab_reader r;
 	char *want = strdup(name), *subject = NULL;
 	enum cnab_status st;
 	bool eof = false, vr_ready = false;
-	int fd;
+	int fd = -1;
 
 	cnab_fe_info(1, "%s: sending it again, read again from '%s'", lost->msg,
 	             p->o->archive);
-	fd = open(p->o->archive, O_RDONLY | O_CLOEXEC);
-	if (!want || fd < 0) {
-		st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
-		goto out;
+	if (cnab_volumes_is_first(p->o->archive)) {
+		if (!want ||
+		    cnab_volumes_open(&vols, p->o->archive, err) != CNAB_OK) {
+			st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
+			goto out;
+		}
+		st = cnab_tar_reader_open_reader(
+		        &tar, cnab_volumes_reader(&vols), p->o->archive, err);
+	} else {
+		fd = open(p->o->archive, O_RDONLY | O_CLOEXEC);
+		if (!want || fd < 0) {
+			st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
+			goto out;
+		}
+		st = cnab_tar_reader_open_fd(&tar, fd, p->o->archive, err);
 	}
-	st = cnab_tar_reader_open_fd(&tar, fd, p->o->archive, err);
 	while (st == CNAB_OK) {
 		st = cnab_tar_next(tar, &e, &eof, err);
 		if (st != CNAB_OK || eof || !strcmp(e.name, want))
@@ -174,6 +188,7 @@ out:
 	if (vr_ready)
 		cnab_verify_reader_release(&vr);
 	cnab_tar_reader_free(tar);
+	cnab_volumes_release(&vols);
 	if (fd >= 0)
 		close(fd);
 	free(want);
@@ -467,11 +482,10 @@ static int publish(const struct publish_opts *o)
 	struct cnab_registry_opts ropts;
 	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
 	struct publish p;
-	struct stat sb;
 	size_t pushed = 0, i;
+	struct cnab_archive_in in = CNAB_ARCHIVE_IN_INIT;
 	bool done = false, filled = false;
-	int fd = STDIN_FILENO, rc;
-	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
+	int rc;
 
 	memset(&p, 0, sizeof(p));
 	p.o = o;
@@ -489,12 +503,9 @@ static int publish(const struct publish_opts *o)
 	rc = cnab_fe_archive_input(o->archive);
 	if (rc)
 		goto out;
-	if (cnab_file_open(o->archive, &fd, &err) != CNAB_OK)
+	if (cnab_archive_in_open(&in, &p.t, o->archive, true, &err) != CNAB_OK)
 		goto fail;
-	if (fd != STDIN_FILENO && !fstat(fd, &sb) && S_ISREG(sb.st_mode))
-		p.archive_size = (uint64_t)sb.st_size;
-	if (cnab_thick_open(&p.t, fd, subject, true, &err) != CNAB_OK)
-		goto fail;
+	p.archive_size = in.size;
 	if (!o->push.offline) {
 		/* a dry run looks at the destination too, read-only */
 		cnab_fe_registry_opts(&o->common, &ropts);
@@ -559,6 +570,7 @@ static int publish(const struct publish_opts *o)
 	goto out;
 fail:
 	cnab_fe_progress_end(&p.progress);
+	cnab_archive_in_explain(&in, &p.t, &err);
 	rc = cnab_fe_fail(&err);
 out:
 	/* (before anything the workers may still read) */
@@ -573,8 +585,7 @@ out:
 	cnab_push_target_release(&p.target);
 	cnab_thick_release(&p.t);
 	cnab_registry_free(p.reg);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	cnab_archive_in_close(&in);
 	return rc;
 }
 

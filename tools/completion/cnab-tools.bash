@@ -34,7 +34,7 @@ _cnab_tools_options()
 }
 
 # _cnab_tools_argkind TOOL OPTION: what OPTION's argument is, or nothing
-# when OPTION takes none: archive (.tgz, .tar), bundle (bundle.json,
+# when OPTION takes none: archive (.tgz, .tar, .000), bundle (bundle.json,
 # porter.yaml), json, dir, output, level, jobs or text.
 _cnab_tools_argkind()
 {
@@ -82,7 +82,8 @@ _cnab_tools_values()
 	local formats
 	case $2 in
 	archive)
-		_cnab_tools_files '@(tgz|tar|tar.gz)' "$3"
+		# (NAME.000: the first volume of a split archive)
+		_cnab_tools_files '@(tgz|tar|tar.gz|000)' "$3"
 		;;
 	bundle)
 		_cnab_tools_files '@(json|yaml|yml)' "$3"
