@@ -21,13 +21,13 @@ _cnab_tools_options()
 			--fallback-registry --compression --base' ;;
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
-			--relocation-mapping --dry-run --offline -o --output' ;;
+			--relocation-mapping --dry-run --offline --base-tag -o --output' ;;
 	cnab-relocate)
 		echo '-f --file -j --jobs --force --relocation-mapping
 			--dry-run --offline -o --output' ;;
 	cnab-inspect)
 		echo '-f --file -a --archive -r --ref --reference -j --jobs -o --output
-			--raw --verify --relocation-mapping' ;;
+			--raw --verify --relocation-mapping --base' ;;
 	esac
 }
 
@@ -51,7 +51,8 @@ _cnab_tools_argkind()
 		echo level ;;
 	-j | --jobs)
 		echo jobs ;;
-	-r | --ref | -t | --tag | --reference | --insecure-registry | --timeout)
+	-r | --ref | -t | --tag | --reference | --insecure-registry | --timeout | \
+		--base-tag)
 		echo text ;;
 	esac
 }
