@@ -528,8 +528,14 @@ static enum cnab_status stream(struct publish *p, bool *done,
 					return st;
 			}
 		}
+		if (item.kind == CNAB_THICK_BLOB && !p->blobs_seen++ &&
+		    p->o->base_tag && !p->t.is_delta)
+			/* delta.json would have come by now */
+			return cnab_err_set(err, CNAB_ERR_USAGE,
+			                    "--base-tag goes with a delta "
+			                    "archive, and '%s' is a whole one",
+			                    p->t.subject);
 		if (item.kind == CNAB_THICK_BLOB) {
-			p->blobs_seen++;
 			cnab_fe_progress_next(&p->progress);
 			st = on_blob(p, &item, err);
 			if (st != CNAB_OK)
