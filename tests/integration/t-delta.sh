@@ -62,6 +62,10 @@ assert_eq "$(count_requests src 'POST|PUT|PATCH|DELETE' .)" 0 "writes"
 assert_eq "$(count_requests src HEAD '^/v2/empty/app/blobs/')" 10 "a HEAD per blob left out"
 assert_not_contains "$(reg_curl src /v2/_catalog)" "empty/app"
 
+assert_exit 4 "$P" "${OPTS[@]}" --dry-run -a "$T/delta.tgz" --tag "$S/empty/app:2"
+assert_contains "$ERR" "publish its base ($BASE) there first"
+assert_eq "$(count_requests src 'POST|PUT|PATCH|DELETE' .)" 0 "writes (--dry-run)"
+
 step "publish the base, then the delta onto it: the same index digest"
 assert_exit 0 "$P" "${OPTS[@]}" -a "$T/full1.tgz" --tag "$S/acme/app:1"
 reg_mark src
@@ -73,6 +77,9 @@ assert_exit 0 "$I" --verify "${OPTS[@]}" -r "$S/acme/app:2"
 
 step "--base-tag: the blobs mounted from the base's repository"
 reg_mark src
+assert_exit 0 "$P" "${OPTS[@]}" --dry-run -a "$T/delta.tgz" --tag "$S/prod/app:2" \
+	--base-tag "$S/acme/app:1"
+assert_eq "$(count_requests src 'POST|PUT|PATCH|DELETE' .)" 0 "writes (--dry-run)"
 assert_exit 0 "$P" "${OPTS[@]}" -a "$T/delta.tgz" --tag "$S/prod/app:2" \
 	--base-tag "$S/acme/app:1" -o json
 assert_eq "$(jq -r .digest <<<"$OUT")" "$WANT" "the index digest of a full publish"
