@@ -82,6 +82,9 @@ struct publish {
 	size_t uploaded, skipped;
 	size_t blobs_seen;
 	size_t mounted; /* a delta's blobs mounted from --base-tag */
+	/* --dry-run: those it would mount, not upload */
+	size_t mountable;
+	uint64_t mountable_bytes;
 };
 
 /* Whether every image of the bundle says its digest, size and type. */
@@ -442,6 +445,8 @@ static enum cnab_status check_delta(struct publish *p, struct cnab_err *err)
 			st = cnab_reg_head_blob(p->reg, base.path, &d, &has,
 			                        err);
 			mount[i] = has;
+			p->mountable += has;
+			p->mountable_bytes += has ? d.size : 0;
 		}
 		if (st == CNAB_OK && !has && !missing++)
 			first = i;
@@ -629,6 +634,11 @@ static int publish(const struct publish_opts *o)
 		if (o->push.dry_run && !o->push.offline &&
 		    cnab_push_plan(&p.target, &p.obj, &tree, &err) != CNAB_OK)
 			goto fail;
+		/* what a delta would mount from --base-tag is no upload */
+		if (!p.target.plan.same) {
+			p.target.plan.missing -= p.mountable;
+			p.target.plan.missing_bytes -= p.mountable_bytes;
+		}
 		if (!o->push.dry_run &&
 		    cnab_push_bundle(&p.target, &p.obj, &err) != CNAB_OK)
 			goto fail;

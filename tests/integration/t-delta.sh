@@ -78,7 +78,9 @@ assert_exit 0 "$I" --verify "${OPTS[@]}" -r "$S/acme/app:2"
 step "--base-tag: the blobs mounted from the base's repository"
 reg_mark src
 assert_exit 0 "$P" "${OPTS[@]}" --dry-run -a "$T/delta.tgz" --tag "$S/prod/app:2" \
-	--base-tag "$S/acme/app:1"
+	--base-tag "$S/acme/app:1" -o json
+assert_eq "$(jq -c '[.plan.blobs, .plan.upload]' <<<"$OUT")" "[18,8]" \
+	"the plan: 8 of 18 objects uploaded (2 layers, 3 configs, 3 manifests), the 10 left out mounted"
 assert_eq "$(count_requests src 'POST|PUT|PATCH|DELETE' .)" 0 "writes (--dry-run)"
 assert_exit 0 "$P" "${OPTS[@]}" -a "$T/delta.tgz" --tag "$S/prod/app:2" \
 	--base-tag "$S/acme/app:1" -o json
