@@ -6,11 +6,15 @@
  * One run: fill in the struct (the pool, the layouts, the bundle's own
  * repository for a published bundle), add the images, then
  *   cnab_transfer_resolve   each image's origin and root manifest;
+ *   cnab_transfer_attach    (optional) what is attached to each image and
+ *                           to the bundle (common/attach.h);
  *   cnab_transfer_walk      every manifest, config and layer, once;
  *   cnab_transfer_copy      every object into a sink, in a fixed order;
  *   cnab_transfer_release.
  * Used by cnab-archive (the sink writes the archive) and cnab-inspect
  * --verify -r (the sink discards: every byte is verified on the way).
+ * Or, after the walk, cnab_transfer_push copies the blobs into a registry
+ * repository (cnab-relocate).
  */
 #ifndef CNAB_COMMON_TRANSFER_H
 #define CNAB_COMMON_TRANSFER_H
@@ -19,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/attach.h"
 #include "common/image.h"
 #include "common/layout.h"
 #include "common/map.h"
@@ -56,6 +61,9 @@ struct cnab_transfer {
 	 * images are taken from (images' in_bundle) */
 	struct cnab_registry *bundle_reg;
 	const char *bundle_repo;
+	/* with bundle_reg: the digest of the bundle's index, whose
+	 * attachments cnab_transfer_attach finds too (or NULL) */
+	const struct cnab_digest *bundle_digest;
 	/*
 	 * Called once an image is resolved, before its graph is walked
 	 * (to fill a bundle in, to tell the user); a failure stops the
@@ -72,7 +80,16 @@ struct cnab_transfer {
 	struct cnab_transfer_image *images;
 	size_t nimages;
 	struct cnab_image_tree tree;
-	size_t *node_origin; /* per tree node: the index of its image */
+	/* per tree node: the index of its image, or CNAB_ATTACH_BUNDLE for
+	 * an attachment of the bundle (see cnab_transfer_node_repo) */
+	size_t *node_origin;
+	/* found by cnab_transfer_attach: subjects before what is attached
+	 * to them; capped at CNAB_ATTACH_MAX (attach_capped) */
+	struct cnab_attachment *attachments;
+	size_t nattachments;
+	bool attach_capped;
+	struct cnab_reg_repo bundle_rr; /* bundle_reg's bundle_repo */
+	bool has_bundle_rr;
 };
 #define CNAB_TRANSFER_INIT                                                     \
 	{                                                                      \
@@ -106,11 +123,33 @@ enum cnab_status cnab_transfer_resolve(struct cnab_transfer *t,
 /*
  * Walks the graph of every resolved image into t->tree (each digest once,
  * manifests read and verified from the image's origin), recording each
- * node's origin.  A manifest the origin lacks is CNAB_ERR_NOTFOUND, a
- * malformed one CNAB_ERR_INVALID.
+ * node's origin, then every attachment's (its artifact type read).  A
+ * manifest the origin lacks is CNAB_ERR_NOTFOUND, a malformed one
+ * CNAB_ERR_INVALID.
  */
 enum cnab_status cnab_transfer_walk(struct cnab_transfer *t,
                                     struct cnab_err *err);
+
+/*
+ * Finds what is attached (attach.h) to every resolved image held in a
+ * registry, and with bundle_digest to the bundle's index, in the same
+ * repository: cosign's tags sha256-<hex>.sig, .att and .sbom (a 404 is
+ * none), and OCI 1.1 referrers, through the referrers API or, where the
+ * registry has none, the fallback tag sha256-<hex>; then, in the same way,
+ * what is attached to those, down to CNAB_ATTACH_MAX_DEPTH.  Each digest
+ * once; past CNAB_ATTACH_MAX, the rest is left out (attach_capped).  A
+ * malformed answer is CNAB_ERR_CORRUPT.  cnab_transfer_walk then walks
+ * the attachments too, after the images.
+ */
+enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
+                                      struct cnab_err *err);
+
+/*
+ * The registry repository tree node i is read from, or NULL when it
+ * comes from a layout.
+ */
+const struct cnab_reg_repo *
+cnab_transfer_node_repo(const struct cnab_transfer *t, size_t i);
 
 /* Where the bytes of a copy go, object by object. */
 struct cnab_transfer_sink {
@@ -142,6 +181,53 @@ struct cnab_transfer_copy_opts {
 enum cnab_status cnab_transfer_copy(struct cnab_transfer *t,
                                     const struct cnab_transfer_copy_opts *o,
                                     const struct cnab_transfer_sink *sink,
+                                    struct cnab_err *err);
+
+/* The most workers of a copy. */
+#define CNAB_TRANSFER_MAX_JOBS 32
+
+/* A copy of the tree's blobs into a registry repository. */
+struct cnab_transfer_push_opts {
+	/* for the workers' own handles, source and destination (required) */
+	const struct cnab_registry_opts *reg;
+	const char *host; /* the destination registry */
+	const char *repo; /* and repository */
+	int jobs;         /* blobs copied at once; 1: one request at a time */
+	/*
+	 * Called from the workers, concurrently (so thread-safe), each may
+	 * be NULL: a blob begins; bytes moved (counted as they are read
+	 * from the source; negative: a copy that did not complete takes its
+	 * bytes back; a blob found at the destination counts whole); a
+	 * detail for the user at a verbosity level (1: a copy started
+	 * again, 2: a registry that declines mounts).
+	 */
+	void (*begin)(void *ctx);
+	void (*moved)(void *ctx, int64_t bytes);
+	void (*note)(void *ctx, int level, const char *msg);
+	void *ctx;
+};
+
+/* What became of the blobs of a copy. */
+struct cnab_transfer_push_stats {
+	uint64_t copied;  /* read from their origin and uploaded */
+	uint64_t mounted; /* mounted from their origin, same registry */
+	uint64_t present; /* at the destination already */
+};
+
+/*
+ * Copies every blob (not the manifests) of the walked tree into o->repo of
+ * o->host, o->jobs at a time across all images: one mount POST per blob
+ * (from its origin's repository on the same registry, else from the
+ * destination itself: 201 means it is there), a HEAD where the registry
+ * declines mounts, else the blob streamed from its origin's download into
+ * one PUT on the POST's session, kept nowhere and verified on the way (a
+ * copy cut short is started over, up to 5 times).  The first failure
+ * stops the workers and is returned; stats (may be NULL) says what became
+ * of the blobs.
+ */
+enum cnab_status cnab_transfer_push(struct cnab_transfer *t,
+                                    const struct cnab_transfer_push_opts *o,
+                                    struct cnab_transfer_push_stats *stats,
                                     struct cnab_err *err);
 
 /*

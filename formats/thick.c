@@ -8,9 +8,9 @@
 #include "common/layout.h"
 #include "common/reference.h"
 
-enum cnab_status cnab_thick_open(struct cnab_thick *t, int fd,
-                                 const char *subject, bool verify,
-                                 struct cnab_err *err)
+/* What both ways of opening share. */
+static enum cnab_status start(struct cnab_thick *t, const char *subject,
+                              bool verify, struct cnab_err *err)
 {
 	memset(t, 0, sizeof(*t));
 	cnab_buf_init(&t->capture, CNAB_MAX_DOCUMENT);
@@ -19,7 +19,30 @@ enum cnab_status cnab_thick_open(struct cnab_thick *t, int fd,
 	t->label = cnab_strfmt("archive '%s'", subject);
 	if (!t->subject || !t->label)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_thick_open(struct cnab_thick *t, int fd,
+                                 const char *subject, bool verify,
+                                 struct cnab_err *err)
+{
+	enum cnab_status st = start(t, subject, verify, err);
+
+	if (st != CNAB_OK)
+		return st;
 	return cnab_tar_reader_open_fd(&t->tar, fd, subject, err);
+}
+
+enum cnab_status cnab_thick_open_reader(struct cnab_thick *t,
+                                        struct cnab_reader src,
+                                        const char *subject, bool verify,
+                                        struct cnab_err *err)
+{
+	enum cnab_status st = start(t, subject, verify, err);
+
+	if (st != CNAB_OK)
+		return st;
+	return cnab_tar_reader_open_reader(&t->tar, src, subject, err);
 }
 
 static void free_blob(void *p)
@@ -600,6 +623,16 @@ enum cnab_status cnab_thick_writer_open(struct cnab_thick_writer *w, int fd,
                                         struct cnab_err *err)
 {
 	return cnab_tar_writer_open(&w->tar, fd, level, mtime, subject, err);
+}
+
+enum cnab_status cnab_thick_writer_open_writer(struct cnab_thick_writer *w,
+                                               struct cnab_writer sink,
+                                               int level, int64_t mtime,
+                                               const char *subject,
+                                               struct cnab_err *err)
+{
+	return cnab_tar_writer_open_writer(&w->tar, sink, level, mtime, subject,
+	                                   err);
 }
 
 static enum cnab_status write_file(struct cnab_thick_writer *w,

@@ -91,6 +91,11 @@ struct cnab_thick_blob {
 enum cnab_status cnab_thick_open(struct cnab_thick *t, int fd,
                                  const char *subject, bool verify,
                                  struct cnab_err *err);
+/* The same, reading from src (split volumes: common/volume.h). */
+enum cnab_status cnab_thick_open_reader(struct cnab_thick *t,
+                                        struct cnab_reader src,
+                                        const char *subject, bool verify,
+                                        struct cnab_err *err);
 void cnab_thick_release(struct cnab_thick *t);
 
 /*
@@ -170,6 +175,13 @@ enum cnab_status cnab_thick_writer_open(struct cnab_thick_writer *w, int fd,
                                         int level, int64_t mtime,
                                         const char *subject,
                                         struct cnab_err *err);
+
+/* The same, written through a writer (split volumes) instead of to fd. */
+enum cnab_status cnab_thick_writer_open_writer(struct cnab_thick_writer *w,
+                                               struct cnab_writer sink,
+                                               int level, int64_t mtime,
+                                               const char *subject,
+                                               struct cnab_err *err);
 
 /*
  * Writes everything before the blobs; delta.json after bundle.json when

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "common/reference.h"
 #include "common/registry.h"
 #include "common/transfer.h"
+#include "common/volume.h"
 #include "formats/bundle.h"
 #include "formats/delta.h"
 #include "formats/porter.h"
@@ -44,11 +46,18 @@ static const char usage[] =
         "      --fallback-registry\n"
         "                        look for images not in the layouts in\n"
         "                        registries too\n"
+        "      --no-attachments  leave out signatures, attestations, SBOMs\n"
+        "                        and other referrers of the images and of\n"
+        "                        the bundle (-r)\n"
         "  -o, --output FORMAT   plain (default) or json: what was archived,\n"
         "                        on stdout (not with ARCHIVE -)\n"
         "      --compression LEVEL\n"
         "                        gzip level 0-9 for what compresses "
         "(default 6)\n"
+        "      --split-size SIZE\n"
+        "                        write ARCHIVE.000, ARCHIVE.001, ... of SIZE\n"
+        "                        bytes each (k, M, G: powers of 1000; Ki,\n"
+        "                        Mi, Gi: of 1024); joined, the archive\n"
         "      --base BASE       write a delta: leave out the layers BASE\n"
         "                        holds (a thick archive file, or a\n"
         "                        published bundle by tag or digest)\n";
@@ -57,7 +66,9 @@ enum {
 	OPT_LAYOUT = CNAB_FE_OPT_FIRST_TOOL,
 	OPT_COMPRESSION,
 	OPT_FALLBACK,
+	OPT_SPLIT,
 	OPT_BASE,
+	OPT_NO_ATTACHMENTS,
 };
 
 struct archive_opts {
@@ -71,8 +82,10 @@ struct archive_opts {
 	int level;
 	int jobs;
 	bool fallback; /* --fallback-registry */
-	int64_t mtime; /* of every entry: $SOURCE_DATE_EPOCH, or 0 */
-	int format;    /* -o */
+	bool no_attachments;
+	uint64_t split; /* --split-size: bytes per volume; 0: one file */
+	int64_t mtime;  /* of every entry: $SOURCE_DATE_EPOCH, or 0 */
+	int format;     /* -o */
 };
 
 /* Everything one run holds. */
@@ -150,6 +163,10 @@ static enum cnab_status documents(struct run *run, struct cnab_buf *bundle,
 			st = cnab_thick_index_add(idx, &s->root, pin, err);
 		free(pin);
 	}
+	/* what is attached, after the images (none: the same bytes as
+	 * before attachments were archived) */
+	for (i = 0; i < run->xfer.nattachments && st == CNAB_OK; i++)
+		st = cnab_attach_index_add(idx, &run->xfer.attachments[i], err);
 	if (st == CNAB_OK)
 		st = cnab_bundle_canonical(&run->bundle, bundle, err);
 	if (st == CNAB_OK)
@@ -192,7 +209,9 @@ static enum cnab_status sink_write(void *ctx, const void *p, size_t n,
 	return st;
 }
 
+/* Writes the archive to fd, or through vols when splitting. */
 static enum cnab_status write_archive(struct run *run, int fd,
+                                      struct cnab_volumes_out *vols,
                                       struct cnab_err *err)
 {
 	struct cnab_buf bundle = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
@@ -209,7 +228,11 @@ static enum cnab_status write_archive(struct run *run, int fd,
 	st = documents(run, &bundle, &mapping, &index, err);
 	if (st == CNAB_OK && run->o->base)
 		st = cnab_delta_write(&run->delta, &delta, err);
-	if (st == CNAB_OK)
+	if (st == CNAB_OK && vols)
+		st = cnab_thick_writer_open_writer(
+		        &w, cnab_volumes_writer(vols), run->o->level,
+		        run->o->mtime, run->o->output, err);
+	else if (st == CNAB_OK)
 		st = cnab_thick_writer_open(&w, fd, run->o->level,
 		                            run->o->mtime, run->o->output, err);
 	if (st == CNAB_OK)
@@ -237,9 +260,9 @@ static enum cnab_status write_archive(struct run *run, int fd,
 /*
  * -o json: the bundle as every tool shows it (cnab_out_bundle), each image
  * where it is in the archive (its repository at its digest), then archive,
- * objects and bytes.
+ * objects and bytes; split, archive is the first volume, then volumes.
  */
-static int report_json(struct run *run)
+static int report_json(struct run *run, const char *first, size_t nvolumes)
 {
 	size_t n = run->bundle.nimages, i;
 	struct cnab_out_where *where = calloc(n + 1, sizeof(*where));
@@ -265,8 +288,10 @@ static int report_json(struct run *run)
 		where[i].has_size = true;
 	}
 	doc = cnab_out_bundle(&run->bundle, where);
-	if (doc &&
-	    !json_object_set_new(doc, "archive", json_string(run->o->output)) &&
+	if (doc && !json_object_set_new(doc, "archive", json_string(first)) &&
+	    (!nvolumes ||
+	     !json_object_set_new(doc, "volumes",
+	                          json_integer((json_int_t)nvolumes))) &&
 	    !json_object_set_new(doc, "objects",
 	                         json_integer((json_int_t)(run->xfer.tree.n -
 	                                                   run->delta.n))) &&
@@ -275,11 +300,15 @@ static int report_json(struct run *run)
 	            json_integer((json_int_t)(cnab_transfer_bytes(&run->xfer) -
 	                                      run->delta.bytes))) &&
 	    (!run->o->base ||
-	     !json_object_set_new(
-	             doc, "delta",
-	             json_pack("{s:s,s:I,s:I}", "base", run->delta.base,
-	                       "omitted", (json_int_t)run->delta.n,
-	                       "omittedBytes", (json_int_t)run->delta.bytes))))
+	     !json_object_set_new(doc, "delta",
+	                          json_pack("{s:s,s:I,s:I}", "base",
+	                                    run->delta.base, "omitted",
+	                                    (json_int_t)run->delta.n,
+	                                    "omittedBytes",
+	                                    (json_int_t)run->delta.bytes))) &&
+	    !json_object_set_new(
+	            doc, "attachments",
+	            json_integer((json_int_t)run->xfer.nattachments)))
 		rc = cnab_out_json(doc, stdout);
 out:
 	for (i = 0; pins && i < n; i++)
@@ -484,10 +513,52 @@ static enum cnab_status add_images(struct run *run, struct cnab_err *err)
 	                            "archive", err);
 }
 
+/*
+ * Room for a file descriptor per volume: every volume stays open, unnamed,
+ * until the set is complete.  The soft limit goes up to the hard one.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max &&
+	    rl.rlim_cur < CNAB_VOLUMES_MAX + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Opens where the archive goes: one file, or the first volume. */
+static enum cnab_status open_output(const struct archive_opts *o,
+                                    struct cnab_outfile *out,
+                                    struct cnab_volumes_out *vols,
+                                    struct cnab_err *err)
+{
+	if (!o->split)
+		return cnab_outfile_open(out, o->output, err);
+	raise_fd_limit();
+	return cnab_volumes_create(vols, o->output, o->split, err);
+}
+
+/* Names what was written: the file, or every volume. */
+static enum cnab_status commit_output(const struct archive_opts *o,
+                                      struct cnab_outfile *out,
+                                      struct cnab_volumes_out *vols,
+                                      size_t *nvolumes, struct cnab_err *err)
+{
+	*nvolumes = vols->n;
+	if (!o->split)
+		return cnab_outfile_commit(out, err);
+	return cnab_volumes_commit(vols, err);
+}
+
 static int archive(const struct archive_opts *o)
 {
 	struct cnab_err err = CNAB_ERR_INIT;
 	struct cnab_outfile out = CNAB_OUTFILE_INIT;
+	struct cnab_volumes_out vols = CNAB_VOLUMES_OUT_INIT;
+	char *first = NULL, *last = NULL;
+	size_t nvolumes = 0;
 	struct cnab_registry_opts ropts;
 	struct run run;
 	size_t i;
@@ -519,22 +590,47 @@ static int archive(const struct archive_opts *o)
 			               "registries too");
 		goto fail;
 	}
+	if (!o->no_attachments) {
+		if (run.pulled_reg)
+			run.xfer.bundle_digest = &run.pulled.raw.digest;
+		if (cnab_transfer_attach(&run.xfer, &err) != CNAB_OK)
+			goto fail;
+		if (run.xfer.attach_capped)
+			cnab_fe_warn("more than %d attachments: only the first "
+			             "%d are archived",
+			             CNAB_ATTACH_MAX, CNAB_ATTACH_MAX);
+	}
 	if (cnab_transfer_walk(&run.xfer, &err) != CNAB_OK)
 		goto fail;
 	if (o->base && make_delta(&run, &err) != CNAB_OK)
 		goto fail;
-	if (cnab_outfile_open(&out, o->output, &err) != CNAB_OK)
+	if (open_output(o, &out, &vols, &err) != CNAB_OK)
 		goto fail;
-	if (write_archive(&run, out.fd, &err) != CNAB_OK) {
-		cnab_outfile_abort(&out);
+	if (write_archive(&run, out.fd, o->split ? &vols : NULL, &err) !=
+	    CNAB_OK) {
+		if (err.status == CNAB_ERR_USAGE)
+			add_hint(&err, "use a larger --split-size");
 		goto fail;
 	}
-	if (cnab_outfile_commit(&out, &err) != CNAB_OK)
+	if (commit_output(o, &out, &vols, &nvolumes, &err) != CNAB_OK)
 		goto fail;
-	if (strcmp(o->output, "-"))
-		cnab_fe_note("archived %zu images (%zu objects) to '%s'",
-		             run.xfer.nimages, run.xfer.tree.n - run.delta.n,
-		             o->output);
+	first = o->split ? cnab_strfmt("%s.000", o->output) : strdup(o->output);
+	last = cnab_strfmt("%s.%03zu", o->output, nvolumes ? nvolumes - 1 : 0);
+	if (!first || !last) {
+		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (o->split)
+		cnab_fe_note("archived %zu images and %zu attachments (%zu "
+		             "objects) to %zu volumes, '%s' to '%s'",
+		             run.xfer.nimages, run.xfer.nattachments,
+		             run.xfer.tree.n - run.delta.n, nvolumes, first,
+		             last);
+	else if (strcmp(o->output, "-"))
+		cnab_fe_note("archived %zu images and %zu attachments (%zu "
+		             "objects) to '%s'",
+		             run.xfer.nimages, run.xfer.nattachments,
+		             run.xfer.tree.n - run.delta.n, o->output);
 	if (o->base) {
 		char bytes[32];
 
@@ -543,11 +639,17 @@ static int archive(const struct archive_opts *o)
 		             "'%s'",
 		             run.delta.base, run.delta.n, bytes, o->base);
 	}
-	rc = o->format == CNAB_OUT_JSON ? report_json(&run) : 0;
+	rc = o->format == CNAB_OUT_JSON
+	             ? report_json(&run, first, o->split ? nvolumes : 0)
+	             : 0;
 	goto out;
 fail:
 	rc = cnab_fe_fail(&err);
 out:
+	cnab_outfile_abort(&out);
+	cnab_volumes_abort(&vols);
+	free(first);
+	free(last);
 	cnab_transfer_release(&run.xfer);
 	cnab_delta_release(&run.delta);
 	cnab_map_release(&run.base_blobs, NULL);
@@ -558,6 +660,55 @@ out:
 	cnab_pulled_release(&run.pulled);
 	cnab_registry_pool_release(&run.pool);
 	return rc;
+}
+
+/*
+ * Parses --split-size: a number of bytes, with k, M or G (powers of 1000:
+ * 4G fits FAT32, whose files end one byte short of 4 GiB), or Ki, Mi, Gi
+ * (powers of 1024).  Returns 0, or the usage exit code.
+ */
+static int split_option(const char *arg, uint64_t *out)
+{
+	static const char suffixes[] = "kKMG";
+	const char *p = arg, *s;
+	uint64_t n = 0, unit = 1;
+	bool binary;
+	int power;
+
+	if (*p < '0' || *p > '9')
+		goto bad;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			goto big;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p) {
+		s = strchr(suffixes, *p);
+		if (!s)
+			goto bad;
+		power = s - suffixes < 2 ? 1 : (int)(s - suffixes);
+		binary = p[1] == 'i';
+		if (p[1 + binary])
+			goto bad;
+		while (power--)
+			unit *= binary ? 1024 : 1000;
+	}
+	if (n > UINT64_MAX / unit)
+		goto big;
+	n *= unit;
+	if (n < CNAB_VOLUME_MIN)
+		return cnab_fe_usage_error("--split-size '%s' is too small: "
+		                           "1k (%d bytes) at least",
+		                           arg, CNAB_VOLUME_MIN);
+	*out = n;
+	return 0;
+bad:
+	return cnab_fe_usage_error("invalid --split-size '%s': give bytes, "
+	                           "with k, M, G (powers of 1000) or Ki, Mi, "
+	                           "Gi (of 1024)",
+	                           arg);
+big:
+	return cnab_fe_usage_error("--split-size '%s' is too large", arg);
 }
 
 int main(int argc, char **argv)
@@ -572,7 +723,9 @@ int main(int argc, char **argv)
 	        {"layout", required_argument, NULL, OPT_LAYOUT},
 	        {"compression", required_argument, NULL, OPT_COMPRESSION},
 	        {"fallback-registry", no_argument, NULL, OPT_FALLBACK},
+	        {"split-size", required_argument, NULL, OPT_SPLIT},
 	        {"base", required_argument, NULL, OPT_BASE},
+	        {"no-attachments", no_argument, NULL, OPT_NO_ATTACHMENTS},
 	        {"output", required_argument, NULL, 'o'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -620,8 +773,16 @@ int main(int argc, char **argv)
 		case OPT_FALLBACK:
 			o.fallback = true;
 			break;
+		case OPT_SPLIT:
+			rc = split_option(optarg, &o.split);
+			if (rc)
+				goto out;
+			break;
 		case OPT_BASE:
 			o.base = optarg;
+			break;
+		case OPT_NO_ATTACHMENTS:
+			o.no_attachments = true;
 			break;
 		case OPT_COMPRESSION:
 			o.level = (int)strtol(optarg, &end, 10);
@@ -663,6 +824,9 @@ int main(int argc, char **argv)
 	else if (optind + 1 < argc)
 		rc = cnab_fe_usage_error("unexpected argument '%s'",
 		                         argv[optind + 1]);
+	else if (o.split && !strcmp(argv[optind], "-"))
+		rc = cnab_fe_usage_error("--split-size needs an ARCHIVE file: "
+		                         "stdout is one stream");
 	else if (o.format == CNAB_OUT_JSON && !strcmp(argv[optind], "-"))
 		rc = cnab_fe_usage_error(
 		        "-o json needs an ARCHIVE file: stdout "

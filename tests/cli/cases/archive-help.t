@@ -17,10 +17,17 @@ thick bundle archive (a .tgz; - for stdout).
       --fallback-registry
                         look for images not in the layouts in
                         registries too
+      --no-attachments  leave out signatures, attestations, SBOMs
+                        and other referrers of the images and of
+                        the bundle (-r)
   -o, --output FORMAT   plain (default) or json: what was archived,
                         on stdout (not with ARCHIVE -)
       --compression LEVEL
                         gzip level 0-9 for what compresses (default 6)
+      --split-size SIZE
+                        write ARCHIVE.000, ARCHIVE.001, ... of SIZE
+                        bytes each (k, M, G: powers of 1000; Ki,
+                        Mi, Gi: of 1024); joined, the archive
       --base BASE       write a delta: leave out the layers BASE
                         holds (a thick archive file, or a
                         published bundle by tag or digest)

@@ -20,6 +20,8 @@ and cnab-to-oci read, and the tag last.
       --base-tag REF    a delta: mount the blobs it leaves out
                         from REF's repository (the base, as
                         published on the tag's registry)
+      --no-attachments  leave out signatures, attestations, SBOMs
+                        and other referrers the archive holds
   -j, --jobs N          blobs uploaded at once (default 4; 1: one
                         request at a time)
   -o, --output FORMAT   plain (default) or json
