@@ -120,6 +120,7 @@ UNIT_TESTS += tests/unit/test-auth
 UNIT_TESTS += tests/unit/test-buf
 UNIT_TESTS += tests/unit/test-bundle
 UNIT_TESTS += tests/unit/test-cnaboci
+UNIT_TESTS += tests/unit/test-delta
 UNIT_TESTS += tests/unit/test-cosign
 UNIT_TESTS += tests/unit/test-digest
 UNIT_TESTS += tests/unit/test-fetch

@@ -43,12 +43,15 @@ static const char usage[] =
         "                        or registry against its digest, and that\n"
         "                        every image is whole\n"
         "      --relocation-mapping FILE\n"
-        "                        show images as relocated by FILE\n";
+        "                        show images as relocated by FILE\n"
+        "      --base BASE       with --verify -a DELTA: check the delta\n"
+        "                        and BASE, its base archive, as a whole\n";
 
 enum {
 	OPT_RAW = CNAB_FE_OPT_FIRST_TOOL,
 	OPT_VERIFY,
 	OPT_MAPPING,
+	OPT_BASE,
 };
 
 struct inspect_opts {
@@ -61,6 +64,7 @@ struct inspect_opts {
 	bool verify;
 	int jobs;
 	const char *mapping;
+	const char *base; /* --base */
 };
 
 /* What is shown of a bundle: the bundle, where its images are now, and
@@ -71,6 +75,7 @@ struct view {
 	char (*digests)[CNAB_DIGEST_STR_MAX];  /* per image ("" if unknown) */
 	const struct cnab_descriptor *const *descs; /* per image (-r) */
 	const struct cnab_porter_ref *porter;       /* a Porter v1 manifest's */
+	const struct cnab_delta *delta;             /* a delta archive's */
 };
 
 /* Why the installer image's tag is a guess. */
@@ -197,6 +202,15 @@ static json_t *view_json(const struct view *v)
 		}
 	}
 	free(where);
+	if (root && v->delta &&
+	    json_object_set_new(
+	            root, "delta",
+	            json_pack("{s:s,s:I,s:I}", "base", v->delta->base,
+	                      "omitted", (json_int_t)v->delta->n,
+	                      "omittedBytes", (json_int_t)v->delta->bytes))) {
+		json_decref(root);
+		root = NULL;
+	}
 	if (root && v->porter &&
 	    json_object_set_new(root, "porter", porter_json(v->porter))) {
 		json_decref(root);
@@ -245,6 +259,13 @@ static int print_table(const struct view *v)
 		                    "Description: %s",
 		                    b->description ? b->description : "");
 		rc |= cnab_out_line(stdout, 0, "Version: %s", b->version);
+		if (v->delta) {
+			char bytes[32];
+
+			cnab_fe_bytes(v->delta->bytes, bytes, sizeof(bytes));
+			printf("Delta of: %s (%zu blobs left out, %s)\n",
+			       v->delta->base, v->delta->n, bytes);
+		}
 		printf("\nInvocation Images:\n");
 		rc |= cnab_table_print(&inv, stdout);
 		printf("\nImages:\n");
@@ -334,7 +355,7 @@ static int inspect_file(const struct inspect_opts *o)
 	struct cnab_relocation user = CNAB_RELOCATION_INIT;
 	const char *subject = strcmp(o->file, "-") ? o->file : "<stdin>";
 	struct cnab_porter_ref porter = CNAB_PORTER_REF_INIT;
-	struct view v = {&b, {NULL, NULL}, NULL, NULL, NULL};
+	struct view v = {&b, {NULL, NULL}, NULL, NULL, NULL, NULL};
 	json_t *doc = NULL;
 	char *data = NULL;
 	size_t len;
@@ -416,6 +437,62 @@ static enum cnab_status verify_images(struct cnab_thick *t,
 	return st;
 }
 
+/*
+ * --verify --base BASE: BASE must be the delta's base (its bundle digest)
+ * and hold every blob the delta leaves out; BASE is verified whole.
+ */
+static enum cnab_status verify_base(const struct inspect_opts *o,
+                                    const struct cnab_thick *t,
+                                    struct cnab_err *err)
+{
+	struct cnab_map blobs = CNAB_MAP_INIT;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+	size_t i;
+	int fd;
+
+	if (!t->is_delta)
+		return cnab_err_set(err, CNAB_ERR_USAGE,
+		                    "--base goes with a delta archive, and "
+		                    "'%s' is a whole one",
+		                    t->subject);
+	st = cnab_file_open(o->base, &fd, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_thick_read_base(fd, o->base, true, digest, &blobs, err);
+	close(fd);
+	if (st == CNAB_OK && strcmp(digest, t->delta.base))
+		st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                  "'%s' (bundle %s) is not the base of delta "
+		                  "'%s' (a delta of %s)",
+		                  o->base, digest, t->subject, t->delta.base);
+	for (i = 0; i < t->delta.n && st == CNAB_OK; i++)
+		if (!cnab_map_has(&blobs, t->delta.omitted[i].digest))
+			st = cnab_err_set(err, CNAB_ERR_CORRUPT,
+			                  "blob %s, left out of delta '%s', is "
+			                  "not in its base '%s'",
+			                  t->delta.omitted[i].digest,
+			                  t->subject, o->base);
+	cnab_map_release(&blobs, NULL);
+	return st;
+}
+
+/* What --verify left to the base of a delta: one line per blob (-v). */
+static void report_omitted(const struct cnab_thick *t, bool with_base)
+{
+	char bytes[32];
+	size_t i;
+
+	cnab_fe_bytes(t->delta.bytes, bytes, sizeof(bytes));
+	cnab_fe_note("a delta of %s: %zu blobs left out (%s), %s",
+	             t->delta.base, t->delta.n, bytes,
+	             with_base ? "verified in its base" : "held by its base");
+	for (i = 0; i < t->delta.n; i++)
+		cnab_fe_note("left out: %s (%llu bytes)",
+		             t->delta.omitted[i].digest,
+		             (unsigned long long)t->delta.omitted[i].size);
+}
+
 /* The line --verify prints on success (unless -q). */
 static void report_verified(const char *subject, size_t nimages,
                             size_t nobjects)
@@ -433,7 +510,7 @@ static int inspect_archive(const struct inspect_opts *o)
 	struct cnab_fe_progress progress;
 	struct cnab_archive_in in = CNAB_ARCHIVE_IN_INIT;
 	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
-	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL};
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t nblobs = 0;
 	bool eof = false;
@@ -478,12 +555,17 @@ static int inspect_archive(const struct inspect_opts *o)
 	cnab_fe_progress_end(&progress);
 	if (verify_images(&t, digests, o->verify, &nblobs, &err) != CNAB_OK)
 		goto fail;
+	if (o->base && verify_base(o, &t, &err) != CNAB_OK)
+		goto fail;
 	if (o->verify)
 		report_verified(subject, t.bundle.nimages, nblobs);
+	if (o->verify && t.is_delta)
+		report_omitted(&t, o->base != NULL);
 	v.bundle = &t.bundle;
 	v.maps[0] = &user;
 	v.maps[1] = &t.mapping;
 	v.digests = digests;
+	v.delta = t.is_delta ? &t.delta : NULL;
 	rc = show(o, &v);
 	/* the rest of a pipe read, so that its writer ends well */
 	if (!rc)
@@ -576,7 +658,7 @@ static int inspect_ref(const struct inspect_opts *o)
 	struct cnab_registry *reg = NULL;
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_pulled p;
-	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL};
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t i, nobjects = 0;
 	int rc;
@@ -637,6 +719,7 @@ int main(int argc, char **argv)
 	        {"raw", no_argument, NULL, OPT_RAW},
 	        {"verify", no_argument, NULL, OPT_VERIFY},
 	        {"relocation-mapping", required_argument, NULL, OPT_MAPPING},
+	        {"base", required_argument, NULL, OPT_BASE},
 	        {NULL, 0, NULL, 0},
 	};
 	struct inspect_opts o = {0};
@@ -680,6 +763,9 @@ int main(int argc, char **argv)
 		case OPT_MAPPING:
 			o.mapping = optarg;
 			break;
+		case OPT_BASE:
+			o.base = optarg;
+			break;
 		}
 	}
 	if (c == CNAB_FE_STOP)
@@ -701,6 +787,8 @@ int main(int argc, char **argv)
 		        "--verify needs -a ARCHIVE or -r REF: a "
 		        "bundle file holds no content to "
 		        "verify");
+	else if (o.base && (!o.verify || !o.archive))
+		rc = cnab_fe_usage_error("--base goes with --verify -a DELTA");
 	else if (o.file)
 		rc = inspect_file(&o);
 	else if (o.archive)

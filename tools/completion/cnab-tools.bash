@@ -23,13 +23,13 @@ _cnab_tools_options()
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
 			--relocation-mapping --dry-run --offline --no-attachments
-			-o --output' ;;
+			--base-tag -o --output' ;;
 	cnab-relocate)
 		echo '-f --file -j --jobs --force --relocation-mapping
 			--dry-run --offline --no-attachments -o --output' ;;
 	cnab-inspect)
 		echo '-f --file -a --archive -r --ref --reference -j --jobs -o --output
-			--raw --verify --relocation-mapping' ;;
+			--raw --verify --relocation-mapping --base' ;;
 	esac
 }
 
@@ -54,7 +54,7 @@ _cnab_tools_argkind()
 	-j | --jobs)
 		echo jobs ;;
 	-r | --ref | -t | --tag | --reference | --insecure-registry | --timeout | \
-		--split-size)
+		--split-size | --base-tag)
 		echo text ;;
 	esac
 }

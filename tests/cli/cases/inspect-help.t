@@ -20,6 +20,8 @@ Shows a bundle: its name, version, and the images it names.
                         every image is whole
       --relocation-mapping FILE
                         show images as relocated by FILE
+      --base BASE       with --verify -a DELTA: check the delta
+                        and BASE, its base archive, as a whole
 
 Common options:
   -h, --help                  show this help and exit
