@@ -12,13 +12,14 @@ python3-cryptography and python3-nacl; run it with $ITEST_PYTHON).
       PKCS #8 DER of an ECDSA P-256 key; DIR/cosign.pub: its PKIX PEM.
   pubkey KEY [--password PW]
       loads KEY back (decrypts it) and prints its public key as PKIX PEM.
-  sign [REG] --key KEY HOST/REPO@sha256:HEX
-      the simple-signing payload as a layer of the manifest tagged
+  sign [REG] --key KEY HOST/REPO@sha256:HEX...
+      for each image, the simple-signing payload as a layer of the manifest tagged
       sha256-HEX.sig (appended to the layers of one already there, as
       cosign does), the signature in its dev.cosignproject.cosign/signature
       annotation.  --claim DIGEST or --tamper: the payload names another
       digest (signed all the same); --bad-signature: the signature is over
-      other bytes.  --payload-out F, --signature-out F: what was pushed.
+      other bytes.  --payload-out F, --signature-out F: what was pushed
+      (for the last image).
   attach-sbom [REG] HOST/REPO@sha256:HEX
   attach-attestation [REG] [--key KEY] HOST/REPO@sha256:HEX
       an OCI 1.1 artifact manifest whose subject is the image (an SPDX
@@ -347,8 +348,14 @@ def sig_config(layers):
 
 
 def cmd_sign(args):
-    reg, repo, digest = registry_for(args)
     priv = load_key(args.key, args)
+    for ref in args.refs:
+        sign_one(args, priv, ref)
+
+
+def sign_one(args, priv, ref):
+    host, repo, digest = parse_target(ref)
+    reg = Registry(host, args.ca, args.user)
     claim = digest
     if args.tamper:
         claim = sha256(b"not the image " + digest.encode())
@@ -528,7 +535,10 @@ def main():
     p.set_defaults(fn=cmd_pubkey)
 
     p = sub.add_parser("sign")
-    reg_opts(p)
+    p.add_argument("--ca", help="HTTPS with this CA (default HTTP)")
+    p.add_argument("--user", help="USER:PASS")
+    p.add_argument("refs", nargs="+", metavar="ref",
+                   help="HOST/REPO@sha256:HEX")
     p.add_argument("--key", required=True)
     p.add_argument("--password")
     p.add_argument("--claim", help="the digest the payload names")
