@@ -11,7 +11,8 @@ python3-cryptography and python3-nacl; run it with $ITEST_PYTHON).
       N=65536 r=8 p=1, cipher nacl/secretbox, base64 fields) around the
       PKCS #8 DER of an ECDSA P-256 key; DIR/cosign.pub: its PKIX PEM.
   pubkey KEY [--password PW]
-      loads KEY back (decrypts it) and prints its public key as PKIX PEM.
+      loads KEY back (decrypts it) and prints its public key as PKIX PEM
+      (any key type: cosign's own test keys include Ed25519 ones).
   sign [REG] --key KEY HOST/REPO@sha256:HEX...
       for each image, the simple-signing payload as a layer of the manifest tagged
       sha256-HEX.sig (appended to the layers of one already there, as
@@ -152,10 +153,7 @@ def decrypt_private(text, pw):
             base64.b64decode(cipher["nonce"]))
     except nacl.exceptions.CryptoError:
         raise ValueError("wrong password or damaged key")
-    priv = serialization.load_der_private_key(der, None)
-    if not isinstance(priv, ec.EllipticCurvePrivateKey):
-        raise ValueError("not an ECDSA key")
-    return priv
+    return serialization.load_der_private_key(der, None)
 
 
 def public_pem(priv):
@@ -164,13 +162,16 @@ def public_pem(priv):
         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def load_key(path, args):
+def load_key(path, args, any_type=False):
     with open(path) as f:
         text = f.read()
     try:
-        return decrypt_private(text, password(args))
+        priv = decrypt_private(text, password(args))
     except (ValueError, KeyError) as e:
         die("cannot load key '%s': %s" % (path, e))
+    if not any_type and not isinstance(priv, ec.EllipticCurvePrivateKey):
+        die("cannot load key '%s': not an ECDSA key" % path)
+    return priv
 
 
 def cmd_keygen(args):
@@ -185,7 +186,7 @@ def cmd_keygen(args):
 
 
 def cmd_pubkey(args):
-    sys.stdout.write(public_pem(load_key(args.key, args)))
+    sys.stdout.write(public_pem(load_key(args.key, args, any_type=True)))
 
 
 def sign_bytes(priv, data):

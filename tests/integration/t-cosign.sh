@@ -29,6 +29,13 @@ assert_eq "$(openssl pkey -pubin -in "$K/cosign.pub" -noout -text |
 assert_eq "$("${COSIGN[@]}" pubkey "$K/cosign.key")" "$(cat "$K/cosign.pub")"
 assert_exit 1 env COSIGN_PASSWORD=wrong "${COSIGN[@]}" pubkey "$K/cosign.key"
 assert_contains "$ERR" "wrong password"
+# a key cosign itself made (its own tests' Ed25519 key, empty password),
+# and the unit tests' fixture key, load back to their public keys
+T=$CNAB_TOP/testdata/cosign
+assert_eq "$(COSIGN_PASSWORD= "${COSIGN[@]}" pubkey "$T/upstream-ed25519.key")" \
+	"$(cat "$T/upstream-ed25519.pub")"
+assert_eq "$(COSIGN_PASSWORD=fixture "${COSIGN[@]}" pubkey "$T/cosign.key")" \
+	"$(cat "$T/cosign.pub")"
 
 # check_sig PAYLOAD B64SIG: openssl's verdict on the signature
 check_sig() {
@@ -136,7 +143,7 @@ assert_eq "$ERR" ""
 
 step "another key, a tampered payload"
 assert_exit 3 "$I" "${OPTS[@]}" --verify \
-	--key "$CNAB_TOP/testdata/cosign/other.pub" -r "$REF"
+	--key "$T/other.pub" -r "$REF"
 assert_contains "$ERR" "cnab-inspect: cannot verify signature of '$B/acme/signed@$d1' (invocation image 0): signature 1 of the .sig of '$B/acme/signed@$d1' (invocation image 0) does not verify with the key"
 "${COSIGN[@]}" sign "${SEC[@]}" --tamper --key "$K/cosign.key" \
 	"$B/acme/signed@$d2" >/dev/null
@@ -147,9 +154,8 @@ cnab-inspect: cannot verify signatures of '$REF': 1 of 3 not verified$"
 step "bad keys and options"
 assert_exit 2 "$I" "${OPTS[@]}" --verify --key "$K/cosign.key" -r "$REF"
 assert_eq "$ERR" "cnab-inspect: cannot use key '$K/cosign.key': a private key, not the public key"
-assert_exit 2 "$I" "${OPTS[@]}" --verify \
-	--key "$CNAB_TOP/testdata/cosign/rsa.pub" -r "$REF"
-assert_eq "$ERR" "cnab-inspect: cannot use key '$CNAB_TOP/testdata/cosign/rsa.pub': an RSA key, not ECDSA P-256"
+assert_exit 2 "$I" "${OPTS[@]}" --verify --key "$T/rsa.pub" -r "$REF"
+assert_eq "$ERR" "cnab-inspect: cannot use key '$T/rsa.pub': an RSA key, not ECDSA P-256"
 assert_exit 2 "$I" "${OPTS[@]}" --verify --key "$TEST_DIR/none.pub" -r "$REF"
 assert_contains "$ERR" "$TEST_DIR/none.pub"
 assert_exit 2 "$I" "${OPTS[@]}" --key "$K/cosign.pub" -r "$REF"

@@ -55,6 +55,13 @@ static void test_keys(void **state)
 	        {"cosign/p384.pub", CNAB_ERR_UNSUPPORTED,
 	         "cannot use key 'cosign/p384.pub': an ECDSA key of another "
 	         "curve secp384r1, not ECDSA P-256"},
+	        {"cosign/upstream-ed25519.pub", CNAB_ERR_UNSUPPORTED,
+	         "cannot use key 'cosign/upstream-ed25519.pub': an Ed25519 "
+	         "key, "
+	         "not ECDSA P-256"},
+	        {"cosign/upstream-ed25519.key", CNAB_ERR_INVALID,
+	         "cannot use key 'cosign/upstream-ed25519.key': a private key, "
+	         "not the public key"},
 	        {"cosign/cosign.key", CNAB_ERR_INVALID,
 	         "cannot use key 'cosign/cosign.key': a private key, not the "
 	         "public key"},
