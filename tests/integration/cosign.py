@@ -41,6 +41,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import ssl
 import sys
 import urllib.error
@@ -231,10 +232,8 @@ class Registry:
         return "Basic " + b64(self.user.encode())
 
     def _fetch_token(self, challenge):
-        params = {}
-        for part in challenge[len("Bearer "):].split(","):
-            k, _, v = part.strip().partition("=")
-            params[k] = v.strip('"')
+        # key="value" pairs; a scope's value holds commas ("pull,push")
+        params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
         query = {"service": params.get("service", "")}
         if "scope" in params:
             query["scope"] = params["scope"]
