@@ -35,25 +35,25 @@ int cnab_sigs_load_key(const char *path, struct cnab_cosign_key **out)
 
 enum cnab_status cnab_sigs_check(const struct cnab_cosign_key *k,
                                  const struct cnab_digest *subject,
-                                 const char *label, const void *sig, size_t len,
+                                 const char *label, const char *sig_name,
+                                 const void *sig, size_t len,
                                  cnab_cosign_read_blob read_blob, void *ctx,
                                  struct cnab_sigs_report *rep,
                                  struct cnab_err *err)
 {
 	struct cnab_cosign_result res;
-	char what[CNAB_ERR_MSG_MAX / 2];
 	enum cnab_status st;
 
 	rep->subjects++;
 	if (!sig) {
-		cnab_fe_error("cannot verify signature of %s: no signature",
-		              label);
+		cnab_fe_error("cannot verify signature of %s: no signature "
+		              "(no %s)",
+		              label, sig_name);
 		rep->failed++;
 		return CNAB_OK;
 	}
-	snprintf(what, sizeof(what), "the .sig of %s", label);
-	st = cnab_cosign_verify_manifest(k, subject, sig, len, what, read_blob,
-	                                 ctx, &res, err);
+	st = cnab_cosign_verify_manifest(k, subject, sig, len, sig_name,
+	                                 read_blob, ctx, &res, err);
 	if (st != CNAB_OK)
 		return st;
 	rep->signatures += res.verified;
@@ -112,21 +112,26 @@ cnab_sigs_check_registry(const struct cnab_cosign_key *k,
 	struct cnab_reg_manifest m;
 	struct reg_blobs rb = {reg, repo};
 	char hex[2 * CNAB_DIGEST_RAW_MAX + 1], tag[CNAB_DIGEST_STR_MAX + 8];
+	char *name;
 	enum cnab_status st;
 
 	memset(&m, 0, sizeof(m));
 	cnab_digest_hex(subject, hex);
 	snprintf(tag, sizeof(tag), "%s-%s.sig",
 	         cnab_digest_alg_name(subject->alg), hex);
+	name = cnab_strfmt("'%s/%s:%s'", cnab_registry_host(reg), repo, tag);
+	if (!name)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 	st = cnab_reg_get_manifest(reg, repo, tag, &m, err);
 	if (st == CNAB_ERR_NOTFOUND) {
 		cnab_err_clear(err);
-		return cnab_sigs_check(k, subject, label, NULL, 0,
-		                       read_reg_blob, &rb, rep, err);
-	}
-	if (st == CNAB_OK)
-		st = cnab_sigs_check(k, subject, label, m.data, m.len,
+		st = cnab_sigs_check(k, subject, label, name, NULL, 0,
 		                     read_reg_blob, &rb, rep, err);
+	} else if (st == CNAB_OK) {
+		st = cnab_sigs_check(k, subject, label, name, m.data, m.len,
+		                     read_reg_blob, &rb, rep, err);
+	}
 	cnab_reg_manifest_release(&m);
+	free(name);
 	return st;
 }

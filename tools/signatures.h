@@ -29,14 +29,16 @@ int cnab_sigs_load_key(const char *path, struct cnab_cosign_key **out);
 /*
  * Checks one subject: label names it in messages ("'HOST/REPO@DIGEST'
  * (image 'web')"), sig is its .sig manifest (NULL when it has none, which
- * fails: "no signature"), each payload read with read_blob.  Prints a note
- * when it verified, an error when it did not, and counts it in rep.
+ * fails: "no signature"), named sig_name in messages
+ * ("'HOST/REPO:sha256-HEX.sig'"), each payload read with read_blob.  Prints a
+ * note when it verified, an error when it did not, and counts it in rep.
  * Returns an error only when the check could not be done (read_blob
  * failed); a verdict is CNAB_OK.
  */
 enum cnab_status cnab_sigs_check(const struct cnab_cosign_key *k,
                                  const struct cnab_digest *subject,
-                                 const char *label, const void *sig, size_t len,
+                                 const char *label, const char *sig_name,
+                                 const void *sig, size_t len,
                                  cnab_cosign_read_blob read_blob, void *ctx,
                                  struct cnab_sigs_report *rep,
                                  struct cnab_err *err);
