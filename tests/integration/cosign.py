@@ -27,7 +27,11 @@ python3-cryptography and python3-nacl; run it with $ITEST_PYTHON).
       document; an in-toto statement in a DSSE envelope, signed with KEY
       when given), pushed by digest, and the tag schema fallback: the index
       tagged sha256-HEX, merged with the one there, never dropping an
-      entry.  Prints the artifact manifest's digest.
+      entry.  Prints the artifact manifest's digest.  With --cosign-tag,
+      cosign's tag scheme instead: the document as a layer (text/spdx+json;
+      the DSSE envelope with a predicateType annotation) appended to the
+      manifest tagged sha256-HEX.sbom or sha256-HEX.att, whose digest is
+      printed.
   fixtures DIR
       the unit tests' inputs (testdata/cosign/, see its README).
 
@@ -347,6 +351,23 @@ def sig_config(layers):
         "config": {}})
 
 
+def append_tagged(reg, repo, tag, layer):
+    """The cosign tag scheme: layer appended to the manifest at tag (made
+    when absent), its config listing the layers as cosign's does."""
+    old, _ = reg.get_manifest(repo, tag)
+    layers = json.loads(old)["layers"] if old else []
+    if layer not in layers:
+        layers.append(layer)
+    config = sig_config(layers)
+    manifest = {
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "size": len(config),
+                   "digest": reg.push_blob(repo, config)},
+        "layers": layers,
+    }
+    return reg.put_manifest(repo, tag, compact(manifest), OCI_MANIFEST)
+
+
 def cmd_sign(args):
     priv = load_key(args.key, args)
     for ref in args.refs:
@@ -367,19 +388,7 @@ def sign_one(args, priv, ref):
     layer = {"mediaType": SIMPLESIGNING, "size": len(payload),
              "digest": reg.push_blob(repo, payload),
              "annotations": {SIG_ANNOTATION: sig}}
-    tag = digest.replace(":", "-") + ".sig"
-    old, _ = reg.get_manifest(repo, tag)
-    layers = json.loads(old)["layers"] if old else []
-    if layer not in layers:
-        layers.append(layer)
-    config = sig_config(layers)
-    manifest = {
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": OCI_CONFIG, "size": len(config),
-                   "digest": reg.push_blob(repo, config)},
-        "layers": layers,
-    }
-    d = reg.put_manifest(repo, tag, compact(manifest), OCI_MANIFEST)
+    d = append_tagged(reg, repo, digest.replace(":", "-") + ".sig", layer)
     if args.payload_out:
         with open(args.payload_out, "wb") as f:
             f.write(payload)
@@ -393,8 +402,17 @@ def sign_one(args, priv, ref):
 # attach-sbom, attach-attestation
 # ---------------------------------------------------------------------------
 
-def attach(args, artifact_type, layer_type, content):
+def attach(args, artifact_type, layer_type, content, suffix, annotations):
     reg, repo, digest = registry_for(args)
+    if args.cosign_tag:
+        # cosign attach sbom / cosign attest: tag sha256-HEX.SUFFIX
+        layer = {"mediaType": layer_type, "size": len(content),
+                 "digest": reg.push_blob(repo, content)}
+        if annotations:
+            layer["annotations"] = annotations
+        print(append_tagged(reg, repo,
+                            digest.replace(":", "-") + "." + suffix, layer))
+        return
     subject = descriptor(reg, repo, digest)
     empty = b"{}"
     manifest = {
@@ -434,7 +452,10 @@ def cmd_attach_sbom(args):
                              "creators": ["Tool: cnab-tools-tests"]},
             "packages": [{"SPDXID": "SPDXRef-image", "name": "image",
                           "downloadLocation": "NOASSERTION"}]}
-    attach(args, SPDX, SPDX, compact(sbom))
+    if args.cosign_tag:
+        attach(args, None, "text/spdx+json", compact(sbom), "sbom", None)
+    else:
+        attach(args, SPDX, SPDX, compact(sbom), None, None)
 
 
 def cmd_attach_attestation(args):
@@ -454,7 +475,8 @@ def cmd_attach_attestation(args):
                      "sig": b64(sign_bytes(priv, dsse_pae(INTOTO, payload)))})
     envelope = {"payloadType": INTOTO, "payload": b64(payload),
                 "signatures": sigs}
-    attach(args, INTOTO, DSSE, compact(envelope))
+    attach(args, INTOTO, DSSE, compact(envelope), "att",
+           {"predicateType": statement["predicateType"]})
 
 
 # ---------------------------------------------------------------------------
@@ -551,10 +573,12 @@ def main():
 
     p = sub.add_parser("attach-sbom")
     reg_opts(p)
+    p.add_argument("--cosign-tag", action="store_true")
     p.set_defaults(fn=cmd_attach_sbom)
 
     p = sub.add_parser("attach-attestation")
     reg_opts(p)
+    p.add_argument("--cosign-tag", action="store_true")
     p.add_argument("--key")
     p.add_argument("--password")
     p.set_defaults(fn=cmd_attach_attestation)

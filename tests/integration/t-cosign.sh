@@ -84,7 +84,7 @@ assert_eq "$(check_sig "$TEST_DIR/t" "$TEST_DIR/ts")" "Verified OK"
 	"$S/app/web@$d1" >/dev/null
 assert_exit 1 check_sig "$TEST_DIR/b" "$TEST_DIR/bs"
 
-step "an SBOM and an attestation as OCI 1.1 referrers, tag schema fallback"
+step "an SBOM and an attestation: OCI 1.1 referrers (tag schema fallback), cosign tags"
 a1=$("${COSIGN[@]}" attach-sbom "${SEC[@]}" "$B/app/api@$d2")
 a2=$("${COSIGN[@]}" attach-attestation "${SEC[@]}" --key "$K/cosign.key" \
 	"$B/app/api@$d2")
@@ -98,6 +98,19 @@ m=$(reg_curl sec -H "Accept: application/vnd.oci.image.manifest.v1+json" \
 	"/v2/app/api/manifests/$a2")
 assert_eq "$(jq -r .subject.digest <<<"$m")" "$d2"
 assert_eq "$(printf %s "$m" | sha256sum | cut -d' ' -f1)" "${a2#sha256:}"
+# cosign's own tag scheme: sha256-HEX.sbom and .att, layers appended
+"${COSIGN[@]}" attach-sbom --cosign-tag "$S/app/web@$d1" >/dev/null
+"${COSIGN[@]}" attach-attestation --cosign-tag "$S/app/web@$d1" >/dev/null
+att=$("${COSIGN[@]}" attach-attestation --cosign-tag --key "$K/cosign.key" \
+	"$S/app/web@$d1")
+ma=$(reg_curl src -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+	"/v2/app/web/manifests/${d1/:/-}.att")
+assert_eq "$(printf %s "$ma" | sha256sum | cut -d' ' -f1)" "${att#sha256:}"
+assert_eq "$(jq -c '[.layers[] | [.mediaType, .annotations.predicateType]]' <<<"$ma")" \
+	'[["application/vnd.dsse.envelope.v1+json","https://slsa.dev/provenance/v1"],["application/vnd.dsse.envelope.v1+json","https://slsa.dev/provenance/v1"]]'
+assert_eq "$(reg_curl src -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+	"/v2/app/web/manifests/${d1/:/-}.sbom" | jq -r '.layers[0].mediaType')" \
+	text/spdx+json
 
 step "cnab-inspect --verify --key: a published bundle and its images"
 I=$CNAB_BIN/cnab-inspect
