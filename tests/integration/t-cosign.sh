@@ -32,7 +32,7 @@ assert_contains "$ERR" "wrong password"
 # a key cosign itself made (its own tests' Ed25519 key, empty password),
 # and the unit tests' fixture key, load back to their public keys
 T=$CNAB_TOP/testdata/cosign
-assert_eq "$(COSIGN_PASSWORD= "${COSIGN[@]}" pubkey "$T/upstream-ed25519.key")" \
+assert_eq "$(COSIGN_PASSWORD='' "${COSIGN[@]}" pubkey "$T/upstream-ed25519.key")" \
 	"$(cat "$T/upstream-ed25519.pub")"
 assert_eq "$(COSIGN_PASSWORD=fixture "${COSIGN[@]}" pubkey "$T/cosign.key")" \
 	"$(cat "$T/cosign.pub")"
