@@ -64,6 +64,7 @@ endif
 LIB = libcnab.a
 
 LIB_OBJS =
+LIB_OBJS += common/attach.o
 LIB_OBJS += common/auth-challenge.o
 LIB_OBJS += common/auth-cred.o
 LIB_OBJS += common/auth-helper.o
@@ -114,6 +115,7 @@ TOOLS += cnab-publish-archive
 TOOLS += cnab-relocate
 
 UNIT_TESTS =
+UNIT_TESTS += tests/unit/test-attach
 UNIT_TESTS += tests/unit/test-auth
 UNIT_TESTS += tests/unit/test-buf
 UNIT_TESTS += tests/unit/test-bundle

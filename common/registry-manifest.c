@@ -293,3 +293,60 @@ struct cnab_blob_source cnab_reg_repo_source(struct cnab_reg_repo *rr)
 
 	return s;
 }
+
+enum cnab_status cnab_reg_get_referrers(struct cnab_registry *r,
+                                        const char *repo, const char *digest,
+                                        bool *supported,
+                                        struct cnab_reg_manifest *out,
+                                        struct cnab_err *err)
+{
+	static const char accept[] = "Accept: " CNAB_MT_OCI_INDEX;
+	struct cnab_http_response resp = {0};
+	struct cnab_http_request req = {0};
+	const char *headers[] = {accept, NULL};
+	char *url = NULL, *sc = cnab_reg_scope(repo, "pull"), *what = NULL;
+	const char *scopes[1] = {sc};
+	enum cnab_status st;
+
+	memset(out, 0, sizeof(*out));
+	*supported = false;
+	what = cnab_strfmt("referrers of '%s/%s@%s'", r->host, repo, digest);
+	if (!sc || !what) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	st = cnab_reg_api_url(r, repo, "referrers", digest, &url, err);
+	if (st != CNAB_OK)
+		goto out;
+	req.method = "GET";
+	req.url = url;
+	req.headers = headers;
+	req.body_max = CNAB_MAX_DOCUMENT;
+	req.max_redirects = CNAB_REG_MAX_REDIRECTS;
+	st = cnab_reg_send(r, &req, scopes, 1, what, &resp, err);
+	if (st != CNAB_OK || resp.status == 404)
+		goto out; /* 404: no referrers API (Distribution 2.8) */
+	if (resp.status != 200) {
+		st = cnab_reg_fail_answer(r, "GET", &resp, what, err);
+		goto out;
+	}
+	*supported = true;
+	st = cnab_digest_of(CNAB_DIGEST_SHA256, resp.body.data, resp.body.len,
+	                    &out->digest);
+	if (st != CNAB_OK) {
+		st = cnab_err_set(err, st, "cannot hash %s", what);
+		goto out;
+	}
+	out->media_type = media_type_of(resp.content_type);
+	out->data = cnab_buf_detach(&resp.body, &out->len);
+	if (!out->data)
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+out:
+	if (st != CNAB_OK)
+		cnab_reg_manifest_release(out);
+	cnab_http_response_release(&resp);
+	free(url);
+	free(sc);
+	free(what);
+	return st;
+}

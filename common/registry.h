@@ -115,6 +115,18 @@ enum cnab_status cnab_reg_put_manifest(struct cnab_registry *r,
                                        const char *media_type, const void *data,
                                        size_t len, struct cnab_err *err);
 
+/*
+ * Asks the referrers API for the referrers of digest in repo: *supported
+ * false when the registry has no such API (it answers 404, as
+ * Distribution 2.8 does; out is then empty), else the index it answered
+ * in out (not verified against anything: an index the registry makes).
+ */
+enum cnab_status cnab_reg_get_referrers(struct cnab_registry *r,
+                                        const char *repo, const char *digest,
+                                        bool *supported,
+                                        struct cnab_reg_manifest *out,
+                                        struct cnab_err *err);
+
 /* Asks whether a blob of d's digest and size exists in repo. */
 enum cnab_status cnab_reg_head_blob(struct cnab_registry *r, const char *repo,
                                     const struct cnab_descriptor *d,

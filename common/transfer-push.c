@@ -233,13 +233,12 @@ static enum cnab_status copy_node(struct push *p,
                                   enum fate *fate, struct cnab_err *err)
 {
 	const struct cnab_image_node *node = &p->t->tree.nodes[i];
-	const struct cnab_transfer_image *org =
-	        &p->t->images[p->t->node_origin[i]];
+	const struct cnab_reg_repo *org = cnab_transfer_node_repo(p->t, i);
 	struct cnab_registry *src;
 	enum cnab_status st;
 	int attempt;
 
-	st = cnab_registry_pool_get(src_pool, cnab_registry_host(org->repo.reg),
+	st = cnab_registry_pool_get(src_pool, cnab_registry_host(org->reg),
 	                            &src, err);
 	for (attempt = 1; st == CNAB_OK; attempt++) {
 		/* a copy cut short is read again from the source: the
@@ -247,8 +246,8 @@ static enum cnab_status copy_node(struct push *p,
 		struct cnab_err cerr = CNAB_ERR_INIT;
 		char msg[sizeof(cerr.msg) + 32];
 
-		st = copy_blob(src, org->repo.repo, dst, &node->desc, p->o,
-		               fate, &cerr);
+		st = copy_blob(src, org->repo, dst, &node->desc, p->o, fate,
+		               &cerr);
 		if (st == CNAB_OK)
 			break;
 		if (st != CNAB_ERR_NET || attempt >= COPY_ATTEMPTS)

@@ -238,16 +238,72 @@ enum cnab_status cnab_transfer_resolve(struct cnab_transfer *t,
 	return st;
 }
 
+/* Records origin for the tree's nodes from before on. */
+static enum cnab_status set_origins(struct cnab_transfer *t, size_t before,
+                                    size_t origin, struct cnab_err *err)
+{
+	size_t *grown, j;
+
+	grown = realloc(t->node_origin,
+	                (t->tree.n + 1) * sizeof(*t->node_origin));
+	if (!grown)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	t->node_origin = grown;
+	for (j = before; j < t->tree.n; j++)
+		t->node_origin[j] = origin;
+	return CNAB_OK;
+}
+
+/* The registry repository of an origin, or NULL (a layout). */
+static struct cnab_reg_repo *origin_repo(struct cnab_transfer *t, size_t origin)
+{
+	if (origin == CNAB_ATTACH_BUNDLE)
+		return &t->bundle_rr;
+	return t->images[origin].layout ? NULL : &t->images[origin].repo;
+}
+
+/* An attachment's graph, from the repository that holds its subject. */
+static enum cnab_status walk_attachment(struct cnab_transfer *t,
+                                        struct cnab_attachment *a,
+                                        struct cnab_err *err)
+{
+	struct cnab_reg_repo *rr = origin_repo(t, a->origin);
+	struct cnab_blob_source src = cnab_reg_repo_source(rr);
+	const struct cnab_image_node *node;
+	char digest[CNAB_DIGEST_STR_MAX];
+	size_t before = t->tree.n;
+	enum cnab_status st;
+
+	if (a->data)
+		st = cnab_image_tree_add_root(&t->tree, &src, &a->desc, a->data,
+		                              a->len, a->label, err);
+	else
+		st = cnab_image_tree_add(&t->tree, &src, &a->desc, a->label,
+		                         err);
+	if (st == CNAB_ERR_NOTFOUND && !a->data &&
+	    !cnab_image_tree_find(&t->tree, CNAB_DESC_DIGEST(&a->desc, digest)))
+		/* the listing names a manifest that is not there */
+		st = cnab_err_set(err, CNAB_ERR_NOTFOUND,
+		                  "%s is missing from %s", a->label, rr->label);
+	if (st == CNAB_OK)
+		st = set_origins(t, before, a->origin, err);
+	node = cnab_image_tree_find(&t->tree,
+	                            CNAB_DESC_DIGEST(&a->desc, digest));
+	if (st == CNAB_OK && node)
+		st = cnab_attachment_read(a, node->data, node->len, err);
+	return st;
+}
+
 enum cnab_status cnab_transfer_walk(struct cnab_transfer *t,
                                     struct cnab_err *err)
 {
 	enum cnab_status st = CNAB_OK;
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < t->nimages && st == CNAB_OK; i++) {
 		struct cnab_transfer_image *img = &t->images[i];
 		struct cnab_blob_source src;
-		size_t before = t->tree.n, *grown;
+		size_t before = t->tree.n;
 
 		if (!img->found)
 			continue;
@@ -256,18 +312,267 @@ enum cnab_status cnab_transfer_walk(struct cnab_transfer *t,
 		st = cnab_image_tree_add_root(&t->tree, &src, &img->root,
 		                              img->root_data, img->root_len,
 		                              img->image, err);
-		if (st != CNAB_OK)
-			break;
-		grown = realloc(t->node_origin,
-		                (t->tree.n + 1) * sizeof(*t->node_origin));
-		if (!grown)
+		if (st == CNAB_OK)
+			st = set_origins(t, before, i, err);
+	}
+	for (i = 0; i < t->nattachments && st == CNAB_OK; i++)
+		st = walk_attachment(t, &t->attachments[i], err);
+	return st;
+}
+
+/* Whether digest is an attachment already. */
+static bool attached(const struct cnab_transfer *t, const struct cnab_digest *d)
+{
+	size_t i;
+
+	for (i = 0; i < t->nattachments; i++)
+		if (cnab_digest_equal(&t->attachments[i].desc.digest, d))
+			return true;
+	return false;
+}
+
+/* Takes a (all of it, on success or not) into the transfer. */
+static enum cnab_status add_attachment(struct cnab_transfer *t,
+                                       struct cnab_attachment *a,
+                                       struct cnab_err *err)
+{
+	struct cnab_attachment *grown;
+
+	if (attached(t, &a->desc.digest)) {
+		cnab_attachment_release(a);
+		return CNAB_OK;
+	}
+	if (t->nattachments >= CNAB_ATTACH_MAX) {
+		t->attach_capped = true;
+		cnab_attachment_release(a);
+		return CNAB_OK;
+	}
+	grown = realloc(t->attachments,
+	                (t->nattachments + 1) * sizeof(*t->attachments));
+	if (!grown) {
+		cnab_attachment_release(a);
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	}
+	t->attachments = grown;
+	t->attachments[t->nattachments++] = *a;
+	memset(a, 0, sizeof(*a));
+	return CNAB_OK;
+}
+
+static const char *const kind_words[CNAB_ATTACH_KINDS] = {
+        "signature",
+        "attestation",
+        "SBOM",
+        "referrer",
+};
+
+/* The cosign attachments of subject, by tag. */
+static enum cnab_status find_cosign(struct cnab_transfer *t,
+                                    const struct cnab_reg_repo *rr,
+                                    const struct cnab_digest *subject,
+                                    size_t origin, size_t depth,
+                                    const char *name, struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	int k;
+
+	for (k = CNAB_ATTACH_SIG; k <= CNAB_ATTACH_SBOM && st == CNAB_OK; k++) {
+		struct cnab_attachment a;
+		struct cnab_reg_manifest m;
+		struct cnab_manifest parsed = CNAB_MANIFEST_INIT;
+		struct cnab_err one = CNAB_ERR_INIT;
+
+		memset(&a, 0, sizeof(a));
+		a.kind = (enum cnab_attach_kind)k;
+		a.subject = *subject;
+		a.origin = origin;
+		a.depth = depth;
+		a.tag = cnab_attach_tag(subject, a.kind);
+		if (!a.tag)
 			return cnab_err_set(err, CNAB_ERR_NOMEM,
 			                    "out of memory");
-		t->node_origin = grown;
-		for (j = before; j < t->tree.n; j++)
-			t->node_origin[j] = i;
+		a.label = cnab_strfmt("%s '%s' of %s", kind_words[k], a.tag,
+		                      name);
+		st = a.label ? cnab_reg_get_manifest(rr->reg, rr->repo, a.tag,
+		                                     &m, &one)
+		             : cnab_err_set(&one, CNAB_ERR_NOMEM,
+		                            "out of memory");
+		if (st == CNAB_ERR_NOTFOUND) {
+			cnab_attachment_release(&a);
+			st = CNAB_OK;
+			continue;
+		}
+		if (st != CNAB_OK) {
+			cnab_attachment_release(&a);
+			return cnab_err_set(err, st, "%s", one.msg);
+		}
+		st = cnab_manifest_parse(&parsed, m.data, m.len, m.media_type,
+		                         a.label, err);
+		if (st != CNAB_OK) {
+			cnab_err_restatus(err, CNAB_ERR_CORRUPT);
+			st = CNAB_ERR_CORRUPT;
+		} else {
+			a.desc.digest = m.digest;
+			a.desc.size = m.len;
+			a.desc.media_type = parsed.media_type;
+			parsed.media_type = NULL;
+			a.data = m.data;
+			a.len = m.len;
+			m.data = NULL;
+		}
+		cnab_manifest_release(&parsed);
+		cnab_reg_manifest_release(&m);
+		if (st == CNAB_OK)
+			st = add_attachment(t, &a, err);
+		cnab_attachment_release(&a);
 	}
 	return st;
+}
+
+/* The OCI 1.1 referrers of subject: the API, else the fallback tag. */
+static enum cnab_status find_referrers(struct cnab_transfer *t,
+                                       const struct cnab_reg_repo *rr,
+                                       const struct cnab_digest *subject,
+                                       size_t origin, size_t depth,
+                                       const char *name, struct cnab_err *err)
+{
+	struct cnab_manifest idx = CNAB_MANIFEST_INIT;
+	struct cnab_reg_manifest m;
+	struct cnab_err one = CNAB_ERR_INIT;
+	char digest[CNAB_DIGEST_STR_MAX], *tag, *where = NULL;
+	enum cnab_status st;
+	bool api = false;
+	size_t i;
+
+	cnab_digest_format(subject, digest);
+	tag = cnab_attach_tag(subject, CNAB_ATTACH_REFERRER);
+	if (!tag)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	st = cnab_reg_get_referrers(rr->reg, rr->repo, digest, &api, &m, &one);
+	if (st == CNAB_OK && !api)
+		st = cnab_reg_get_manifest(rr->reg, rr->repo, tag, &m, &one);
+	if (st == CNAB_ERR_NOTFOUND) {
+		free(tag);
+		return CNAB_OK;
+	}
+	if (st != CNAB_OK) {
+		free(tag);
+		return cnab_err_set(err, st, "%s", one.msg);
+	}
+	where = api ? cnab_strfmt("the referrers API of '%s/%s'",
+	                          cnab_registry_host(rr->reg), rr->repo)
+	            : cnab_strfmt("'%s/%s:%s'", cnab_registry_host(rr->reg),
+	                          rr->repo, tag);
+	if (!where) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	st = cnab_manifest_parse(&idx, m.data, m.len, CNAB_MT_OCI_INDEX, where,
+	                         err);
+	if (st == CNAB_OK && !idx.is_index)
+		st = cnab_err_set(err, CNAB_ERR_INVALID,
+		                  "referrers index %s is not an index", where);
+	if (st != CNAB_OK) {
+		cnab_err_restatus(err, CNAB_ERR_CORRUPT);
+		st = CNAB_ERR_CORRUPT;
+		goto out;
+	}
+	for (i = 0; i < idx.nmanifests && st == CNAB_OK; i++) {
+		struct cnab_attachment a;
+		char rd[CNAB_DIGEST_STR_MAX];
+
+		memset(&a, 0, sizeof(a));
+		a.kind = CNAB_ATTACH_REFERRER;
+		a.subject = *subject;
+		a.origin = origin;
+		a.depth = depth;
+		a.label = cnab_strfmt("referrer %s of %s (listed by %s)",
+		                      CNAB_DESC_DIGEST(&idx.manifests[i], rd),
+		                      name, where);
+		if (!a.label ||
+		    cnab_descriptor_copy(&a.desc, &idx.manifests[i]) != CNAB_OK)
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		json_decref(a.desc.annotations);
+		a.desc.annotations = NULL;
+		json_decref(a.desc.platform);
+		a.desc.platform = NULL;
+		if (st == CNAB_OK)
+			st = add_attachment(t, &a, err);
+		cnab_attachment_release(&a);
+	}
+out:
+	cnab_manifest_release(&idx);
+	cnab_reg_manifest_release(&m);
+	free(where);
+	free(tag);
+	return st;
+}
+
+enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
+                                      struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	for (i = 0; i < t->nimages && st == CNAB_OK; i++) {
+		struct cnab_transfer_image *img = &t->images[i];
+		char *name;
+
+		if (!img->found || img->layout || !img->has_repo)
+			continue;
+		name = cnab_strfmt("'%s'", img->image);
+		if (!name)
+			return cnab_err_set(err, CNAB_ERR_NOMEM,
+			                    "out of memory");
+		st = find_cosign(t, &img->repo, &img->root.digest, i, 1, name,
+		                 err);
+		if (st == CNAB_OK)
+			st = find_referrers(t, &img->repo, &img->root.digest, i,
+			                    1, name, err);
+		free(name);
+	}
+	if (st == CNAB_OK && t->bundle_reg && t->bundle_digest) {
+		if (!t->has_bundle_rr) {
+			st = cnab_reg_repo_init(&t->bundle_rr, t->bundle_reg,
+			                        t->bundle_repo, err);
+			t->has_bundle_rr = st == CNAB_OK;
+		}
+		if (st == CNAB_OK)
+			st = find_cosign(t, &t->bundle_rr, t->bundle_digest,
+			                 CNAB_ATTACH_BUNDLE, 1, "the bundle",
+			                 err);
+		if (st == CNAB_OK)
+			st = find_referrers(t, &t->bundle_rr, t->bundle_digest,
+			                    CNAB_ATTACH_BUNDLE, 1, "the bundle",
+			                    err);
+	}
+	/* what is attached to the attachments (the list grows as it goes) */
+	for (i = 0; i < t->nattachments && st == CNAB_OK; i++) {
+		struct cnab_digest d = t->attachments[i].desc.digest;
+		size_t origin = t->attachments[i].origin;
+		size_t depth = t->attachments[i].depth;
+		struct cnab_reg_repo *rr = origin_repo(t, origin);
+		char *name;
+
+		if (depth >= CNAB_ATTACH_MAX_DEPTH || t->attach_capped)
+			continue;
+		name = strdup(t->attachments[i].label);
+		if (!name)
+			return cnab_err_set(err, CNAB_ERR_NOMEM,
+			                    "out of memory");
+		st = find_cosign(t, rr, &d, origin, depth + 1, name, err);
+		if (st == CNAB_OK)
+			st = find_referrers(t, rr, &d, origin, depth + 1, name,
+			                    err);
+		free(name);
+	}
+	return st;
+}
+
+const struct cnab_reg_repo *
+cnab_transfer_node_repo(const struct cnab_transfer *t, size_t i)
+{
+	return origin_repo((struct cnab_transfer *)t, t->node_origin[i]);
 }
 
 uint64_t cnab_transfer_bytes(const struct cnab_transfer *t)
@@ -291,10 +596,13 @@ static int by_digest(const void *a, const void *b)
 	return strcmp(dx, dy);
 }
 
-static const struct cnab_transfer_image *
-origin_of(const struct cnab_transfer *t, const struct cnab_image_node *node)
+/* The layout node i is read from, or NULL. */
+static const struct cnab_layout *node_layout(const struct cnab_transfer *t,
+                                             size_t i)
 {
-	return &t->images[t->node_origin[node - t->tree.nodes]];
+	size_t o = t->node_origin[i];
+
+	return o == CNAB_ATTACH_BUNDLE ? NULL : t->images[o].layout;
 }
 
 /* The size of the buffer a blob of a layout is read through. */
@@ -342,18 +650,19 @@ static enum cnab_status copy_one(const struct cnab_transfer *t,
                                  const struct cnab_transfer_sink *sink,
                                  char *buf, struct cnab_err *err)
 {
-	const struct cnab_transfer_image *img = origin_of(t, node);
+	size_t i = (size_t)(node - t->tree.nodes);
+	const struct cnab_layout *layout = node_layout(t, i);
+	const struct cnab_reg_repo *rr = cnab_transfer_node_repo(t, i);
 
 	if (got->data)
 		return sink->write(sink->ctx, got->data, got->len, err);
 	if (node->is_manifest)
 		return sink->write(sink->ctx, node->data, node->len, err);
-	if (img->layout)
-		return copy_from_layout(img->layout, &node->desc, sink, buf,
-		                        err);
+	if (layout)
+		return copy_from_layout(layout, &node->desc, sink, buf, err);
 	/* over the per-blob cap, or one job: streamed */
-	return cnab_reg_get_blob(img->repo.reg, img->repo.repo, &node->desc,
-	                         sink->write, sink->ctx, err);
+	return cnab_reg_get_blob(rr->reg, rr->repo, &node->desc, sink->write,
+	                         sink->ctx, err);
 }
 
 enum cnab_status cnab_transfer_copy(struct cnab_transfer *t,
@@ -388,13 +697,14 @@ enum cnab_status cnab_transfer_copy(struct cnab_transfer *t,
 	/* the blobs of a registry are downloaded; the others (manifests in
 	 * memory, blobs of a layout) are left to the loop below */
 	for (i = 0; i < n; i++) {
-		const struct cnab_transfer_image *img = origin_of(t, order[i]);
+		size_t k = (size_t)(order[i] - t->tree.nodes);
+		const struct cnab_reg_repo *rr = cnab_transfer_node_repo(t, k);
 
 		items[i].desc = &order[i]->desc;
-		if (order[i]->is_manifest || img->layout)
+		if (order[i]->is_manifest || !rr)
 			continue;
-		items[i].host = cnab_registry_host(img->repo.reg);
-		items[i].repo = img->repo.repo;
+		items[i].host = cnab_registry_host(rr->reg);
+		items[i].repo = rr->repo;
 	}
 	fo.reg = o->reg;
 	fo.jobs = o->jobs;
@@ -437,6 +747,11 @@ void cnab_transfer_release(struct cnab_transfer *t)
 			cnab_reg_repo_release(&img->repo);
 	}
 	free(t->images);
+	for (i = 0; i < t->nattachments; i++)
+		cnab_attachment_release(&t->attachments[i]);
+	free(t->attachments);
+	if (t->has_bundle_rr)
+		cnab_reg_repo_release(&t->bundle_rr);
 	free(t->node_origin);
 	cnab_image_tree_release(&t->tree);
 	memset(t, 0, sizeof(*t));

@@ -6,6 +6,8 @@
  * One run: fill in the struct (the pool, the layouts, the bundle's own
  * repository for a published bundle), add the images, then
  *   cnab_transfer_resolve   each image's origin and root manifest;
+ *   cnab_transfer_attach    (optional) what is attached to each image and
+ *                           to the bundle (common/attach.h);
  *   cnab_transfer_walk      every manifest, config and layer, once;
  *   cnab_transfer_copy      every object into a sink, in a fixed order;
  *   cnab_transfer_release.
@@ -21,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/attach.h"
 #include "common/image.h"
 #include "common/layout.h"
 #include "common/map.h"
@@ -58,6 +61,9 @@ struct cnab_transfer {
 	 * images are taken from (images' in_bundle) */
 	struct cnab_registry *bundle_reg;
 	const char *bundle_repo;
+	/* with bundle_reg: the digest of the bundle's index, whose
+	 * attachments cnab_transfer_attach finds too (or NULL) */
+	const struct cnab_digest *bundle_digest;
 	/*
 	 * Called once an image is resolved, before its graph is walked
 	 * (to fill a bundle in, to tell the user); a failure stops the
@@ -74,7 +80,16 @@ struct cnab_transfer {
 	struct cnab_transfer_image *images;
 	size_t nimages;
 	struct cnab_image_tree tree;
-	size_t *node_origin; /* per tree node: the index of its image */
+	/* per tree node: the index of its image, or CNAB_ATTACH_BUNDLE for
+	 * an attachment of the bundle (see cnab_transfer_node_repo) */
+	size_t *node_origin;
+	/* found by cnab_transfer_attach: subjects before what is attached
+	 * to them; capped at CNAB_ATTACH_MAX (attach_capped) */
+	struct cnab_attachment *attachments;
+	size_t nattachments;
+	bool attach_capped;
+	struct cnab_reg_repo bundle_rr; /* bundle_reg's bundle_repo */
+	bool has_bundle_rr;
 };
 #define CNAB_TRANSFER_INIT                                                     \
 	{                                                                      \
@@ -108,11 +123,33 @@ enum cnab_status cnab_transfer_resolve(struct cnab_transfer *t,
 /*
  * Walks the graph of every resolved image into t->tree (each digest once,
  * manifests read and verified from the image's origin), recording each
- * node's origin.  A manifest the origin lacks is CNAB_ERR_NOTFOUND, a
- * malformed one CNAB_ERR_INVALID.
+ * node's origin, then every attachment's (its artifact type read).  A
+ * manifest the origin lacks is CNAB_ERR_NOTFOUND, a malformed one
+ * CNAB_ERR_INVALID.
  */
 enum cnab_status cnab_transfer_walk(struct cnab_transfer *t,
                                     struct cnab_err *err);
+
+/*
+ * Finds what is attached (attach.h) to every resolved image held in a
+ * registry, and with bundle_digest to the bundle's index, in the same
+ * repository: cosign's tags sha256-<hex>.sig, .att and .sbom (a 404 is
+ * none), and OCI 1.1 referrers, through the referrers API or, where the
+ * registry has none, the fallback tag sha256-<hex>; then, in the same way,
+ * what is attached to those, down to CNAB_ATTACH_MAX_DEPTH.  Each digest
+ * once; past CNAB_ATTACH_MAX, the rest is left out (attach_capped).  A
+ * malformed answer is CNAB_ERR_CORRUPT.  cnab_transfer_walk then walks
+ * the attachments too, after the images.
+ */
+enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
+                                      struct cnab_err *err);
+
+/*
+ * The registry repository tree node i is read from, or NULL when it
+ * comes from a layout.
+ */
+const struct cnab_reg_repo *
+cnab_transfer_node_repo(const struct cnab_transfer *t, size_t i);
 
 /* Where the bytes of a copy go, object by object. */
 struct cnab_transfer_sink {

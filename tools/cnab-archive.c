@@ -46,6 +46,9 @@ static const char usage[] =
         "      --fallback-registry\n"
         "                        look for images not in the layouts in\n"
         "                        registries too\n"
+        "      --no-attachments  leave out signatures, attestations, SBOMs\n"
+        "                        and other referrers of the images and of\n"
+        "                        the bundle (-r)\n"
         "  -o, --output FORMAT   plain (default) or json: what was archived,\n"
         "                        on stdout (not with ARCHIVE -)\n"
         "      --compression LEVEL\n"
@@ -65,6 +68,7 @@ enum {
 	OPT_FALLBACK,
 	OPT_SPLIT,
 	OPT_BASE,
+	OPT_NO_ATTACHMENTS,
 };
 
 struct archive_opts {
@@ -77,7 +81,8 @@ struct archive_opts {
 	size_t nlayouts;
 	int level;
 	int jobs;
-	bool fallback;  /* --fallback-registry */
+	bool fallback; /* --fallback-registry */
+	bool no_attachments;
 	uint64_t split; /* --split-size: bytes per volume; 0: one file */
 	int64_t mtime;  /* of every entry: $SOURCE_DATE_EPOCH, or 0 */
 	int format;     /* -o */
@@ -158,6 +163,10 @@ static enum cnab_status documents(struct run *run, struct cnab_buf *bundle,
 			st = cnab_thick_index_add(idx, &s->root, pin, err);
 		free(pin);
 	}
+	/* what is attached, after the images (none: the same bytes as
+	 * before attachments were archived) */
+	for (i = 0; i < run->xfer.nattachments && st == CNAB_OK; i++)
+		st = cnab_attach_index_add(idx, &run->xfer.attachments[i], err);
 	if (st == CNAB_OK)
 		st = cnab_bundle_canonical(&run->bundle, bundle, err);
 	if (st == CNAB_OK)
@@ -291,11 +300,15 @@ static int report_json(struct run *run, const char *first, size_t nvolumes)
 	            json_integer((json_int_t)(cnab_transfer_bytes(&run->xfer) -
 	                                      run->delta.bytes))) &&
 	    (!run->o->base ||
-	     !json_object_set_new(
-	             doc, "delta",
-	             json_pack("{s:s,s:I,s:I}", "base", run->delta.base,
-	                       "omitted", (json_int_t)run->delta.n,
-	                       "omittedBytes", (json_int_t)run->delta.bytes))))
+	     !json_object_set_new(doc, "delta",
+	                          json_pack("{s:s,s:I,s:I}", "base",
+	                                    run->delta.base, "omitted",
+	                                    (json_int_t)run->delta.n,
+	                                    "omittedBytes",
+	                                    (json_int_t)run->delta.bytes))) &&
+	    !json_object_set_new(
+	            doc, "attachments",
+	            json_integer((json_int_t)run->xfer.nattachments)))
 		rc = cnab_out_json(doc, stdout);
 out:
 	for (i = 0; pins && i < n; i++)
@@ -577,6 +590,16 @@ static int archive(const struct archive_opts *o)
 			               "registries too");
 		goto fail;
 	}
+	if (!o->no_attachments) {
+		if (run.pulled_reg)
+			run.xfer.bundle_digest = &run.pulled.raw.digest;
+		if (cnab_transfer_attach(&run.xfer, &err) != CNAB_OK)
+			goto fail;
+		if (run.xfer.attach_capped)
+			cnab_fe_warn("more than %d attachments: only the first "
+			             "%d are archived",
+			             CNAB_ATTACH_MAX, CNAB_ATTACH_MAX);
+	}
 	if (cnab_transfer_walk(&run.xfer, &err) != CNAB_OK)
 		goto fail;
 	if (o->base && make_delta(&run, &err) != CNAB_OK)
@@ -598,14 +621,16 @@ static int archive(const struct archive_opts *o)
 		goto fail;
 	}
 	if (o->split)
-		cnab_fe_note("archived %zu images (%zu objects) to %zu "
-		             "volumes, '%s' to '%s'",
-		             run.xfer.nimages, run.xfer.tree.n - run.delta.n,
-		             nvolumes, first, last);
+		cnab_fe_note("archived %zu images and %zu attachments (%zu "
+		             "objects) to %zu volumes, '%s' to '%s'",
+		             run.xfer.nimages, run.xfer.nattachments,
+		             run.xfer.tree.n - run.delta.n, nvolumes, first,
+		             last);
 	else if (strcmp(o->output, "-"))
-		cnab_fe_note("archived %zu images (%zu objects) to '%s'",
-		             run.xfer.nimages, run.xfer.tree.n - run.delta.n,
-		             o->output);
+		cnab_fe_note("archived %zu images and %zu attachments (%zu "
+		             "objects) to '%s'",
+		             run.xfer.nimages, run.xfer.nattachments,
+		             run.xfer.tree.n - run.delta.n, o->output);
 	if (o->base) {
 		char bytes[32];
 
@@ -700,6 +725,7 @@ int main(int argc, char **argv)
 	        {"fallback-registry", no_argument, NULL, OPT_FALLBACK},
 	        {"split-size", required_argument, NULL, OPT_SPLIT},
 	        {"base", required_argument, NULL, OPT_BASE},
+	        {"no-attachments", no_argument, NULL, OPT_NO_ATTACHMENTS},
 	        {"output", required_argument, NULL, 'o'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -754,6 +780,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_BASE:
 			o.base = optarg;
+			break;
+		case OPT_NO_ATTACHMENTS:
+			o.no_attachments = true;
 			break;
 		case OPT_COMPRESSION:
 			o.level = (int)strtol(optarg, &end, 10);

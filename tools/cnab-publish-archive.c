@@ -42,6 +42,8 @@ static const char usage[] =
         "      --dry-run         verify the archive, look at the tag (read-\n"
         "                        only) and print the plan; write nothing\n"
         "      --offline         with --dry-run: no network at all\n"
+        "      --no-attachments  leave out signatures, attestations, SBOMs\n"
+        "                        and other referrers the archive holds\n"
         "  -j, --jobs N          blobs uploaded at once (default 4; 1: one\n"
         "                        request at a time)\n"
         "  -o, --output FORMAT   plain (default) or json\n";
@@ -70,6 +72,8 @@ struct publish {
 	struct cnab_fe_progress progress;
 	uint64_t archive_size;
 	size_t uploaded, skipped;
+	struct cnab_attachment *attachments; /* those the archive holds */
+	size_t nattachments;
 };
 
 /* Whether every image of the bundle says its digest, size and type. */
@@ -362,6 +366,35 @@ static enum cnab_status collect(struct publish *p, struct cnab_image_tree *tree,
 		}
 		cnab_descriptor_release(&d);
 	}
+	if (st != CNAB_OK || p->o->push.no_attachments || !p->t.index.root)
+		return st;
+	/* then what is attached, subjects first (index.json's order) */
+	for (i = 0; i < p->t.index.nmanifests && st == CNAB_OK; i++) {
+		struct cnab_attachment a, *grown;
+		bool is;
+
+		st = cnab_attach_from_entry(&p->t.index.manifests[i], &a, &is,
+		                            err);
+		if (st != CNAB_OK || !is)
+			continue;
+		st = cnab_image_tree_add(tree, &src, &a.desc, a.label, err);
+		if (st == CNAB_ERR_NOTFOUND || st == CNAB_ERR_INVALID) {
+			cnab_err_restatus(err, CNAB_ERR_CORRUPT);
+			st = CNAB_ERR_CORRUPT;
+		}
+		grown = st == CNAB_OK
+		                ? realloc(p->attachments, (p->nattachments +
+		                                           1) * sizeof(*grown))
+		                : NULL;
+		if (st == CNAB_OK && !grown)
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		if (st != CNAB_OK) {
+			cnab_attachment_release(&a);
+			break;
+		}
+		p->attachments = grown;
+		p->attachments[p->nattachments++] = a;
+	}
 	return st;
 }
 
@@ -435,6 +468,7 @@ static int publish(const struct publish_opts *o)
 	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
 	struct publish p;
 	struct stat sb;
+	size_t pushed = 0, i;
 	bool done = false, filled = false;
 	int fd = STDIN_FILENO, rc;
 	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
@@ -489,6 +523,11 @@ static int publish(const struct publish_opts *o)
 		            CNAB_OK)
 			goto fail;
 		warn_canonical(&p, filled);
+		if (!o->push.dry_run &&
+		    cnab_push_attachments(p.reg, p.target.ref.path,
+		                          p.attachments, p.nattachments, &tree,
+		                          &pushed, &err) != CNAB_OK)
+			goto fail;
 		if (o->push.dry_run && !o->push.offline &&
 		    cnab_push_plan(&p.target, &p.obj, &tree, &err) != CNAB_OK)
 			goto fail;
@@ -509,6 +548,9 @@ static int publish(const struct publish_opts *o)
 	}
 	cnab_fe_info(1, "%zu blobs uploaded, %zu already there", p.uploaded,
 	             p.skipped);
+	if (p.nattachments)
+		cnab_fe_info(1, "%zu attachments, %zu tags written",
+		             p.nattachments, pushed);
 	if (cnab_push_mapping_commit(&p.mapping_out, &p.mapping, &err) !=
 	    CNAB_OK)
 		goto fail;
@@ -521,6 +563,9 @@ fail:
 out:
 	/* (before anything the workers may still read) */
 	cnab_upload_pool_free(p.pool);
+	for (i = 0; i < p.nattachments; i++)
+		cnab_attachment_release(&p.attachments[i]);
+	free(p.attachments);
 	cnab_image_tree_release(&tree);
 	cnab_push_objects_release(&p.obj);
 	cnab_relocation_release(&p.mapping);

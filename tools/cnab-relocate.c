@@ -42,6 +42,8 @@ static const char usage[] =
         "      --dry-run         read DEST (read-only) and show the plan;\n"
         "                        write nothing\n"
         "      --offline         with --dry-run: ask nothing of DEST\n"
+        "      --no-attachments  leave out signatures, attestations, SBOMs\n"
+        "                        and other referrers\n"
         "  -o, --output FORMAT   plain (default) or json\n";
 
 #define RELOCATE_CHUNK ((size_t)4 << 20)
@@ -148,6 +150,27 @@ static enum cnab_status resolve(struct relocate *r, struct cnab_err *err)
 	return st;
 }
 
+/*
+ * What is attached to the images and the bundle, found in SOURCE, to
+ * travel too (once the tag is settled: a tag holding the bundle reads
+ * nothing more).
+ */
+static enum cnab_status attach(struct relocate *r, struct cnab_err *err)
+{
+	enum cnab_status st;
+
+	if (r->o->push.no_attachments)
+		return CNAB_OK;
+	if (r->o->source)
+		r->xfer.bundle_digest = &r->pulled.raw.digest;
+	st = cnab_transfer_attach(&r->xfer, err);
+	if (st == CNAB_OK && r->xfer.attach_capped)
+		cnab_fe_warn("more than %d attachments: only the first %d are "
+		             "copied",
+		             CNAB_ATTACH_MAX, CNAB_ATTACH_MAX);
+	return st;
+}
+
 /* The engine's copy tells the progress and the user. */
 static void on_begin(void *ctx)
 {
@@ -206,6 +229,7 @@ static int relocate(const struct relocate_opts *o)
 	const char *default_tag;
 	char *version_tag = NULL, *p;
 	bool same = false;
+	size_t pushed = 0;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -269,7 +293,8 @@ static int relocate(const struct relocate_opts *o)
 		                            &err) != CNAB_OK ||
 		     cnab_push_target_probe(&r.target, dst, &err) != CNAB_OK))
 			goto fail;
-		if (cnab_transfer_walk(&r.xfer, &err) != CNAB_OK ||
+		if (attach(&r, &err) != CNAB_OK ||
+		    cnab_transfer_walk(&r.xfer, &err) != CNAB_OK ||
 		    (!o->push.offline &&
 		     cnab_push_plan(&r.target, &r.obj, &r.xfer.tree, &err) !=
 		             CNAB_OK))
@@ -283,12 +308,20 @@ static int relocate(const struct relocate_opts *o)
 		if (cnab_push_settle(&r.target, &r.obj, &same, &err) != CNAB_OK)
 			goto fail;
 		if (!same &&
-		    (cnab_transfer_walk(&r.xfer, &err) != CNAB_OK ||
+		    (attach(&r, &err) != CNAB_OK ||
+		     cnab_transfer_walk(&r.xfer, &err) != CNAB_OK ||
 		     copy_blobs(&r, &err) != CNAB_OK ||
 		     cnab_push_manifests(dst, r.target.ref.path, &r.xfer.tree,
 		                         &err) != CNAB_OK ||
+		     cnab_push_attachments(dst, r.target.ref.path,
+		                           r.xfer.attachments,
+		                           r.xfer.nattachments, &r.xfer.tree,
+		                           &pushed, &err) != CNAB_OK ||
 		     cnab_push_bundle(&r.target, &r.obj, &err) != CNAB_OK))
 			goto fail;
+		if (r.xfer.nattachments)
+			cnab_fe_info(1, "%zu attachments, %zu tags written",
+			             r.xfer.nattachments, pushed);
 		cnab_fe_info(1,
 		             "%llu blobs copied, %llu mounted, %llu already "
 		             "there",

@@ -251,6 +251,141 @@ enum cnab_status cnab_push_manifests(struct cnab_registry *reg,
 	return st;
 }
 
+/* A cosign attachment under its tag, unless the tag holds it already. */
+static enum cnab_status push_cosign(struct cnab_registry *reg, const char *repo,
+                                    const struct cnab_attachment *a,
+                                    const struct cnab_image_node *node,
+                                    size_t *pushed, struct cnab_err *err)
+{
+	struct cnab_descriptor there = CNAB_DESCRIPTOR_INIT;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+	bool exists = false;
+
+	st = cnab_reg_head_manifest(reg, repo, a->tag, &exists, &there, err);
+	if (st == CNAB_OK && exists &&
+	    cnab_digest_equal(&there.digest, &a->desc.digest))
+		goto out;
+	if (st == CNAB_OK && exists)
+		cnab_fe_warn("replacing tag '%s/%s:%s', which held %s",
+		             cnab_registry_host(reg), repo, a->tag,
+		             CNAB_DESC_DIGEST(&there, digest));
+	if (st == CNAB_OK)
+		st = cnab_reg_put_manifest(reg, repo, a->tag,
+		                           node->desc.media_type, node->data,
+		                           node->len, err);
+	*pushed += st == CNAB_OK;
+out:
+	cnab_descriptor_release(&there);
+	return st;
+}
+
+/*
+ * The referrers of one subject (those of a with that subject), where the
+ * registry has no referrers API: added to the fallback index.
+ */
+static enum cnab_status push_referrers(struct cnab_registry *reg,
+                                       const char *repo,
+                                       const struct cnab_attachment *a,
+                                       size_t n, size_t first,
+                                       const struct cnab_image_tree *tree,
+                                       size_t *pushed, struct cnab_err *err)
+{
+	const struct cnab_digest *subject = &a[first].subject;
+	struct cnab_buf out = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
+	struct cnab_reg_manifest old = {0};
+	char sd[CNAB_DIGEST_STR_MAX], *tag = NULL, *what = NULL;
+	json_t *add = json_array();
+	enum cnab_status st;
+	bool api = false, changed = false;
+	size_t i;
+
+	cnab_digest_format(subject, sd);
+	st = cnab_reg_get_referrers(reg, repo, sd, &api, &old, err);
+	cnab_reg_manifest_release(&old);
+	if (st != CNAB_OK || api)
+		goto out; /* the registry lists them itself */
+	tag = cnab_attach_tag(subject, CNAB_ATTACH_REFERRER);
+	what = cnab_strfmt("%s/%s:%s", cnab_registry_host(reg), repo,
+	                   tag ? tag : "");
+	if (!add || !tag || !what) {
+		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = first; i < n && st == CNAB_OK; i++) {
+		const struct cnab_image_node *node;
+		char d[CNAB_DIGEST_STR_MAX];
+		json_t *e;
+
+		if (a[i].kind != CNAB_ATTACH_REFERRER ||
+		    !cnab_digest_equal(&a[i].subject, subject))
+			continue;
+		node = cnab_image_tree_find(tree,
+		                            CNAB_DESC_DIGEST(&a[i].desc, d));
+		if (!node)
+			continue;
+		e = cnab_attach_referrer_json(&a[i], node->data, node->len);
+		if (!e || json_array_append_new(add, e))
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	}
+	if (st == CNAB_OK) {
+		st = cnab_reg_get_manifest(reg, repo, tag, &old, err);
+		if (st == CNAB_ERR_NOTFOUND)
+			st = CNAB_OK;
+	}
+	if (st == CNAB_OK)
+		st = cnab_attach_merge_index(old.data, old.len, add, &out,
+		                             &changed, what, err);
+	if (st == CNAB_OK && changed) {
+		st = cnab_reg_put_manifest(reg, repo, tag, CNAB_MT_OCI_INDEX,
+		                           out.data, out.len, err);
+		*pushed += st == CNAB_OK;
+	}
+out:
+	cnab_reg_manifest_release(&old);
+	cnab_buf_release(&out);
+	json_decref(add);
+	free(tag);
+	free(what);
+	return st;
+}
+
+enum cnab_status cnab_push_attachments(struct cnab_registry *reg,
+                                       const char *repo,
+                                       const struct cnab_attachment *a,
+                                       size_t n,
+                                       const struct cnab_image_tree *tree,
+                                       size_t *pushed, struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i, j;
+
+	*pushed = 0;
+	for (i = 0; i < n && st == CNAB_OK; i++) {
+		const struct cnab_image_node *node;
+		char d[CNAB_DIGEST_STR_MAX];
+		bool done = false;
+
+		node = cnab_image_tree_find(tree,
+		                            CNAB_DESC_DIGEST(&a[i].desc, d));
+		if (!node || !node->is_manifest)
+			return cnab_err_set(err, CNAB_ERR_FAIL,
+			                    "attachment %s was not copied", d);
+		if (a[i].kind != CNAB_ATTACH_REFERRER) {
+			st = push_cosign(reg, repo, &a[i], node, pushed, err);
+			continue;
+		}
+		/* each subject's referrers once, at its first */
+		for (j = 0; j < i && !done; j++)
+			done = a[j].kind == CNAB_ATTACH_REFERRER &&
+			       cnab_digest_equal(&a[j].subject, &a[i].subject);
+		if (!done)
+			st = push_referrers(reg, repo, a, n, i, tree, pushed,
+			                    err);
+	}
+	return st;
+}
+
 enum cnab_status cnab_push_plan(struct cnab_push_target *t,
                                 struct cnab_push_objects *x,
                                 const struct cnab_image_tree *tree,
@@ -523,6 +658,9 @@ int cnab_push_option(struct cnab_push_opts *o, int c, const char *arg,
 		return 1;
 	case CNAB_PUSH_OPT_OFFLINE:
 		o->offline = true;
+		return 1;
+	case CNAB_PUSH_OPT_NO_ATTACHMENTS:
+		o->no_attachments = true;
 		return 1;
 	case 'o':
 		*exit_code = cnab_fe_output_option(

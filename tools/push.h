@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "common/attach.h"
 #include "common/buf.h"
 #include "common/fsutil.h"
 #include "common/image.h"
@@ -26,6 +27,7 @@ enum {
 	CNAB_PUSH_OPT_MAPPING,
 	CNAB_PUSH_OPT_DRY_RUN,
 	CNAB_PUSH_OPT_OFFLINE,
+	CNAB_PUSH_OPT_NO_ATTACHMENTS,
 };
 #define CNAB_PUSH_LONG_OPTIONS                                                 \
 	{"force", no_argument, NULL, CNAB_PUSH_OPT_FORCE},                     \
@@ -33,6 +35,8 @@ enum {
 	         CNAB_PUSH_OPT_MAPPING},                                       \
 	        {"dry-run", no_argument, NULL, CNAB_PUSH_OPT_DRY_RUN},         \
 	        {"offline", no_argument, NULL, CNAB_PUSH_OPT_OFFLINE},         \
+	        {"no-attachments", no_argument, NULL,                          \
+	         CNAB_PUSH_OPT_NO_ATTACHMENTS},                                \
 	{                                                                      \
 		"output", required_argument, NULL, 'o'                         \
 	}
@@ -42,7 +46,8 @@ struct cnab_push_opts {
 	const char *mapping; /* --relocation-mapping FILE */
 	bool dry_run;
 	bool offline; /* --dry-run without looking at the destination */
-	int output;   /* CNAB_OUT_PLAIN or CNAB_OUT_JSON */
+	bool no_attachments;
+	int output; /* CNAB_OUT_PLAIN or CNAB_OUT_JSON */
 };
 
 /*
@@ -136,6 +141,22 @@ enum cnab_status cnab_push_manifests(struct cnab_registry *reg,
                                      const char *repo,
                                      const struct cnab_image_tree *tree,
                                      struct cnab_err *err);
+
+/*
+ * Publishes the attachments a (n of them), whose manifests are in tree and
+ * were pushed by digest already (cnab_push_manifests), in that order:
+ * cosign's under their tag (a tag holding another manifest is replaced,
+ * with a warning); referrers are listed by the registry itself where it
+ * has the referrers API, else added to the fallback index of their
+ * subject (tag sha256-<hex>), merged with what it lists already.  What is
+ * there already is not sent again.  *pushed counts what was written.
+ */
+enum cnab_status cnab_push_attachments(struct cnab_registry *reg,
+                                       const char *repo,
+                                       const struct cnab_attachment *a,
+                                       size_t n,
+                                       const struct cnab_image_tree *tree,
+                                       size_t *pushed, struct cnab_err *err);
 
 /*
  * Pushes the bundle's objects to the target, falling back through the

@@ -18,13 +18,15 @@ _cnab_tools_options()
 	case $1 in
 	cnab-archive)
 		echo '-f --file -r --ref --reference -j --jobs -o --output --layout
-			--fallback-registry --compression --split-size --base' ;;
+			--fallback-registry --no-attachments --compression --split-size
+			--base' ;;
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
-			--relocation-mapping --dry-run --offline -o --output' ;;
+			--relocation-mapping --dry-run --offline --no-attachments
+			-o --output' ;;
 	cnab-relocate)
 		echo '-f --file -j --jobs --force --relocation-mapping
-			--dry-run --offline -o --output' ;;
+			--dry-run --offline --no-attachments -o --output' ;;
 	cnab-inspect)
 		echo '-f --file -a --archive -r --ref --reference -j --jobs -o --output
 			--raw --verify --key --relocation-mapping' ;;

@@ -5,5 +5,5 @@ $ mkdir x && tar -xzf f/cnab.tgz -C x && jq -c 'del(.images.web)' x/bundle.json 
 same
 delta.json
 --- stderr
-cnab-archive: archived 3 images (9 objects) to 4 volumes, 's.tgz.000' to 's.tgz.003'
+cnab-archive: archived 3 images and 0 attachments (9 objects) to 4 volumes, 's.tgz.000' to 's.tgz.003'
 cnab-archive: a delta of sha256:61f77513bcf1567896131f1d6cf0f239f2057e0c415b4c004c3cb534104f9738: 3 blobs (8.8 KiB) left out, held by 'base.tgz'

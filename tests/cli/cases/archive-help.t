@@ -17,6 +17,9 @@ thick bundle archive (a .tgz; - for stdout).
       --fallback-registry
                         look for images not in the layouts in
                         registries too
+      --no-attachments  leave out signatures, attestations, SBOMs
+                        and other referrers of the images and of
+                        the bundle (-r)
   -o, --output FORMAT   plain (default) or json: what was archived,
                         on stdout (not with ARCHIVE -)
       --compression LEVEL

@@ -39,6 +39,7 @@ $ mkdir x && tar -xzf f/cnab.tgz -C x && cnab-archive -q -o json --layout x/arti
   ],
   "archive": "out.tgz",
   "objects": 12,
-  "bytes": 20339
+  "bytes": 20339,
+  "attachments": 0
 }
 same

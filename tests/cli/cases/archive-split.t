@@ -9,4 +9,4 @@ $ mkdir x && tar -xzf f/cnab.tgz -C x && cnab-archive -q --layout x/artifacts/la
 19844 total
 same
 --- stderr
-cnab-archive: archived 3 images (12 objects) to 4 volumes, 'out.tgz.000' to 'out.tgz.003'
+cnab-archive: archived 3 images and 0 attachments (12 objects) to 4 volumes, 'out.tgz.000' to 'out.tgz.003'

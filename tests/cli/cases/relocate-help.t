@@ -19,6 +19,8 @@ registry to registry, and pushes the bundle there.
       --dry-run         read DEST (read-only) and show the plan;
                         write nothing
       --offline         with --dry-run: ask nothing of DEST
+      --no-attachments  leave out signatures, attestations, SBOMs
+                        and other referrers
   -o, --output FORMAT   plain (default) or json
 
 Common options:

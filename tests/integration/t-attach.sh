@@ -1,0 +1,143 @@
+#!/bin/bash
+# Attachments travel with the bundle (issue 16): cosign's tag scheme
+# (sha256-<hex>.sig/.att/.sbom) and OCI 1.1 referrers through the tag
+# schema fallback (sha256-<hex>), nested one level; archive -r, publish to
+# a second registry, relocate to a third, byte for byte at each hop;
+# --no-attachments; re-publishing sends nothing; a referrers index naming
+# a missing manifest.
+set -eu
+. "$(dirname "$0")/lib.sh"
+require_tools cnab-archive cnab-inspect cnab-publish-archive cnab-relocate
+export CNAB_RETRY_BASE_MS=50
+A=$CNAB_BIN/cnab-archive
+I=$CNAB_BIN/cnab-inspect
+P=$CNAB_BIN/cnab-publish-archive
+R=$CNAB_BIN/cnab-relocate
+FIX=("$ITEST_PYTHON" "$(dirname "$0")/attach-fixture.py")
+
+reg_start plain src
+reg_start plain mid
+reg_start plain dst
+S=$(_rv src HOST)
+M=$(_rv mid HOST)
+D=$(_rv dst HOST)
+# shellcheck disable=SC2207
+OPTS=($(cnab_opts src mid dst))
+
+# the index.json entries of an archive that are attachments, as
+# "KIND DIGEST SUBJECT TAG" lines, sorted
+attachments_of() {
+	tar -xzOf "$1" artifacts/layout/index.json | jq -r '.manifests[] |
+		select(.annotations["io.cnab-tools.attachment.kind"]) |
+		[.annotations["io.cnab-tools.attachment.kind"], .digest,
+		 .annotations["io.cnab-tools.attachment.subject"],
+		 (.annotations["io.cnab-tools.attachment.tag"] // "-")] |
+		join(" ")' | sort
+}
+
+# the raw bytes' digest of a manifest by tag or digest
+raw_digest() {
+	echo "sha256:$(sk_inspect --raw "docker://$1" | sha256sum | cut -d' ' -f1)"
+}
+
+step "images with attachments in the source registry"
+fixture_image src app/installer v1 --layers 1 --size 4K >/dev/null
+INV=$FIXTURE_DIGEST
+fixture_image src app/web 2.0 --format oci --layers 2 --size 8K >/dev/null
+WEB=$FIXTURE_DIGEST
+WEB_SIG=$("${FIX[@]}" cosign "http://$S" app/web "$WEB" sig)
+WEB_ATT=$("${FIX[@]}" cosign "http://$S" app/web "$WEB" att)
+# the attestation is signed too (one level of nesting)
+ATT_SIG=$("${FIX[@]}" cosign "http://$S" app/web "$WEB_ATT" sig)
+WEB_SBOM=$("${FIX[@]}" referrer "http://$S" app/web "$WEB" application/spdx+json)
+INV_SIG=$("${FIX[@]}" cosign "http://$S" app/installer "$INV" sig)
+jq -n --arg h "$S" '{schemaVersion: "v1.2.0", name: "signed",
+	version: "1.0.0", invocationImages: [{imageType: "docker",
+		image: ($h + "/app/installer:v1")}],
+	images: {web: {imageType: "oci", image: ($h + "/app/web:2.0")}}}' \
+	>"$TEST_DIR/bundle.json"
+
+step "archive -f takes every attachment, annotated"
+assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/bundle.json" "$TEST_DIR/a.tgz"
+assert_contains "$ERR" "archived 2 images and 5 attachments"
+got=$(attachments_of "$TEST_DIR/a.tgz")
+want=$(printf '%s\n' "sig $WEB_SIG $WEB ${WEB/:/-}.sig" \
+	"att $WEB_ATT $WEB ${WEB/:/-}.att" \
+	"sig $ATT_SIG $WEB_ATT ${WEB_ATT/:/-}.sig" \
+	"referrer $WEB_SBOM $WEB -" \
+	"sig $INV_SIG $INV ${INV/:/-}.sig" | sort)
+assert_eq "$got" "$want"
+# every attachment's objects are in the layout, byte for byte
+for d in "$WEB_SIG" "$WEB_ATT" "$ATT_SIG" "$WEB_SBOM" "$INV_SIG"; do
+	assert_eq "sha256:$(tar -xzOf "$TEST_DIR/a.tgz" "artifacts/layout/blobs/sha256/${d#sha256:}" | sha256sum | cut -d' ' -f1)" "$d"
+done
+assert_exit 0 "$I" --verify -q -a "$TEST_DIR/a.tgz"
+
+step "--no-attachments leaves them out: the archive of before"
+assert_exit 0 "$A" "${OPTS[@]}" --no-attachments -f "$TEST_DIR/bundle.json" "$TEST_DIR/none.tgz"
+assert_contains "$ERR" "archived 2 images and 0 attachments"
+assert_eq "$(attachments_of "$TEST_DIR/none.tgz")" ""
+
+step "publish: the attachments go along, under their tags and in the fallback index"
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/a.tgz" --tag "$S/acme/app:1.0" -o json
+DIGEST=$(jq -r .digest <<<"$OUT")
+# archiving what was published gives back the very archive
+assert_exit 0 "$A" "${OPTS[@]}" -r "$S/acme/app:1.0" "$TEST_DIR/again.tgz"
+assert_exit 0 cmp "$TEST_DIR/a.tgz" "$TEST_DIR/again.tgz"
+
+# checks that repository HOST/REPO holds every attachment, byte for byte
+check_hop() {
+	local where=$1
+	assert_eq "$(raw_digest "$where:${WEB/:/-}.sig")" "$WEB_SIG" "$where: signature"
+	assert_eq "$(raw_digest "$where:${WEB/:/-}.att")" "$WEB_ATT" "$where: attestation"
+	assert_eq "$(raw_digest "$where:${WEB_ATT/:/-}.sig")" "$ATT_SIG" "$where: the attestation's signature"
+	assert_eq "$(raw_digest "$where:${INV/:/-}.sig")" "$INV_SIG" "$where: the installer's signature"
+	assert_eq "$(raw_digest "$where@$WEB_SBOM")" "$WEB_SBOM" "$where: the SBOM referrer"
+	assert_eq "$(sk_inspect --raw "docker://$where:${WEB/:/-}" |
+		jq -r --arg d "$WEB_SBOM" '.manifests[] | select(.digest == $d) | .artifactType')" \
+		application/spdx+json "$where: the fallback index lists the SBOM"
+}
+
+step "the bundle signed in the source registry; archive -r takes its signature"
+BUNDLE_SIG=$("${FIX[@]}" cosign "http://$S" acme/app "$DIGEST" sig)
+assert_exit 0 "$A" "${OPTS[@]}" -r "$S/acme/app:1.0" "$TEST_DIR/b.tgz"
+assert_contains "$ERR" "archived 2 images and 6 attachments"
+assert_contains "$(attachments_of "$TEST_DIR/b.tgz")" "sig $BUNDLE_SIG $DIGEST ${DIGEST/:/-}.sig"
+
+step "publish to a second registry"
+reg_mark mid
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/b.tgz" --tag "$M/air/app:1.0" -o json
+assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST"
+check_hop "$M/air/app"
+assert_eq "$(raw_digest "$M/air/app:${DIGEST/:/-}.sig")" "$BUNDLE_SIG" "the bundle's signature beside its tag"
+# the bundle tag is written last of all
+last=$(reg_requests mid | awk '$1 == "PUT" && $2 ~ /manifests/ { l = $2 } END { print l }')
+assert_eq "$last" "/v2/air/app/manifests/1.0"
+
+step "publishing again sends nothing"
+reg_mark mid
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/b.tgz" --tag "$M/air/app:1.0"
+assert_eq "$(count_requests mid 'PUT|POST|PATCH' '.*')" 0
+
+step "relocate to a third registry"
+assert_exit 0 "$R" "${OPTS[@]}" "$M/air/app:1.0" "$D/prod/app"
+assert_contains "$OUT" "with digest \"$DIGEST\""
+check_hop "$D/prod/app"
+assert_eq "$(raw_digest "$D/prod/app:${DIGEST/:/-}.sig")" "$BUNDLE_SIG"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/prod/app:1.0"
+
+step "the fallback index at the destination is merged with, never dropping an entry"
+assert_exit 0 "$R" "${OPTS[@]}" --no-attachments "$M/air/app:1.0" "$D/merge/app:1.0"
+OTHER=$("${FIX[@]}" referrer "http://$D" merge/app "$WEB" application/x-other)
+assert_exit 0 "$R" "${OPTS[@]}" "$M/air/app:1.0" "$D/merge/app:1.1"
+assert_eq "$(sk_inspect --raw "docker://$D/merge/app:${WEB/:/-}" | jq -r '[.manifests[].digest] | join(" ")')" \
+	"$OTHER $WEB_SBOM" "the entry that was there first, then ours"
+check_hop "$D/merge/app"
+
+step "--no-attachments leaves none at the destination"
+assert_exit 0 "$P" "${OPTS[@]}" --no-attachments -a "$TEST_DIR/b.tgz" --tag "$D/bare/app:1.0"
+assert_exit 0 "$R" "${OPTS[@]}" --no-attachments "$M/air/app:1.0" "$D/bare2/app"
+for repo in bare/app bare2/app; do
+	tags=$(reg_curl dst "/v2/$repo/tags/list" | jq -r '.tags[]' | sort | tr '\n' ' ')
+	assert_eq "$tags" "1.0 " "$repo holds the bundle's tag alone"
+done
