@@ -1,9 +1,9 @@
 #include "tools/signatures.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/attach.h"
 #include "common/buf.h"
 #include "common/fsutil.h"
 #include "tools/fe.h"
@@ -111,17 +111,17 @@ cnab_sigs_check_registry(const struct cnab_cosign_key *k,
 {
 	struct cnab_reg_manifest m;
 	struct reg_blobs rb = {reg, repo};
-	char hex[2 * CNAB_DIGEST_RAW_MAX + 1], tag[CNAB_DIGEST_STR_MAX + 8];
-	char *name;
+	char *tag = cnab_attach_tag(subject, CNAB_ATTACH_SIG), *name = NULL;
 	enum cnab_status st;
 
 	memset(&m, 0, sizeof(m));
-	cnab_digest_hex(subject, hex);
-	snprintf(tag, sizeof(tag), "%s-%s.sig",
-	         cnab_digest_alg_name(subject->alg), hex);
-	name = cnab_strfmt("'%s/%s:%s'", cnab_registry_host(reg), repo, tag);
-	if (!name)
+	if (tag)
+		name = cnab_strfmt("'%s/%s:%s'", cnab_registry_host(reg), repo,
+		                   tag);
+	if (!name) {
+		free(tag);
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	}
 	st = cnab_reg_get_manifest(reg, repo, tag, &m, err);
 	if (st == CNAB_ERR_NOTFOUND) {
 		cnab_err_clear(err);
@@ -133,5 +133,6 @@ cnab_sigs_check_registry(const struct cnab_cosign_key *k,
 	}
 	cnab_reg_manifest_release(&m);
 	free(name);
+	free(tag);
 	return st;
 }
