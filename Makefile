@@ -107,6 +107,7 @@ FE_OBJS += tools/fe.o
 FE_OBJS += tools/output.o
 FE_OBJS += tools/pull.o
 FE_OBJS += tools/push.o
+FE_OBJS += tools/signatures.o
 
 TOOLS =
 TOOLS += cnab-archive

@@ -23,6 +23,7 @@
 #include "tools/fe.h"
 #include "tools/output.h"
 #include "tools/pull.h"
+#include "tools/signatures.h"
 
 static const char usage[] =
         "usage: cnab-inspect [options] (-f FILE | -a ARCHIVE | -r REF)\n"
@@ -42,6 +43,9 @@ static const char usage[] =
         "      --verify          check every blob and manifest of the archive\n"
         "                        or registry against its digest, and that\n"
         "                        every image is whole\n"
+        "      --key FILE        with --verify -r: also check the cosign\n"
+        "                        signatures of the bundle and of every image\n"
+        "                        with the public key in FILE (ECDSA P-256)\n"
         "      --relocation-mapping FILE\n"
         "                        show images as relocated by FILE\n"
         "      --base BASE       with --verify -a DELTA: check the delta\n"
@@ -52,6 +56,7 @@ enum {
 	OPT_VERIFY,
 	OPT_MAPPING,
 	OPT_BASE,
+	OPT_KEY,
 };
 
 struct inspect_opts {
@@ -65,6 +70,7 @@ struct inspect_opts {
 	int jobs;
 	const char *mapping;
 	const char *base; /* --base */
+	const char *key;
 };
 
 /* What is shown of a bundle: the bundle, where its images are now, and
@@ -649,6 +655,69 @@ static enum cnab_status verify_pulled(struct cnab_pulled *p,
 	return st;
 }
 
+/* An image's label in the lines about its signature. */
+static char *image_label(const struct cnab_pulled *p, size_t i,
+                         const char *digest)
+{
+	const struct cnab_bundle_image *img = &p->bundle.images[i];
+
+	if (img->name)
+		return cnab_strfmt("'%s@%s' (image '%s')", p->name, digest,
+		                   img->name);
+	return cnab_strfmt("'%s@%s' (invocation image %zu)", p->name, digest,
+	                   img->index);
+}
+
+/*
+ * Checks the cosign signatures of the bundle's index and of each of its
+ * images (once each), all in the bundle's repository.  A failure to check
+ * is an error; signatures that do not verify are CNAB_ERR_INTEGRITY once
+ * every subject is checked.
+ */
+static enum cnab_status verify_signatures(const struct cnab_pulled *p,
+                                          const struct cnab_cosign_key *k,
+                                          struct cnab_err *err)
+{
+	struct cnab_sigs_report rep = {0, 0, 0};
+	char digest[CNAB_DIGEST_STR_MAX];
+	char *label;
+	enum cnab_status st;
+	size_t i, j;
+
+	cnab_digest_format(&p->raw.digest, digest);
+	label = cnab_strfmt("'%s@%s' (the bundle)", p->name, digest);
+	st = label ? cnab_sigs_check_registry(k, p->reg, p->ref.path,
+	                                      &p->raw.digest, label, &rep, err)
+	           : cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	free(label);
+	for (i = 0; i < p->bundle.nimages && st == CNAB_OK; i++) {
+		const struct cnab_digest *d = &p->images[i]->digest;
+
+		for (j = 0; j < i; j++)
+			if (cnab_digest_equal(&p->images[j]->digest, d))
+				break;
+		if (j < i)
+			continue; /* checked already */
+		cnab_digest_format(d, digest);
+		label = image_label(p, i, digest);
+		st = label ? cnab_sigs_check_registry(k, p->reg, p->ref.path, d,
+		                                      label, &rep, err)
+		           : cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		free(label);
+	}
+	if (st != CNAB_OK)
+		return st;
+	if (rep.failed)
+		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                    "cannot verify signatures of '%s': %zu of "
+		                    "%zu not verified",
+		                    p->subject, rep.failed, rep.subjects);
+	cnab_fe_note("verified signatures of '%s': %zu subjects, %zu "
+	             "signatures",
+	             p->subject, rep.subjects, rep.signatures);
+	return CNAB_OK;
+}
+
 static int inspect_ref(const struct inspect_opts *o)
 {
 	struct cnab_err err = CNAB_ERR_INIT;
@@ -658,6 +727,7 @@ static int inspect_ref(const struct inspect_opts *o)
 	struct cnab_registry *reg = NULL;
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_pulled p;
+	struct cnab_cosign_key *key = NULL;
 	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t i, nobjects = 0;
@@ -670,6 +740,11 @@ static int inspect_ref(const struct inspect_opts *o)
 		rc = cnab_fe_usage_error("%s", err.msg);
 		goto out;
 	}
+	if (o->key) {
+		rc = cnab_sigs_load_key(o->key, &key);
+		if (rc)
+			goto out;
+	}
 	if (load_mapping(o, &user, &err) != CNAB_OK ||
 	    cnab_registry_pool_get(&pool, ref.domain, &reg, &err) != CNAB_OK ||
 	    cnab_pull_bundle(&p, reg, o->ref, &err) != CNAB_OK)
@@ -680,6 +755,8 @@ static int inspect_ref(const struct inspect_opts *o)
 			goto fail;
 		report_verified(o->ref, p.bundle.nimages, nobjects);
 	}
+	if (key && verify_signatures(&p, key, &err) != CNAB_OK)
+		goto fail;
 	digests = calloc(p.bundle.nimages + 1, sizeof(*digests));
 	if (!digests) {
 		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
@@ -698,6 +775,7 @@ fail:
 	rc = cnab_fe_fail(&err);
 out:
 	free(digests);
+	cnab_cosign_key_free(key);
 	cnab_pulled_release(&p);
 	cnab_registry_pool_release(&pool);
 	cnab_relocation_release(&user);
@@ -720,6 +798,7 @@ int main(int argc, char **argv)
 	        {"verify", no_argument, NULL, OPT_VERIFY},
 	        {"relocation-mapping", required_argument, NULL, OPT_MAPPING},
 	        {"base", required_argument, NULL, OPT_BASE},
+	        {"key", required_argument, NULL, OPT_KEY},
 	        {NULL, 0, NULL, 0},
 	};
 	struct inspect_opts o = {0};
@@ -766,6 +845,9 @@ int main(int argc, char **argv)
 		case OPT_BASE:
 			o.base = optarg;
 			break;
+		case OPT_KEY:
+			o.key = optarg;
+			break;
 		}
 	}
 	if (c == CNAB_FE_STOP)
@@ -789,6 +871,10 @@ int main(int argc, char **argv)
 		        "verify");
 	else if (o.base && (!o.verify || !o.archive))
 		rc = cnab_fe_usage_error("--base goes with --verify -a DELTA");
+	else if (o.key && !(o.verify && o.ref))
+		rc = cnab_fe_usage_error(
+		        "--key needs --verify and -r REF: signatures are "
+		        "checked in a registry");
 	else if (o.file)
 		rc = inspect_file(&o);
 	else if (o.archive)

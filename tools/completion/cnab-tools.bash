@@ -29,13 +29,13 @@ _cnab_tools_options()
 			--dry-run --offline --no-attachments -o --output' ;;
 	cnab-inspect)
 		echo '-f --file -a --archive -r --ref --reference -j --jobs -o --output
-			--raw --verify --relocation-mapping --base' ;;
+			--raw --verify --key --relocation-mapping --base' ;;
 	esac
 }
 
 # _cnab_tools_argkind TOOL OPTION: what OPTION's argument is, or nothing
 # when OPTION takes none: archive (.tgz, .tar, .000), bundle (bundle.json,
-# porter.yaml), json, dir, output, level, jobs or text.
+# porter.yaml), json, key (.pub), dir, output, level, jobs or text.
 _cnab_tools_argkind()
 {
 	case $2 in
@@ -45,6 +45,8 @@ _cnab_tools_argkind()
 		echo archive ;;
 	--authfile | --relocation-mapping)
 		echo json ;;
+	--key)
+		echo key ;;
 	--layout | --cert-dir)
 		echo dir ;;
 	-o | --output)
@@ -90,6 +92,9 @@ _cnab_tools_values()
 		;;
 	json)
 		_cnab_tools_files json "$3"
+		;;
+	key)
+		_cnab_tools_files pub "$3"
 		;;
 	dir)
 		if declare -F _filedir >/dev/null 2>&1; then
