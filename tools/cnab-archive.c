@@ -446,8 +446,8 @@ static enum cnab_status load_base(struct run *run, struct cnab_err *err)
 	st = cnab_file_open(base, &fd, err);
 	if (st != CNAB_OK)
 		return st;
-	st = cnab_thick_read_base(fd, base, false, run->delta.base,
-	                          &run->base_blobs, err);
+	st = cnab_thick_read_base(cnab_fd_reader(&fd), base, false,
+	                          run->delta.base, &run->base_blobs, err);
 	close(fd);
 	return st;
 }

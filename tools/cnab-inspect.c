@@ -465,7 +465,8 @@ static enum cnab_status verify_base(const struct inspect_opts *o,
 	st = cnab_file_open(o->base, &fd, err);
 	if (st != CNAB_OK)
 		return st;
-	st = cnab_thick_read_base(fd, o->base, true, digest, &blobs, err);
+	st = cnab_thick_read_base(cnab_fd_reader(&fd), o->base, true, digest,
+	                          &blobs, err);
 	close(fd);
 	if (st == CNAB_OK && strcmp(digest, t->delta.base))
 		st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
