@@ -141,3 +141,42 @@ for repo in bare/app bare2/app; do
 	tags=$(reg_curl dst "/v2/$repo/tags/list" | jq -r '.tags[]' | sort | tr '\n' ' ')
 	assert_eq "$tags" "1.0 " "$repo holds the bundle's tag alone"
 done
+
+step "inspect shows what is attached, per image and for the bundle"
+assert_exit 0 "$I" "${OPTS[@]}" -r "$D/prod/app:1.0"
+note "$OUT"
+assert_contains "$OUT" "Attachments:"
+assert_match "$OUT" "$D/prod/app@$WEB +sig +$WEB_SIG +application/vnd.oci.image.config.v1\\+json +$WEB"
+assert_match "$OUT" "$D/prod/app@$WEB +referrer +$WEB_SBOM +application/spdx\\+json +$WEB"
+assert_match "$OUT" "$D/prod/app@$WEB +sig +$ATT_SIG .* $WEB_ATT"
+assert_match "$OUT" "\\(bundle\\) +sig +$BUNDLE_SIG .* $DIGEST"
+assert_exit 0 "$I" "${OPTS[@]}" -o json -r "$D/prod/app:1.0"
+assert_eq "$(jq -r '.images[0].attachments | map(.kind) | join(" ")' <<<"$OUT")" "sig att referrer sig"
+assert_eq "$(jq -r '.invocationImages[0].attachments[0].digest' <<<"$OUT")" "$INV_SIG"
+assert_eq "$(jq -r '.attachments[0] | [.kind, .digest, .subject, .tag] | join(" ")' <<<"$OUT")" \
+	"sig $BUNDLE_SIG $DIGEST ${DIGEST/:/-}.sig"
+assert_eq "$(jq -r '.images[0].attachments[] | select(.kind == "referrer") | .artifactType' <<<"$OUT")" \
+	application/spdx+json
+assert_exit 0 "$I" "${OPTS[@]}" -o yaml -r "$D/prod/app:1.0"
+assert_contains "$OUT" "attachments:"
+# the archive shows the same, and --verify checks each attachment
+assert_exit 0 "$I" -o json -a "$TEST_DIR/b.tgz"
+assert_eq "$(jq -r '[.images[0].attachments[].digest] | join(" ")' <<<"$OUT")" \
+	"$WEB_SIG $WEB_ATT $WEB_SBOM $ATT_SIG"
+assert_exit 0 "$I" --verify -a "$TEST_DIR/b.tgz"
+assert_contains "$ERR" "2 images, 6 attachments,"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -r "$D/prod/app:1.0"
+assert_contains "$ERR" "2 images, 6 attachments,"
+
+step "an archive whose attachment lacks its manifest is corrupt"
+mkdir -p "$TEST_DIR/x" && tar -xzf "$TEST_DIR/b.tgz" -C "$TEST_DIR/x"
+rm "$TEST_DIR/x/artifacts/layout/blobs/sha256/${ATT_SIG#sha256:}"
+tar -czf "$TEST_DIR/broken.tgz" -C "$TEST_DIR/x" bundle.json relocation-mapping.json artifacts
+assert_exit 3 "$I" --verify -a "$TEST_DIR/broken.tgz"
+assert_contains "$ERR" "$ATT_SIG"
+
+step "a referrers index naming a manifest the registry lacks: a clear error"
+MISSING=$("${FIX[@]}" list-missing "http://$S" app/web "$WEB")
+assert_exit 4 "$A" "${OPTS[@]}" -f "$TEST_DIR/bundle.json" "$TEST_DIR/bad.tgz"
+assert_contains "$ERR" "referrer $MISSING of '$S/app/web:2.0' (listed by '$S/app/web:${WEB/:/-}') is missing from registry repository '$S/app/web'"
+[ ! -e "$TEST_DIR/bad.tgz" ] || fail "a failed run left an archive"
