@@ -142,6 +142,12 @@ for repo in bare/app bare2/app; do
 	assert_eq "$tags" "1.0 " "$repo holds the bundle's tag alone"
 done
 
+step "publishing again without --no-attachments adds them, the tag untouched"
+reg_mark dst
+assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/b.tgz" --tag "$D/bare/app:1.0"
+check_hop "$D/bare/app"
+assert_eq "$(count_requests dst PUT '/manifests/1.0$')" 0 "the bundle's tag is not written again"
+
 step "inspect shows what is attached, per image and for the bundle"
 assert_exit 0 "$I" "${OPTS[@]}" -r "$D/prod/app:1.0"
 note "$OUT"
