@@ -94,17 +94,44 @@ enum cnab_status cnab_write_all(int fd, const void *p, size_t n,
 }
 
 /*
- * The temporary file of the output being written (one at a time), removed
- * by on_fatal_signal when SIGINT, SIGTERM or SIGHUP ends the process.
+ * The named temporary files of the outputs being written (several at once
+ * for split volumes), removed by on_fatal_signal when SIGINT, SIGTERM or
+ * SIGHUP ends the process.  A slot is set or cleared with one store.
  */
-static char *volatile live_tmp;
+#define LIVE_MAX 1024
+static char *volatile live_tmp[LIVE_MAX];
+
+static bool live_add(char *tmp)
+{
+	size_t i;
+
+	for (i = 0; i < LIVE_MAX; i++)
+		if (!live_tmp[i]) {
+			live_tmp[i] = tmp;
+			return true;
+		}
+	return false;
+}
+
+static void live_remove(const char *tmp)
+{
+	size_t i;
+
+	for (i = 0; tmp && i < LIVE_MAX; i++)
+		if (live_tmp[i] == tmp)
+			live_tmp[i] = NULL;
+}
 
 static void on_fatal_signal(int sig)
 {
-	char *tmp = live_tmp;
+	size_t i;
 
-	if (tmp)
-		unlink(tmp);
+	for (i = 0; i < LIVE_MAX; i++) {
+		char *tmp = live_tmp[i];
+
+		if (tmp)
+			unlink(tmp);
+	}
 	raise(sig); /* delivered on return, to the default action */
 }
 
@@ -211,7 +238,16 @@ enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
 	mask = umask(0);
 	umask(mask);
 	fchmod(f->fd, 0666 & ~mask);
-	live_tmp = f->tmp;
+	if (!live_add(f->tmp)) {
+		unlink(f->tmp);
+		close(f->fd);
+		f->fd = -1;
+		st = cnab_err_set(err, CNAB_ERR_FAIL,
+		                  "cannot create '%s': more than %d files "
+		                  "being written",
+		                  path, LIVE_MAX);
+		goto fail;
+	}
 	return CNAB_OK;
 fail:
 	cnab_buf_release(&tmp);
@@ -252,12 +288,19 @@ static enum cnab_status link_unnamed(struct cnab_outfile *f,
 		if (!f->tmp)
 			return cnab_err_set(err, CNAB_ERR_NOMEM,
 			                    "out of memory");
-		live_tmp = f->tmp;
+		if (!live_add(f->tmp)) {
+			free(f->tmp);
+			f->tmp = NULL;
+			return cnab_err_set(err, CNAB_ERR_FAIL,
+			                    "cannot create '%s': more than %d "
+			                    "files being written",
+			                    f->path, LIVE_MAX);
+		}
 		if (!linkat(AT_FDCWD, name, AT_FDCWD, f->tmp,
 		            AT_SYMLINK_FOLLOW))
 			return CNAB_OK;
 		e = errno;
-		live_tmp = NULL;
+		live_remove(f->tmp);
 		free(f->tmp);
 		f->tmp = NULL;
 		errno = e;
@@ -300,7 +343,7 @@ enum cnab_status cnab_outfile_commit(struct cnab_outfile *f,
 		                  f->path, strerror(errno));
 		goto out;
 	}
-	live_tmp = NULL;
+	live_remove(f->tmp);
 	free(f->tmp);
 	f->tmp = NULL;
 out:
@@ -318,7 +361,7 @@ void cnab_outfile_abort(struct cnab_outfile *f)
 	f->fd = -1;
 	if (f->tmp) {
 		unlink(f->tmp);
-		live_tmp = NULL;
+		live_remove(f->tmp);
 		free(f->tmp);
 		f->tmp = NULL;
 	}

@@ -30,6 +30,15 @@ static inline enum cnab_status cnab_reader_read(struct cnab_reader *r,
 }
 
 /*
+ * A destination of bytes.  write() takes all n bytes at p, or fails.
+ */
+struct cnab_writer {
+	enum cnab_status (*write)(void *ctx, const void *p, size_t n,
+	                          struct cnab_err *err);
+	void *ctx;
+};
+
+/*
  * Reads a whole stream into memory, failing with CNAB_ERR_TOOBIG past max
  * bytes.  The caller frees *out (NUL-terminated).
  */

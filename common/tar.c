@@ -24,6 +24,12 @@ struct cnab_tar_reader {
 	int64_t offset; /* expected offset of the next data block */
 	bool in_entry;
 	bool eof; /* the end was reached: it stays the end */
+	/* reading from a struct cnab_reader (cnab_tar_reader_open_reader) */
+	struct cnab_reader src;
+	unsigned char *buf;
+	struct cnab_err src_err; /* the source's own failure */
+	bool src_failed;
+	bool damaged; /* libarchive found the stream damaged or truncated */
 };
 
 static char entry_file, entry_dir;
@@ -54,6 +60,11 @@ static enum cnab_status open_failed(struct cnab_tar_reader *r,
 	enum cnab_status st;
 	int e = archive_errno(r->a);
 
+	if (r->src_failed) {
+		st = cnab_err_set(err, r->src_err.status, "%s", r->src_err.msg);
+		cnab_tar_reader_free(r);
+		return st;
+	}
 	if (!msg)
 		msg = "unknown error";
 	if (e == EIO || e == EISDIR || e == EBADF || e == ENXIO)
@@ -87,6 +98,49 @@ enum cnab_status cnab_tar_reader_open_fd(struct cnab_tar_reader **out, int fd,
 	return CNAB_OK;
 }
 
+static la_ssize_t read_cb(struct archive *a, void *ctx, const void **buf)
+{
+	struct cnab_tar_reader *r = ctx;
+	size_t got = 0;
+
+	if (cnab_reader_read(&r->src, r->buf, READ_BLOCK, &got, &r->src_err) !=
+	    CNAB_OK) {
+		r->src_failed = true;
+		archive_set_error(a, EIO, "%s", r->src_err.msg);
+		return -1;
+	}
+	*buf = r->buf;
+	return (la_ssize_t)got;
+}
+
+enum cnab_status cnab_tar_reader_open_reader(struct cnab_tar_reader **out,
+                                             struct cnab_reader src,
+                                             const char *subject,
+                                             struct cnab_err *err)
+{
+	struct cnab_tar_reader *r;
+	enum cnab_status st = reader_new(&r, subject, err);
+
+	if (st != CNAB_OK)
+		return st;
+	r->src = src;
+	r->src_err = (struct cnab_err)CNAB_ERR_INIT;
+	r->buf = malloc(READ_BLOCK);
+	if (!r->buf) {
+		cnab_tar_reader_free(r);
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	}
+	if (archive_read_open(r->a, r, NULL, read_cb, NULL) != ARCHIVE_OK)
+		return open_failed(r, err);
+	*out = r;
+	return CNAB_OK;
+}
+
+bool cnab_tar_reader_damaged(const struct cnab_tar_reader *r)
+{
+	return r && r->damaged;
+}
+
 enum cnab_status cnab_tar_reader_open_memory(struct cnab_tar_reader **out,
                                              const void *data, size_t len,
                                              const char *subject,
@@ -106,6 +160,11 @@ enum cnab_status cnab_tar_reader_open_memory(struct cnab_tar_reader **out,
 static enum cnab_status corrupt(struct cnab_tar_reader *r, struct cnab_err *err)
 {
 	const char *msg = archive_error_string(r->a);
+
+	if (r->src_failed)
+		return cnab_err_set(err, r->src_err.status, "%s",
+		                    r->src_err.msg);
+	r->damaged = true;
 
 	return cnab_err_set(err, CNAB_ERR_CORRUPT, "corrupt archive '%s': %s",
 	                    r->subject,
@@ -370,6 +429,7 @@ void cnab_tar_reader_free(struct cnab_tar_reader *r)
 		archive_read_free(r->a);
 	cnab_map_release(&r->names, NULL);
 	free(r->subject);
+	free(r->buf);
 	free(r);
 }
 
@@ -381,8 +441,9 @@ void cnab_tar_reader_free(struct cnab_tar_reader *r)
 struct cnab_tar_writer {
 	struct archive *a;
 	int fd;
-	int level;     /* -1: plain tar */
-	int cur_level; /* the level deflate is set to now */
+	struct cnab_writer sink; /* instead of fd, when .write is set */
+	int level;               /* -1: plain tar */
+	int cur_level;           /* the level deflate is set to now */
 	int64_t mtime;
 	char *subject;
 	z_stream z;
@@ -398,13 +459,21 @@ struct cnab_tar_writer {
 	bool discard;        /* being freed: write nothing more */
 };
 
+/* Writes n bytes where the archive goes. */
+static enum cnab_status put(struct cnab_tar_writer *w, const void *p, size_t n)
+{
+	if (w->sink.write)
+		return w->sink.write(w->sink.ctx, p, n, &w->err);
+	return cnab_write_all(w->fd, p, n, w->subject, &w->err);
+}
+
 static enum cnab_status flush_out(struct cnab_tar_writer *w)
 {
 	enum cnab_status st;
 
 	if (!w->outlen)
 		return CNAB_OK;
-	st = cnab_write_all(w->fd, w->out, w->outlen, w->subject, &w->err);
+	st = put(w, w->out, w->outlen);
 	if (st == CNAB_OK) {
 		w->bytes_out += w->outlen;
 		w->outlen = 0;
@@ -452,8 +521,7 @@ static enum cnab_status feed(struct cnab_tar_writer *w)
 		return CNAB_OK;
 	if (w->level < 0) {
 		/* a plain tar: the buffer just saves system calls */
-		st = cnab_write_all(w->fd, w->in, w->inlen, w->subject,
-		                    &w->err);
+		st = put(w, w->in, w->inlen);
 		if (st == CNAB_OK)
 			w->bytes_out += w->inlen;
 	} else {
@@ -527,9 +595,11 @@ static enum cnab_status writer_failed(struct cnab_tar_writer *w,
 	                    w->subject, archive_error_string(w->a));
 }
 
-enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
-                                      int level, int64_t mtime,
-                                      const char *subject, struct cnab_err *err)
+/* Opens a writer to fd, or through sink when sink.write is set. */
+static enum cnab_status writer_open(struct cnab_tar_writer **out, int fd,
+                                    struct cnab_writer sink, int level,
+                                    int64_t mtime, const char *subject,
+                                    struct cnab_err *err)
 {
 	struct cnab_tar_writer *w = calloc(1, sizeof(*w));
 
@@ -538,6 +608,7 @@ enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
 	    !(w->a = archive_write_new()))
 		goto nomem;
 	w->fd = fd;
+	w->sink = sink;
 	w->level = level > 9 ? 9 : level;
 	w->cur_level = w->level;
 	w->mtime = mtime;
@@ -569,6 +640,23 @@ enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
 nomem:
 	cnab_tar_writer_free(w);
 	return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+}
+
+enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
+                                      int level, int64_t mtime,
+                                      const char *subject, struct cnab_err *err)
+{
+	struct cnab_writer none = {NULL, NULL};
+
+	return writer_open(out, fd, none, level, mtime, subject, err);
+}
+
+enum cnab_status cnab_tar_writer_open_writer(struct cnab_tar_writer **out,
+                                             struct cnab_writer sink, int level,
+                                             int64_t mtime, const char *subject,
+                                             struct cnab_err *err)
+{
+	return writer_open(out, -1, sink, level, mtime, subject, err);
 }
 
 static enum cnab_status add_entry(struct cnab_tar_writer *w, const char *name,

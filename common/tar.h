@@ -52,6 +52,21 @@ enum cnab_status cnab_tar_reader_open_fd(struct cnab_tar_reader **out, int fd,
                                          const char *subject,
                                          struct cnab_err *err);
 
+/*
+ * The same, reading from src (kept by the caller while reading); a failure
+ * of src is returned as src gave it.
+ */
+enum cnab_status cnab_tar_reader_open_reader(struct cnab_tar_reader **out,
+                                             struct cnab_reader src,
+                                             const char *subject,
+                                             struct cnab_err *err);
+
+/*
+ * Whether a call failed because the stream itself was damaged or ended
+ * early (a CNAB_ERR_CORRUPT from libarchive), not for an entry refused.
+ */
+bool cnab_tar_reader_damaged(const struct cnab_tar_reader *r);
+
 /* The same, over a buffer the caller keeps alive while reading. */
 enum cnab_status cnab_tar_reader_open_memory(struct cnab_tar_reader **out,
                                              const void *data, size_t len,
@@ -96,6 +111,12 @@ enum cnab_status cnab_tar_writer_open(struct cnab_tar_writer **out, int fd,
                                       int level, int64_t mtime,
                                       const char *subject,
                                       struct cnab_err *err);
+
+/* The same, written through a writer instead of to a file descriptor. */
+enum cnab_status cnab_tar_writer_open_writer(struct cnab_tar_writer **out,
+                                             struct cnab_writer sink, int level,
+                                             int64_t mtime, const char *subject,
+                                             struct cnab_err *err);
 
 /* Adds a directory entry (mode 0755). */
 enum cnab_status cnab_tar_writer_dir(struct cnab_tar_writer *w,

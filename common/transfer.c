@@ -698,8 +698,13 @@ enum cnab_status cnab_transfer_copy(struct cnab_transfer *t,
 		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		order[i] = &t->tree.nodes[i];
+	for (i = 0, n = 0; i < t->tree.n; i++) {
+		char digest[CNAB_DIGEST_STR_MAX];
+
+		cnab_digest_format(&t->tree.nodes[i].desc.digest, digest);
+		if (!t->skip || !cnab_map_has(t->skip, digest))
+			order[n++] = &t->tree.nodes[i];
+	}
 	qsort(order, n, sizeof(*order), by_digest);
 	/* the blobs of a registry are downloaded; the others (manifests in
 	 * memory, blobs of a layout) are left to the loop below */

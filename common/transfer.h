@@ -13,6 +13,8 @@
  *   cnab_transfer_release.
  * Used by cnab-archive (the sink writes the archive) and cnab-inspect
  * --verify -r (the sink discards: every byte is verified on the way).
+ * Or, after the walk, cnab_transfer_push copies the blobs into a registry
+ * repository (cnab-relocate).
  */
 #ifndef CNAB_COMMON_TRANSFER_H
 #define CNAB_COMMON_TRANSFER_H
@@ -24,6 +26,7 @@
 #include "common/attach.h"
 #include "common/image.h"
 #include "common/layout.h"
+#include "common/map.h"
 #include "common/oci.h"
 #include "common/reference.h"
 #include "common/registry.h"
@@ -70,6 +73,9 @@ struct cnab_transfer {
 	                             const struct cnab_transfer_image *img,
 	                             struct cnab_err *err);
 	void *ctx;
+	/* digests ("sha256:...") of blobs not to copy (a delta archive's
+	 * blobs left out), or NULL */
+	const struct cnab_map *skip;
 	/* held by the transfer */
 	struct cnab_transfer_image *images;
 	size_t nimages;
@@ -164,8 +170,8 @@ struct cnab_transfer_copy_opts {
 };
 
 /*
- * Copies every object of the tree into the sink, sorted by digest (so
- * what the sink gets does not depend on the jobs or on the order the
+ * Copies every object of the tree (but those in skip) into the sink, sorted by
+ * digest (so what the sink gets does not depend on the jobs or on the order the
  * answers come in): manifests from memory, blobs of a layout read here,
  * blobs of a registry downloaded o->jobs at a time (held in memory within
  * the budget until their turn; larger ones streamed when their turn
@@ -175,6 +181,53 @@ struct cnab_transfer_copy_opts {
 enum cnab_status cnab_transfer_copy(struct cnab_transfer *t,
                                     const struct cnab_transfer_copy_opts *o,
                                     const struct cnab_transfer_sink *sink,
+                                    struct cnab_err *err);
+
+/* The most workers of a copy. */
+#define CNAB_TRANSFER_MAX_JOBS 32
+
+/* A copy of the tree's blobs into a registry repository. */
+struct cnab_transfer_push_opts {
+	/* for the workers' own handles, source and destination (required) */
+	const struct cnab_registry_opts *reg;
+	const char *host; /* the destination registry */
+	const char *repo; /* and repository */
+	int jobs;         /* blobs copied at once; 1: one request at a time */
+	/*
+	 * Called from the workers, concurrently (so thread-safe), each may
+	 * be NULL: a blob begins; bytes moved (counted as they are read
+	 * from the source; negative: a copy that did not complete takes its
+	 * bytes back; a blob found at the destination counts whole); a
+	 * detail for the user at a verbosity level (1: a copy started
+	 * again, 2: a registry that declines mounts).
+	 */
+	void (*begin)(void *ctx);
+	void (*moved)(void *ctx, int64_t bytes);
+	void (*note)(void *ctx, int level, const char *msg);
+	void *ctx;
+};
+
+/* What became of the blobs of a copy. */
+struct cnab_transfer_push_stats {
+	uint64_t copied;  /* read from their origin and uploaded */
+	uint64_t mounted; /* mounted from their origin, same registry */
+	uint64_t present; /* at the destination already */
+};
+
+/*
+ * Copies every blob (not the manifests) of the walked tree into o->repo of
+ * o->host, o->jobs at a time across all images: one mount POST per blob
+ * (from its origin's repository on the same registry, else from the
+ * destination itself: 201 means it is there), a HEAD where the registry
+ * declines mounts, else the blob streamed from its origin's download into
+ * one PUT on the POST's session, kept nowhere and verified on the way (a
+ * copy cut short is started over, up to 5 times).  The first failure
+ * stops the workers and is returned; stats (may be NULL) says what became
+ * of the blobs.
+ */
+enum cnab_status cnab_transfer_push(struct cnab_transfer *t,
+                                    const struct cnab_transfer_push_opts *o,
+                                    struct cnab_transfer_push_stats *stats,
                                     struct cnab_err *err);
 
 /*

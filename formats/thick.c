@@ -1,5 +1,6 @@
 #include "formats/thick.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,9 +8,9 @@
 #include "common/layout.h"
 #include "common/reference.h"
 
-enum cnab_status cnab_thick_open(struct cnab_thick *t, int fd,
-                                 const char *subject, bool verify,
-                                 struct cnab_err *err)
+/* What both ways of opening share. */
+static enum cnab_status start(struct cnab_thick *t, const char *subject,
+                              bool verify, struct cnab_err *err)
 {
 	memset(t, 0, sizeof(*t));
 	cnab_buf_init(&t->capture, CNAB_MAX_DOCUMENT);
@@ -18,7 +19,30 @@ enum cnab_status cnab_thick_open(struct cnab_thick *t, int fd,
 	t->label = cnab_strfmt("archive '%s'", subject);
 	if (!t->subject || !t->label)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_thick_open(struct cnab_thick *t, int fd,
+                                 const char *subject, bool verify,
+                                 struct cnab_err *err)
+{
+	enum cnab_status st = start(t, subject, verify, err);
+
+	if (st != CNAB_OK)
+		return st;
 	return cnab_tar_reader_open_fd(&t->tar, fd, subject, err);
+}
+
+enum cnab_status cnab_thick_open_reader(struct cnab_thick *t,
+                                        struct cnab_reader src,
+                                        const char *subject, bool verify,
+                                        struct cnab_err *err)
+{
+	enum cnab_status st = start(t, subject, verify, err);
+
+	if (st != CNAB_OK)
+		return st;
+	return cnab_tar_reader_open_reader(&t->tar, src, subject, err);
 }
 
 static void free_blob(void *p)
@@ -38,6 +62,7 @@ void cnab_thick_release(struct cnab_thick *t)
 	free(t->bundle_data);
 	cnab_bundle_release(&t->bundle);
 	cnab_relocation_release(&t->mapping);
+	cnab_delta_release(&t->delta);
 	cnab_manifest_release(&t->index);
 	cnab_map_release(&t->blobs, free_blob);
 	if (t->v_ready)
@@ -112,6 +137,10 @@ static enum cnab_status read_metadata(struct cnab_thick *t,
 		st = cnab_relocation_parse(&t->mapping, data, len, subject,
 		                           err);
 		break;
+	case CNAB_THICK_DELTA:
+		st = cnab_delta_parse(&t->delta, data, len, subject, err);
+		t->is_delta = st == CNAB_OK;
+		break;
 	case CNAB_THICK_MARKER:
 		st = cnab_layout_check_marker(data, len, subject, err);
 		t->has_marker = st == CNAB_OK;
@@ -169,6 +198,8 @@ static enum cnab_status classify(struct cnab_thick *t,
 		item->kind = CNAB_THICK_BUNDLE;
 	else if (!strcmp(n, CNAB_ARCHIVE_MAPPING))
 		item->kind = CNAB_THICK_MAPPING;
+	else if (!strcmp(n, CNAB_ARCHIVE_DELTA))
+		item->kind = CNAB_THICK_DELTA;
 	else if (!strcmp(n, CNAB_ARCHIVE_MARKER))
 		item->kind = CNAB_THICK_MARKER;
 	else if (!strcmp(n, CNAB_ARCHIVE_INDEX))
@@ -337,6 +368,7 @@ enum cnab_status cnab_thick_next(struct cnab_thick *t,
 		t->bundle_first = t->nfiles == 1;
 		/* fall through */
 	case CNAB_THICK_MAPPING:
+	case CNAB_THICK_DELTA:
 	case CNAB_THICK_MARKER:
 	case CNAB_THICK_INDEX:
 		return read_metadata(t, item, err);
@@ -476,6 +508,20 @@ static enum cnab_status has_blob(void *ctx, const struct cnab_descriptor *d,
 	cnab_digest_format(&d->digest, digest);
 	b = cnab_map_get(&t->blobs, digest);
 	*has = b && (b->verified || !t->verify);
+	if (!b && t->is_delta) {
+		const struct cnab_delta_blob *o =
+		        cnab_delta_find(&t->delta, digest);
+
+		*has = o != NULL;
+		if (o && o->size != d->size)
+			return cnab_err_set(err, CNAB_ERR_INTEGRITY,
+			                    "size mismatch for '%s': %s "
+			                    "records %llu bytes, descriptor "
+			                    "says %llu",
+			                    digest, CNAB_ARCHIVE_DELTA,
+			                    (unsigned long long)o->size,
+			                    (unsigned long long)d->size);
+	}
 	if (b && b->size != d->size)
 		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
 		                    "size mismatch for '%s': archived %llu "
@@ -492,12 +538,101 @@ struct cnab_blob_source cnab_thick_source(struct cnab_thick *t)
 	return s;
 }
 
+/* A base that is not a thick archive: "base 'X' is not ...: REASON". */
+static enum cnab_status not_base(const char *subject, enum cnab_status st,
+                                 struct cnab_err *err)
+{
+	char reason[CNAB_ERR_MSG_MAX];
+
+	if (st == CNAB_ERR_NOMEM || st == CNAB_ERR_IO)
+		return st;
+	if (!err)
+		return CNAB_ERR_CORRUPT;
+	snprintf(reason, sizeof(reason), "%s", err->msg);
+	cnab_err_clear(err);
+	return cnab_err_set(err, CNAB_ERR_CORRUPT,
+	                    "base '%s' is not a thick archive: %s", subject,
+	                    reason);
+}
+
+enum cnab_status cnab_thick_read_base(int fd, const char *subject, bool verify,
+                                      char digest[CNAB_DIGEST_STR_MAX],
+                                      struct cnab_map *blobs,
+                                      struct cnab_err *err)
+{
+	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
+	struct cnab_blob_source src;
+	struct cnab_thick t;
+	enum cnab_status st;
+	size_t i;
+
+	st = cnab_thick_open(&t, fd, subject, verify, err);
+	if (st == CNAB_OK)
+		st = cnab_thick_finish(&t, err);
+	if (st != CNAB_OK) {
+		st = not_base(subject, st, err);
+		goto out;
+	}
+	if (!t.bundle_data) {
+		st = cnab_err_set(err, CNAB_ERR_CORRUPT,
+		                  "base '%s' is not a thick archive: no "
+		                  "bundle.json",
+		                  subject);
+		goto out;
+	}
+	if (t.is_delta) {
+		st = cnab_err_set(err, CNAB_ERR_CORRUPT,
+		                  "base '%s' is a delta archive, not a thick "
+		                  "archive: the %zu blobs it leaves out are "
+		                  "missing (give the whole archive)",
+		                  subject, t.delta.n);
+		goto out;
+	}
+	st = cnab_delta_bundle_digest(t.bundle_data, t.bundle_len, digest, err);
+	src = cnab_thick_source(&t);
+	for (i = 0; i < t.bundle.nimages && st == CNAB_OK; i++) {
+		const struct cnab_bundle_image *img = &t.bundle.images[i];
+		struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
+
+		if (!cnab_bundle_image_is_oci(img))
+			continue;
+		st = cnab_thick_find_image(&t, img, &d, err);
+		if (st == CNAB_OK)
+			st = cnab_image_tree_add(&tree, &src, &d, img->image,
+			                         err);
+		cnab_descriptor_release(&d);
+		if (st != CNAB_OK)
+			st = not_base(subject, st, err);
+	}
+	for (i = 0; i < tree.n && st == CNAB_OK; i++) {
+		char dg[CNAB_DIGEST_STR_MAX];
+
+		cnab_digest_format(&tree.nodes[i].desc.digest, dg);
+		if (cnab_map_put(blobs, dg, NULL, NULL) != CNAB_OK)
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	}
+out:
+	cnab_image_tree_release(&tree);
+	cnab_thick_release(&t);
+	return st;
+}
+
 enum cnab_status cnab_thick_writer_open(struct cnab_thick_writer *w, int fd,
                                         int level, int64_t mtime,
                                         const char *subject,
                                         struct cnab_err *err)
 {
 	return cnab_tar_writer_open(&w->tar, fd, level, mtime, subject, err);
+}
+
+enum cnab_status cnab_thick_writer_open_writer(struct cnab_thick_writer *w,
+                                               struct cnab_writer sink,
+                                               int level, int64_t mtime,
+                                               const char *subject,
+                                               struct cnab_err *err)
+{
+	return cnab_tar_writer_open_writer(&w->tar, sink, level, mtime, subject,
+	                                   err);
 }
 
 static enum cnab_status write_file(struct cnab_thick_writer *w,
@@ -514,6 +649,7 @@ static enum cnab_status write_file(struct cnab_thick_writer *w,
 
 enum cnab_status cnab_thick_writer_head(struct cnab_thick_writer *w,
                                         const void *bundle, size_t bundle_len,
+                                        const struct cnab_buf *delta,
                                         const void *mapping, size_t mapping_len,
                                         const void *index, size_t index_len,
                                         struct cnab_err *err)
@@ -526,6 +662,9 @@ enum cnab_status cnab_thick_writer_head(struct cnab_thick_writer *w,
 	size_t i;
 
 	st = write_file(w, CNAB_ARCHIVE_BUNDLE, bundle, bundle_len, err);
+	if (st == CNAB_OK && delta)
+		st = write_file(w, CNAB_ARCHIVE_DELTA, delta->data, delta->len,
+		                err);
 	if (st == CNAB_OK)
 		st = write_file(w, CNAB_ARCHIVE_MAPPING, mapping, mapping_len,
 		                err);

@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "common/tar.h"
 #include "formats/bundle.h"
+#include "formats/delta.h"
 #include "formats/relocation.h"
 
 #define CNAB_ARCHIVE_BUNDLE  "bundle.json"
@@ -33,6 +34,7 @@
 enum cnab_thick_kind {
 	CNAB_THICK_BUNDLE,  /* bundle.json: parsed, see cnab_thick.bundle */
 	CNAB_THICK_MAPPING, /* relocation-mapping.json: parsed */
+	CNAB_THICK_DELTA,   /* delta.json: parsed, see cnab_thick.delta */
 	CNAB_THICK_MARKER,  /* artifacts/layout/oci-layout: checked */
 	CNAB_THICK_INDEX,   /* artifacts/layout/index.json: parsed */
 	CNAB_THICK_BLOB,    /* artifacts/layout/blobs/ALG/HEX */
@@ -57,6 +59,8 @@ struct cnab_thick {
 	size_t bundle_len;
 	struct cnab_bundle bundle;      /* valid when bundle_data */
 	struct cnab_relocation mapping; /* .map NULL when absent */
+	bool is_delta;                  /* delta.json was read: */
+	struct cnab_delta delta;        /* the blobs left out */
 	bool has_marker;
 	struct cnab_manifest index; /* .root NULL when absent */
 	struct cnab_map blobs;      /* digest -> struct cnab_thick_blob */
@@ -87,6 +91,11 @@ struct cnab_thick_blob {
 enum cnab_status cnab_thick_open(struct cnab_thick *t, int fd,
                                  const char *subject, bool verify,
                                  struct cnab_err *err);
+/* The same, reading from src (split volumes: common/volume.h). */
+enum cnab_status cnab_thick_open_reader(struct cnab_thick *t,
+                                        struct cnab_reader src,
+                                        const char *subject, bool verify,
+                                        struct cnab_err *err);
 void cnab_thick_release(struct cnab_thick *t);
 
 /*
@@ -132,8 +141,25 @@ enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
 /*
  * The archive's layout as a blob source: manifests kept while reading,
  * and the blobs seen (with verify, only those whose bytes were checked).
+ * In a delta, a blob delta.json lists as left out counts as present (with
+ * the size it records): whoever reads a delta checks them elsewhere.
  */
 struct cnab_blob_source cnab_thick_source(struct cnab_thick *t);
+
+/*
+ * Reads a whole thick archive from fd as the base of a delta: its bundle
+ * digest (cnab_delta_bundle_digest of its bundle.json) into digest, and
+ * into blobs (a set: values NULL) the digest of every object its images
+ * hold: manifests, indexes, configs and layers.  verify: check every
+ * blob's bytes too.  What is not a whole thick archive is CNAB_ERR_CORRUPT
+ * ("base 'SUBJECT' is not a thick archive: ..."): no bundle.json, an image
+ * or a blob missing, and a delta archive (the blobs it leaves out are
+ * missing from it).
+ */
+enum cnab_status cnab_thick_read_base(int fd, const char *subject, bool verify,
+                                      char digest[CNAB_DIGEST_STR_MAX],
+                                      struct cnab_map *blobs,
+                                      struct cnab_err *err);
 
 /*
  * Writing a thick bundle archive the way cnab-archive does (DESIGN 3.4):
@@ -150,9 +176,20 @@ enum cnab_status cnab_thick_writer_open(struct cnab_thick_writer *w, int fd,
                                         const char *subject,
                                         struct cnab_err *err);
 
-/* Writes everything before the blobs. */
+/* The same, written through a writer (split volumes) instead of to fd. */
+enum cnab_status cnab_thick_writer_open_writer(struct cnab_thick_writer *w,
+                                               struct cnab_writer sink,
+                                               int level, int64_t mtime,
+                                               const char *subject,
+                                               struct cnab_err *err);
+
+/*
+ * Writes everything before the blobs; delta.json after bundle.json when
+ * delta is not NULL (a delta archive).
+ */
 enum cnab_status cnab_thick_writer_head(struct cnab_thick_writer *w,
                                         const void *bundle, size_t bundle_len,
+                                        const struct cnab_buf *delta,
                                         const void *mapping, size_t mapping_len,
                                         const void *index, size_t index_len,
                                         struct cnab_err *err);

@@ -8,7 +8,7 @@ pkgs="gcc make pkg-config libarchive-dev zlib1g-dev libssl-dev
 libjansson-dev libyaml-dev libcurl4-openssl-dev libcmocka-dev"
 # tests: the real registry, independent clients, helpers
 pkgs="$pkgs docker-registry skopeo umoci jq openssl apache2-utils python3
-curl ca-certificates procps python3-yaml"
+curl ca-certificates procps python3-yaml python3-cryptography python3-nacl"
 # docs: the man pages' linter (tests/cli/check-docs.sh); the shells whose
 # completions are checked there
 pkgs="$pkgs mandoc bash-completion zsh"

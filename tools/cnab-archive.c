@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -17,7 +19,9 @@
 #include "common/reference.h"
 #include "common/registry.h"
 #include "common/transfer.h"
+#include "common/volume.h"
 #include "formats/bundle.h"
+#include "formats/delta.h"
 #include "formats/porter.h"
 #include "formats/relocation.h"
 #include "formats/thick.h"
@@ -49,12 +53,21 @@ static const char usage[] =
         "                        on stdout (not with ARCHIVE -)\n"
         "      --compression LEVEL\n"
         "                        gzip level 0-9 for what compresses "
-        "(default 6)\n";
+        "(default 6)\n"
+        "      --split-size SIZE\n"
+        "                        write ARCHIVE.000, ARCHIVE.001, ... of SIZE\n"
+        "                        bytes each (k, M, G: powers of 1000; Ki,\n"
+        "                        Mi, Gi: of 1024); joined, the archive\n"
+        "      --base BASE       write a delta: leave out the layers BASE\n"
+        "                        holds (a thick archive file, or a\n"
+        "                        published bundle by tag or digest)\n";
 
 enum {
 	OPT_LAYOUT = CNAB_FE_OPT_FIRST_TOOL,
 	OPT_COMPRESSION,
 	OPT_FALLBACK,
+	OPT_SPLIT,
+	OPT_BASE,
 	OPT_NO_ATTACHMENTS,
 };
 
@@ -62,6 +75,7 @@ struct archive_opts {
 	struct cnab_fe_common common;
 	const char *file;
 	const char *ref;
+	const char *base; /* --base */
 	const char *output;
 	const char **layouts;
 	size_t nlayouts;
@@ -69,8 +83,9 @@ struct archive_opts {
 	int jobs;
 	bool fallback; /* --fallback-registry */
 	bool no_attachments;
-	int64_t mtime; /* of every entry: $SOURCE_DATE_EPOCH, or 0 */
-	int format;    /* -o */
+	uint64_t split; /* --split-size: bytes per volume; 0: one file */
+	int64_t mtime;  /* of every entry: $SOURCE_DATE_EPOCH, or 0 */
+	int format;     /* -o */
 };
 
 /* Everything one run holds. */
@@ -84,6 +99,9 @@ struct run {
 	struct cnab_registry_pool pool;
 	struct cnab_transfer xfer; /* image i is bundle image i */
 	struct cnab_fe_progress progress;
+	/* --base: the blobs the base holds (a set), and the delta */
+	struct cnab_map base_blobs;
+	struct cnab_delta delta;
 };
 
 /* An image resolved: its digest, size and media type into bundle.json. */
@@ -191,7 +209,9 @@ static enum cnab_status sink_write(void *ctx, const void *p, size_t n,
 	return st;
 }
 
+/* Writes the archive to fd, or through vols when splitting. */
 static enum cnab_status write_archive(struct run *run, int fd,
+                                      struct cnab_volumes_out *vols,
                                       struct cnab_err *err)
 {
 	struct cnab_buf bundle = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
@@ -201,19 +221,29 @@ static enum cnab_status write_archive(struct run *run, int fd,
 	struct archive_sink as = {&w, &run->progress};
 	struct cnab_transfer_sink sink = {sink_begin, sink_write, &as};
 	struct cnab_transfer_copy_opts co = {&run->pool.opts, run->o->jobs, 0};
+
+	struct cnab_buf delta = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
 	enum cnab_status st;
 
 	st = documents(run, &bundle, &mapping, &index, err);
-	if (st == CNAB_OK)
+	if (st == CNAB_OK && run->o->base)
+		st = cnab_delta_write(&run->delta, &delta, err);
+	if (st == CNAB_OK && vols)
+		st = cnab_thick_writer_open_writer(
+		        &w, cnab_volumes_writer(vols), run->o->level,
+		        run->o->mtime, run->o->output, err);
+	else if (st == CNAB_OK)
 		st = cnab_thick_writer_open(&w, fd, run->o->level,
 		                            run->o->mtime, run->o->output, err);
 	if (st == CNAB_OK)
 		st = cnab_thick_writer_head(&w, bundle.data, bundle.len,
+		                            run->o->base ? &delta : NULL,
 		                            mapping.data, mapping.len,
 		                            index.data, index.len, err);
 	cnab_fe_progress_start(&run->progress, "archiving",
-	                       cnab_transfer_bytes(&run->xfer));
-	cnab_fe_progress_blobs(&run->progress, run->xfer.tree.n);
+	                       cnab_transfer_bytes(&run->xfer) -
+	                               run->delta.bytes);
+	cnab_fe_progress_blobs(&run->progress, run->xfer.tree.n - run->delta.n);
 	if (st == CNAB_OK)
 		st = cnab_transfer_copy(&run->xfer, &co, &sink, err);
 	if (st == CNAB_OK)
@@ -223,15 +253,16 @@ static enum cnab_status write_archive(struct run *run, int fd,
 	cnab_buf_release(&bundle);
 	cnab_buf_release(&mapping);
 	cnab_buf_release(&index);
+	cnab_buf_release(&delta);
 	return st;
 }
 
 /*
  * -o json: the bundle as every tool shows it (cnab_out_bundle), each image
  * where it is in the archive (its repository at its digest), then archive,
- * objects and bytes.
+ * objects and bytes; split, archive is the first volume, then volumes.
  */
-static int report_json(struct run *run)
+static int report_json(struct run *run, const char *first, size_t nvolumes)
 {
 	size_t n = run->bundle.nimages, i;
 	struct cnab_out_where *where = calloc(n + 1, sizeof(*where));
@@ -257,13 +288,24 @@ static int report_json(struct run *run)
 		where[i].has_size = true;
 	}
 	doc = cnab_out_bundle(&run->bundle, where);
-	if (doc &&
-	    !json_object_set_new(doc, "archive", json_string(run->o->output)) &&
+	if (doc && !json_object_set_new(doc, "archive", json_string(first)) &&
+	    (!nvolumes ||
+	     !json_object_set_new(doc, "volumes",
+	                          json_integer((json_int_t)nvolumes))) &&
 	    !json_object_set_new(doc, "objects",
-	                         json_integer((json_int_t)run->xfer.tree.n)) &&
-	    !json_object_set_new(doc, "bytes",
-	                         json_integer((json_int_t)cnab_transfer_bytes(
-	                                 &run->xfer))) &&
+	                         json_integer((json_int_t)(run->xfer.tree.n -
+	                                                   run->delta.n))) &&
+	    !json_object_set_new(
+	            doc, "bytes",
+	            json_integer((json_int_t)(cnab_transfer_bytes(&run->xfer) -
+	                                      run->delta.bytes))) &&
+	    (!run->o->base ||
+	     !json_object_set_new(doc, "delta",
+	                          json_pack("{s:s,s:I,s:I}", "base",
+	                                    run->delta.base, "omitted",
+	                                    (json_int_t)run->delta.n,
+	                                    "omittedBytes",
+	                                    (json_int_t)run->delta.bytes))) &&
 	    !json_object_set_new(
 	            doc, "attachments",
 	            json_integer((json_int_t)run->xfer.nattachments)))
@@ -331,6 +373,130 @@ static enum cnab_status load(struct run *run, struct cnab_err *err)
 	return CNAB_OK;
 }
 
+/* Adds every object of a tree to a set of digests. */
+static enum cnab_status add_nodes(struct cnab_map *set,
+                                  const struct cnab_image_tree *tree,
+                                  struct cnab_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < tree->n; i++) {
+		char digest[CNAB_DIGEST_STR_MAX];
+
+		cnab_digest_format(&tree->nodes[i].desc.digest, digest);
+		if (cnab_map_put(set, digest, NULL, NULL) != CNAB_OK)
+			return cnab_err_set(err, CNAB_ERR_NOMEM,
+			                    "out of memory");
+	}
+	return CNAB_OK;
+}
+
+/* --base REF: the blobs of a published bundle's images. */
+static enum cnab_status load_base_ref(struct run *run, struct cnab_err *err)
+{
+	struct cnab_transfer x = CNAB_TRANSFER_INIT;
+	struct cnab_pulled pulled;
+	struct cnab_registry *reg = NULL;
+	struct cnab_ref ref = CNAB_REF_INIT;
+	enum cnab_status st;
+
+	memset(&pulled, 0, sizeof(pulled));
+	st = cnab_ref_parse(&ref, run->o->base, err);
+	if (st == CNAB_OK)
+		st = cnab_registry_pool_get(&run->pool, ref.domain, &reg, err);
+	if (st == CNAB_OK)
+		st = cnab_pull_bundle(&pulled, reg, run->o->base, err);
+	if (st == CNAB_OK)
+		st = cnab_delta_bundle_digest(pulled.bundle_data,
+		                              pulled.bundle_len,
+		                              run->delta.base, err);
+	x.pool = &run->pool;
+	x.bundle_reg = reg;
+	x.bundle_repo = pulled.ref.path;
+	if (st == CNAB_OK)
+		st = cnab_pull_add_images(&x, &pulled.bundle, pulled.images,
+		                          "archive", err);
+	if (st == CNAB_OK)
+		st = cnab_transfer_resolve(&x, err);
+	if (st == CNAB_OK)
+		st = cnab_transfer_walk(&x, err);
+	if (st == CNAB_OK)
+		st = add_nodes(&run->base_blobs, &x.tree, err);
+	cnab_transfer_release(&x);
+	cnab_pulled_release(&pulled);
+	cnab_ref_release(&ref);
+	return st;
+}
+
+/*
+ * --base BASE: a file when it exists; else a published bundle, which
+ * must be named by tag or digest.
+ */
+static enum cnab_status load_base(struct run *run, struct cnab_err *err)
+{
+	const char *base = run->o->base, *slash = strrchr(base, '/');
+	const char *last = slash ? slash + 1 : base;
+	enum cnab_status st;
+	struct stat sb;
+	int fd;
+
+	if (stat(base, &sb) && slash &&
+	    (strchr(last, ':') || strchr(last, '@')))
+		return load_base_ref(run, err);
+	st = cnab_file_open(base, &fd, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_thick_read_base(fd, base, false, run->delta.base,
+	                          &run->base_blobs, err);
+	close(fd);
+	return st;
+}
+
+/*
+ * The delta: every layer of the tree the base holds is left out; bundle.json,
+ * manifests, indexes and configs are always written.
+ */
+static enum cnab_status make_delta(struct run *run, struct cnab_err *err)
+{
+	const struct cnab_image_tree *tree = &run->xfer.tree;
+	struct cnab_map configs = CNAB_MAP_INIT;
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	for (i = 0; i < tree->n && st == CNAB_OK; i++) {
+		const struct cnab_image_node *node = &tree->nodes[i];
+		struct cnab_manifest m = CNAB_MANIFEST_INIT;
+		char digest[CNAB_DIGEST_STR_MAX];
+
+		if (!node->is_manifest)
+			continue;
+		/* verified and parsed once already, by the walk */
+		st = cnab_manifest_parse(&m, node->data, node->len,
+		                         node->desc.media_type, NULL, err);
+		if (st == CNAB_OK && !m.is_index) {
+			cnab_digest_format(&m.config.digest, digest);
+			if (cnab_map_put(&configs, digest, NULL, NULL) !=
+			    CNAB_OK)
+				st = cnab_err_set(err, CNAB_ERR_NOMEM,
+				                  "out of memory");
+		}
+		cnab_manifest_release(&m);
+	}
+	for (i = 0; i < tree->n && st == CNAB_OK; i++) {
+		const struct cnab_image_node *node = &tree->nodes[i];
+		char digest[CNAB_DIGEST_STR_MAX];
+
+		cnab_digest_format(&node->desc.digest, digest);
+		if (!node->is_manifest && !cnab_map_has(&configs, digest) &&
+		    cnab_map_has(&run->base_blobs, digest))
+			st = cnab_delta_add(&run->delta, digest,
+			                    node->desc.size, err);
+	}
+	cnab_map_release(&configs, NULL);
+	run->xfer.skip = &run->delta.index;
+	return st;
+}
+
 /* Appends " (HINT)" to a failure's message, as room allows. */
 static void add_hint(struct cnab_err *err, const char *hint)
 {
@@ -347,10 +513,52 @@ static enum cnab_status add_images(struct run *run, struct cnab_err *err)
 	                            "archive", err);
 }
 
+/*
+ * Room for a file descriptor per volume: every volume stays open, unnamed,
+ * until the set is complete.  The soft limit goes up to the hard one.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max &&
+	    rl.rlim_cur < CNAB_VOLUMES_MAX + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Opens where the archive goes: one file, or the first volume. */
+static enum cnab_status open_output(const struct archive_opts *o,
+                                    struct cnab_outfile *out,
+                                    struct cnab_volumes_out *vols,
+                                    struct cnab_err *err)
+{
+	if (!o->split)
+		return cnab_outfile_open(out, o->output, err);
+	raise_fd_limit();
+	return cnab_volumes_create(vols, o->output, o->split, err);
+}
+
+/* Names what was written: the file, or every volume. */
+static enum cnab_status commit_output(const struct archive_opts *o,
+                                      struct cnab_outfile *out,
+                                      struct cnab_volumes_out *vols,
+                                      size_t *nvolumes, struct cnab_err *err)
+{
+	*nvolumes = vols->n;
+	if (!o->split)
+		return cnab_outfile_commit(out, err);
+	return cnab_volumes_commit(vols, err);
+}
+
 static int archive(const struct archive_opts *o)
 {
 	struct cnab_err err = CNAB_ERR_INIT;
 	struct cnab_outfile out = CNAB_OUTFILE_INIT;
+	struct cnab_volumes_out vols = CNAB_VOLUMES_OUT_INIT;
+	char *first = NULL, *last = NULL;
+	size_t nvolumes = 0;
 	struct cnab_registry_opts ropts;
 	struct run run;
 	size_t i;
@@ -362,6 +570,9 @@ static int archive(const struct archive_opts *o)
 	cnab_fe_registry_opts(&o->common, &ropts);
 	cnab_registry_pool_init(&run.pool, &ropts);
 	if (load(&run, &err) != CNAB_OK)
+		goto fail;
+	/* the base first: a bad one stops the run before any download */
+	if (o->base && load_base(&run, &err) != CNAB_OK)
 		goto fail;
 	run.xfer.pool = &run.pool;
 	run.xfer.layouts = run.layouts;
@@ -391,25 +602,57 @@ static int archive(const struct archive_opts *o)
 	}
 	if (cnab_transfer_walk(&run.xfer, &err) != CNAB_OK)
 		goto fail;
-	if (cnab_outfile_open(&out, o->output, &err) != CNAB_OK)
+	if (o->base && make_delta(&run, &err) != CNAB_OK)
 		goto fail;
-	if (write_archive(&run, out.fd, &err) != CNAB_OK) {
-		cnab_outfile_abort(&out);
+	if (open_output(o, &out, &vols, &err) != CNAB_OK)
+		goto fail;
+	if (write_archive(&run, out.fd, o->split ? &vols : NULL, &err) !=
+	    CNAB_OK) {
+		if (err.status == CNAB_ERR_USAGE)
+			add_hint(&err, "use a larger --split-size");
 		goto fail;
 	}
-	if (cnab_outfile_commit(&out, &err) != CNAB_OK)
+	if (commit_output(o, &out, &vols, &nvolumes, &err) != CNAB_OK)
 		goto fail;
-	if (strcmp(o->output, "-"))
+	first = o->split ? cnab_strfmt("%s.000", o->output) : strdup(o->output);
+	last = cnab_strfmt("%s.%03zu", o->output, nvolumes ? nvolumes - 1 : 0);
+	if (!first || !last) {
+		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (o->split)
+		cnab_fe_note("archived %zu images and %zu attachments (%zu "
+		             "objects) to %zu volumes, '%s' to '%s'",
+		             run.xfer.nimages, run.xfer.nattachments,
+		             run.xfer.tree.n - run.delta.n, nvolumes, first,
+		             last);
+	else if (strcmp(o->output, "-"))
 		cnab_fe_note("archived %zu images and %zu attachments (%zu "
 		             "objects) to '%s'",
 		             run.xfer.nimages, run.xfer.nattachments,
-		             run.xfer.tree.n, o->output);
-	rc = o->format == CNAB_OUT_JSON ? report_json(&run) : 0;
+		             run.xfer.tree.n - run.delta.n, o->output);
+	if (o->base) {
+		char bytes[32];
+
+		cnab_fe_bytes(run.delta.bytes, bytes, sizeof(bytes));
+		cnab_fe_note("a delta of %s: %zu blobs (%s) left out, held by "
+		             "'%s'",
+		             run.delta.base, run.delta.n, bytes, o->base);
+	}
+	rc = o->format == CNAB_OUT_JSON
+	             ? report_json(&run, first, o->split ? nvolumes : 0)
+	             : 0;
 	goto out;
 fail:
 	rc = cnab_fe_fail(&err);
 out:
+	cnab_outfile_abort(&out);
+	cnab_volumes_abort(&vols);
+	free(first);
+	free(last);
 	cnab_transfer_release(&run.xfer);
+	cnab_delta_release(&run.delta);
+	cnab_map_release(&run.base_blobs, NULL);
 	for (i = 0; i < run.nlayouts; i++)
 		cnab_layout_release(&run.layouts[i]);
 	free(run.layouts);
@@ -417,6 +660,55 @@ out:
 	cnab_pulled_release(&run.pulled);
 	cnab_registry_pool_release(&run.pool);
 	return rc;
+}
+
+/*
+ * Parses --split-size: a number of bytes, with k, M or G (powers of 1000:
+ * 4G fits FAT32, whose files end one byte short of 4 GiB), or Ki, Mi, Gi
+ * (powers of 1024).  Returns 0, or the usage exit code.
+ */
+static int split_option(const char *arg, uint64_t *out)
+{
+	static const char suffixes[] = "kKMG";
+	const char *p = arg, *s;
+	uint64_t n = 0, unit = 1;
+	bool binary;
+	int power;
+
+	if (*p < '0' || *p > '9')
+		goto bad;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			goto big;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p) {
+		s = strchr(suffixes, *p);
+		if (!s)
+			goto bad;
+		power = s - suffixes < 2 ? 1 : (int)(s - suffixes);
+		binary = p[1] == 'i';
+		if (p[1 + binary])
+			goto bad;
+		while (power--)
+			unit *= binary ? 1024 : 1000;
+	}
+	if (n > UINT64_MAX / unit)
+		goto big;
+	n *= unit;
+	if (n < CNAB_VOLUME_MIN)
+		return cnab_fe_usage_error("--split-size '%s' is too small: "
+		                           "1k (%d bytes) at least",
+		                           arg, CNAB_VOLUME_MIN);
+	*out = n;
+	return 0;
+bad:
+	return cnab_fe_usage_error("invalid --split-size '%s': give bytes, "
+	                           "with k, M, G (powers of 1000) or Ki, Mi, "
+	                           "Gi (of 1024)",
+	                           arg);
+big:
+	return cnab_fe_usage_error("--split-size '%s' is too large", arg);
 }
 
 int main(int argc, char **argv)
@@ -431,6 +723,8 @@ int main(int argc, char **argv)
 	        {"layout", required_argument, NULL, OPT_LAYOUT},
 	        {"compression", required_argument, NULL, OPT_COMPRESSION},
 	        {"fallback-registry", no_argument, NULL, OPT_FALLBACK},
+	        {"split-size", required_argument, NULL, OPT_SPLIT},
+	        {"base", required_argument, NULL, OPT_BASE},
 	        {"no-attachments", no_argument, NULL, OPT_NO_ATTACHMENTS},
 	        {"output", required_argument, NULL, 'o'},
 	        {NULL, 0, NULL, 0},
@@ -479,6 +773,14 @@ int main(int argc, char **argv)
 		case OPT_FALLBACK:
 			o.fallback = true;
 			break;
+		case OPT_SPLIT:
+			rc = split_option(optarg, &o.split);
+			if (rc)
+				goto out;
+			break;
+		case OPT_BASE:
+			o.base = optarg;
+			break;
 		case OPT_NO_ATTACHMENTS:
 			o.no_attachments = true;
 			break;
@@ -522,6 +824,9 @@ int main(int argc, char **argv)
 	else if (optind + 1 < argc)
 		rc = cnab_fe_usage_error("unexpected argument '%s'",
 		                         argv[optind + 1]);
+	else if (o.split && !strcmp(argv[optind], "-"))
+		rc = cnab_fe_usage_error("--split-size needs an ARCHIVE file: "
+		                         "stdout is one stream");
 	else if (o.format == CNAB_OUT_JSON && !strcmp(argv[optind], "-"))
 		rc = cnab_fe_usage_error(
 		        "-o json needs an ARCHIVE file: stdout "

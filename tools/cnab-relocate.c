@@ -2,15 +2,10 @@
  * cnab-relocate: copy a published bundle (or a thin bundle.json's images)
  * to another registry or repository, registry to registry, streamed.
  */
-#define _GNU_SOURCE /* F_SETPIPE_SZ, pipe2 */
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/fsutil.h"
@@ -51,10 +46,7 @@ static const char usage[] =
         "                        and other referrers\n"
         "  -o, --output FORMAT   plain (default) or json\n";
 
-#define PIPE_SIZE      (1 << 20)
 #define RELOCATE_CHUNK ((size_t)4 << 20)
-#define SMALL_BLOB     ((uint64_t)4 << 20) /* read while its mount goes */
-#define COPY_ATTEMPTS  5                   /* copies of one blob started over */
 
 struct relocate_opts {
 	struct cnab_fe_common common;
@@ -78,12 +70,7 @@ struct relocate {
 	struct cnab_relocation mapping;
 	struct cnab_outfile mapping_out; /* --relocation-mapping */
 	struct cnab_fe_progress progress;
-	/* the blob copy, shared by the workers */
-	pthread_mutex_t lock;
-	size_t next;
-	bool failed;
-	struct cnab_err first;
-	uint64_t copied, mounted, present;
+	struct cnab_transfer_push_stats stats;
 };
 
 /* Loads the bundle. */
@@ -184,281 +171,54 @@ static enum cnab_status attach(struct relocate *r, struct cnab_err *err)
 	return st;
 }
 
-/*
- * One blob on its way: a thread reads it from the source into a pipe, which
- * the upload reads.
- */
-struct feed {
-	struct cnab_registry *src;
-	const char *src_repo;
-	const struct cnab_descriptor *d;
-	int fds[2]; /* the pipe: read end, write end (the producer's) */
-	pthread_t thread;
-	bool started, joined;
-	struct cnab_err err;
-	enum cnab_status st; /* the producer's */
-	struct cnab_fe_progress *progress;
-	uint64_t moved; /* bytes counted in the progress */
-};
-
-/* Bytes are counted as they come from the source (verified at its end). */
-static enum cnab_status to_pipe(void *ctx, const void *p, size_t n,
-                                struct cnab_err *err)
+/* The engine's copy tells the progress and the user. */
+static void on_begin(void *ctx)
 {
-	struct feed *f = ctx;
-	enum cnab_status st;
-
-	st = cnab_write_all(f->fds[1], p, n, "the copy pipe", err);
-	if (st == CNAB_OK) {
-		f->moved += n;
-		cnab_fe_progress_add(f->progress, n);
-	}
-	return st;
+	cnab_fe_progress_next(ctx);
 }
 
-static void *producer(void *arg)
+static void on_moved(void *ctx, int64_t n)
 {
-	struct feed *f = arg;
-
-	f->st = cnab_reg_get_blob(f->src, f->src_repo, f->d, to_pipe, f,
-	                          &f->err);
-	close(f->fds[1]);
-	return NULL;
+	if (n >= 0)
+		cnab_fe_progress_add(ctx, (uint64_t)n);
+	else
+		cnab_fe_progress_back(ctx, (uint64_t)-n);
 }
 
-/* Starts reading the blob from its source. */
-static enum cnab_status feed_start(struct feed *f, struct cnab_err *err)
+static void on_note(void *ctx, int level, const char *msg)
 {
-	/* close-on-exec: a credential helper that the producer (or another
-	 * worker) starts must not hold the pipe open */
-	if (pipe2(f->fds, O_CLOEXEC) < 0)
-		return cnab_err_set(err, CNAB_ERR_IO, "cannot make a pipe: %s",
-		                    strerror(errno));
-	fcntl(f->fds[1], F_SETPIPE_SZ, PIPE_SIZE);
-	f->st = CNAB_OK;
-	cnab_err_clear(&f->err);
-	f->joined = false;
-	if (pthread_create(&f->thread, NULL, producer, f)) {
-		close(f->fds[0]);
-		close(f->fds[1]);
-		return cnab_err_set(err, CNAB_ERR_FAIL,
-		                    "cannot start a thread");
-	}
-	f->started = true;
-	return CNAB_OK;
+	(void)ctx;
+	cnab_fe_info(level, "%s", msg);
 }
 
-/* Stops the source (a blob not needed, or an upload that failed) and
- * waits for it; what it counted in the progress is taken back (the blob
- * is counted whole by its caller, or moves again, or not at all). */
-static void feed_stop(struct feed *f)
-{
-	if (!f->started)
-		return;
-	close(f->fds[0]);
-	if (!f->joined)
-		pthread_join(f->thread, NULL);
-	f->started = false;
-	cnab_fe_progress_back(f->progress, f->moved);
-	f->moved = 0;
-}
-
-/* The upload reads the pipe; its end counts only once the source verified
- * the blob. */
-static enum cnab_status feed_read(void *ctx, void *buf, size_t n, size_t *got,
-                                  struct cnab_err *err)
-{
-	struct feed *f = ctx;
-	struct cnab_reader r = cnab_fd_reader(&f->fds[0]);
-	enum cnab_status st;
-
-	st = cnab_reader_read(&r, buf, n, got, err);
-	if (st != CNAB_OK || *got || f->joined)
-		return st;
-	pthread_join(f->thread, NULL);
-	f->joined = true;
-	if (f->st != CNAB_OK)
-		return cnab_err_set(err, f->st, "%s", f->err.msg);
-	return CNAB_OK;
-}
-
-/* What became of a blob. */
-enum fate { BLOB_PRESENT, BLOB_MOUNTED, BLOB_COPIED };
-
-/*
- * Puts the blob d of src's repository src_repo into dst's dst_repo: one
- * mount POST (from src_repo on the same host, else from dst_repo itself:
- * 201 means the blob is there) whose 202 session takes the upload, or a
- * HEAD when the registry answers the mount otherwise; then the blob read
- * from the source and streamed to the destination in one PUT, kept
- * nowhere (a small one's read started with the POST when it comes from
- * another host, unless one request at a time).  A copy cut short is the
- * caller's to start again.
- */
-static enum cnab_status
-relocate_blob(struct cnab_registry *src, const char *src_repo,
-              struct cnab_registry *dst, const char *dst_repo,
-              const struct cnab_descriptor *d, bool overlap,
-              struct cnab_fe_progress *progress, enum fate *fate,
-              struct cnab_err *err)
-{
-	struct feed f = {src,   src_repo,      d,       {-1, -1}, 0, false,
-	                 false, CNAB_ERR_INIT, CNAB_OK, progress, 0};
-	struct cnab_reader rd = {feed_read, &f};
-	struct cnab_err merr = CNAB_ERR_INIT;
-	bool same_host =
-	        !strcmp(cnab_registry_host(src), cnab_registry_host(dst));
-	const char *from =
-	        same_host && strcmp(src_repo, dst_repo) ? src_repo : dst_repo;
-	bool mounted = false, exists = false;
-	enum cnab_status st = CNAB_OK;
-
-	*fate = BLOB_COPIED;
-	if (overlap && !same_host && d->size <= SMALL_BLOB)
-		st = feed_start(&f, err);
-	if (st != CNAB_OK)
-		return st;
-	st = cnab_reg_mount_blob(dst, dst_repo, d, from, &mounted, &merr);
-	if (st != CNAB_OK && st != CNAB_ERR_NET && st != CNAB_ERR_NOMEM) {
-		/* a registry that does not take mounts: ask plainly */
-		cnab_fe_info(2, "%s: asking with HEAD", merr.msg);
-		st = cnab_reg_head_blob(dst, dst_repo, d, &exists, err);
-	} else if (st != CNAB_OK) {
-		cnab_err_set(err, st, "%s", merr.msg);
-	}
-	if (st != CNAB_OK || mounted || exists) {
-		if (mounted || exists)
-			*fate = mounted && from != dst_repo ? BLOB_MOUNTED
-			                                    : BLOB_PRESENT;
-		feed_stop(&f);
-		return st;
-	}
-	if (!f.started)
-		st = feed_start(&f, err);
-	if (st == CNAB_OK)
-		st = cnab_reg_push_blob_stream(dst, dst_repo, d, &rd, err);
-	/* a copy counted its bytes as they moved */
-	if (st == CNAB_OK)
-		f.moved = 0;
-	/* a failed upload: stop the source, wait for it */
-	feed_stop(&f);
-	if (st != CNAB_OK && f.st != CNAB_OK)
-		cnab_err_restatus(err, f.st);
-	return st;
-}
-
-/*
- * The worker of one job: blobs until none.  A handle serves one thread at a
- * time, and a copy reads (in its producer thread) while it uploads: the
- * worker has its own handles, those it reads from apart from the one it
- * writes to, even on the same host.
- */
-static void *worker(void *arg)
-{
-	struct relocate *r = arg;
-	struct cnab_registry_pool pool, src_pool;
-	struct cnab_registry *dst = NULL;
-	struct cnab_err err = CNAB_ERR_INIT;
-	enum cnab_status st;
-
-	cnab_registry_pool_init(&pool, &r->ropts);
-	cnab_registry_pool_init(&src_pool, &r->ropts);
-	st = cnab_registry_pool_get(&pool, r->target.ref.domain, &dst, &err);
-	while (st == CNAB_OK) {
-		const struct cnab_image_node *node;
-		const struct cnab_reg_repo *org;
-		struct cnab_registry *src;
-		enum fate fate = BLOB_COPIED;
-		int attempt;
-		size_t i;
-
-		pthread_mutex_lock(&r->lock);
-		while (r->next < r->xfer.tree.n &&
-		       r->xfer.tree.nodes[r->next].is_manifest)
-			r->next++;
-		i = r->next++;
-		if (r->failed)
-			i = r->xfer.tree.n;
-		pthread_mutex_unlock(&r->lock);
-		if (i >= r->xfer.tree.n)
-			break;
-		node = &r->xfer.tree.nodes[i];
-		org = cnab_transfer_node_repo(&r->xfer, i);
-		cnab_fe_progress_next(&r->progress);
-		st = cnab_registry_pool_get(
-		        &src_pool, cnab_registry_host(org->reg), &src, &err);
-		for (attempt = 1; st == CNAB_OK; attempt++) {
-			/* a copy cut short is read again from the source:
-			 * the registry may have lost the upload */
-			struct cnab_err cerr = CNAB_ERR_INIT;
-
-			st = relocate_blob(src, org->repo, dst,
-			                   r->target.ref.path, &node->desc,
-			                   r->o->jobs > 1, &r->progress, &fate,
-			                   &cerr);
-			if (st == CNAB_OK)
-				break;
-			if (st != CNAB_ERR_NET || attempt >= COPY_ATTEMPTS) {
-				cnab_err_set(&err, st, "%s", cerr.msg);
-				break;
-			}
-			cnab_fe_info(1, "%s: copying it again", cerr.msg);
-			st = CNAB_OK;
-		}
-		pthread_mutex_lock(&r->lock);
-		if (st == CNAB_OK) {
-			r->present += fate == BLOB_PRESENT;
-			r->mounted += fate == BLOB_MOUNTED;
-			r->copied += fate == BLOB_COPIED;
-		}
-		/* a copy counted its bytes as they moved */
-		if (st == CNAB_OK && fate != BLOB_COPIED)
-			cnab_fe_progress_add(&r->progress, node->desc.size);
-		pthread_mutex_unlock(&r->lock);
-	}
-	if (st != CNAB_OK) {
-		pthread_mutex_lock(&r->lock);
-		if (!r->failed) {
-			r->failed = true;
-			r->first = err;
-		}
-		pthread_mutex_unlock(&r->lock);
-	}
-	cnab_registry_pool_release(&src_pool);
-	cnab_registry_pool_release(&pool);
-	return NULL;
-}
-
+/* Copies every blob into DEST's repository, the jobs across all images. */
 static enum cnab_status copy_blobs(struct relocate *r, struct cnab_err *err)
 {
-	pthread_t threads[CNAB_FE_MAX_JOBS];
-	int n = r->o->jobs, started = 0, i;
+	struct cnab_transfer_push_opts po = {
+	        .reg = &r->ropts,
+	        .host = r->target.ref.domain,
+	        .repo = r->target.ref.path,
+	        .jobs = r->o->jobs,
+	        .begin = on_begin,
+	        .moved = on_moved,
+	        .note = on_note,
+	        .ctx = &r->progress,
+	};
 	uint64_t total = 0, nblobs = 0;
+	enum cnab_status st;
 	size_t k;
 
-	for (k = 0; k < r->xfer.tree.n; k++)
-		if (!r->xfer.tree.nodes[k].is_manifest)
-			total += r->xfer.tree.nodes[k].desc.size;
-	cnab_fe_progress_start(&r->progress, "copying", total);
-	for (k = 0; k < r->xfer.tree.n; k++)
-		nblobs += !r->xfer.tree.nodes[k].is_manifest;
-	cnab_fe_progress_blobs(&r->progress, nblobs);
-	pthread_mutex_init(&r->lock, NULL);
-	for (i = 0; i < n; i++) {
-		if (pthread_create(&threads[i], NULL, worker, r))
-			break;
-		started++;
+	for (k = 0; k < r->xfer.tree.n; k++) {
+		if (r->xfer.tree.nodes[k].is_manifest)
+			continue;
+		total += r->xfer.tree.nodes[k].desc.size;
+		nblobs++;
 	}
-	for (i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	pthread_mutex_destroy(&r->lock);
+	cnab_fe_progress_start(&r->progress, "copying", total);
+	cnab_fe_progress_blobs(&r->progress, nblobs);
+	st = cnab_transfer_push(&r->xfer, &po, &r->stats, err);
 	cnab_fe_progress_end(&r->progress);
-	if (!started)
-		return cnab_err_set(err, CNAB_ERR_FAIL,
-		                    "cannot start a thread");
-	if (r->failed)
-		return cnab_err_set(err, r->first.status, "%s", r->first.msg);
-	return CNAB_OK;
+	return st;
 }
 
 static int relocate(const struct relocate_opts *o)
@@ -565,9 +325,9 @@ static int relocate(const struct relocate_opts *o)
 		cnab_fe_info(1,
 		             "%llu blobs copied, %llu mounted, %llu already "
 		             "there",
-		             (unsigned long long)r.copied,
-		             (unsigned long long)r.mounted,
-		             (unsigned long long)r.present);
+		             (unsigned long long)r.stats.copied,
+		             (unsigned long long)r.stats.mounted,
+		             (unsigned long long)r.stats.present);
 	}
 	if (cnab_push_mapping_commit(&r.mapping_out, &r.mapping, &err) !=
 	    CNAB_OK)

@@ -280,6 +280,8 @@ static char kind_char(enum cnab_thick_kind k)
 		return 'B';
 	case CNAB_THICK_MAPPING:
 		return 'M';
+	case CNAB_THICK_DELTA:
+		return 'D';
 	case CNAB_THICK_MARKER:
 		return 'K';
 	case CNAB_THICK_INDEX:

@@ -18,7 +18,8 @@ _cnab_tools_options()
 	case $1 in
 	cnab-archive)
 		echo '-f --file -r --ref --reference -j --jobs -o --output --layout
-			--fallback-registry --no-attachments --compression' ;;
+			--fallback-registry --no-attachments --compression --split-size
+			--base' ;;
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
 			--relocation-mapping --dry-run --offline --no-attachments
@@ -40,7 +41,7 @@ _cnab_tools_argkind()
 	case $2 in
 	-f | --file)
 		echo bundle ;;
-	-a | --archive)
+	-a | --archive | --base)
 		echo archive ;;
 	--authfile | --relocation-mapping)
 		echo json ;;
@@ -52,7 +53,8 @@ _cnab_tools_argkind()
 		echo level ;;
 	-j | --jobs)
 		echo jobs ;;
-	-r | --ref | -t | --tag | --reference | --insecure-registry | --timeout)
+	-r | --ref | -t | --tag | --reference | --insecure-registry | --timeout | \
+		--split-size)
 		echo text ;;
 	esac
 }

@@ -24,6 +24,13 @@ thick bundle archive (a .tgz; - for stdout).
                         on stdout (not with ARCHIVE -)
       --compression LEVEL
                         gzip level 0-9 for what compresses (default 6)
+      --split-size SIZE
+                        write ARCHIVE.000, ARCHIVE.001, ... of SIZE
+                        bytes each (k, M, G: powers of 1000; Ki,
+                        Mi, Gi: of 1024); joined, the archive
+      --base BASE       write a delta: leave out the layers BASE
+                        holds (a thick archive file, or a
+                        published bundle by tag or digest)
 
 Common options:
   -h, --help                  show this help and exit

@@ -1,0 +1,1 @@
+MEUCIQ*not base64*

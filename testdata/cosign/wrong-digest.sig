@@ -1,0 +1,1 @@
+MEUCIQDxH+iWDLUknYObBimKbEqUzVDniY9kBhS5ztBk1EWFnQIgffSaHa5ubp5TAzLRwfcPedF5NPny56Q4g9fZkBsxHxo=
