@@ -4,7 +4,8 @@
 # schema fallback (sha256-<hex>), nested one level; archive -r, publish to
 # a second registry, relocate to a third, byte for byte at each hop;
 # --no-attachments; re-publishing sends nothing; a referrers index naming
-# a missing manifest.
+# a missing manifest. The image and the bundle are signed with cosign.py (a
+# real key); each signature is checked with openssl at every hop.
 set -eu
 . "$(dirname "$0")/lib.sh"
 require_tools cnab-archive cnab-inspect cnab-publish-archive cnab-relocate
@@ -14,6 +15,8 @@ I=$CNAB_BIN/cnab-inspect
 P=$CNAB_BIN/cnab-publish-archive
 R=$CNAB_BIN/cnab-relocate
 FIX=("$ITEST_PYTHON" "$(dirname "$0")/attach-fixture.py")
+COSIGN=("$ITEST_PYTHON" "$(dirname "$0")/cosign.py")
+export COSIGN_PASSWORD=itest-password
 
 reg_start plain src
 reg_start plain mid
@@ -40,12 +43,33 @@ raw_digest() {
 	echo "sha256:$(sk_inspect --raw "docker://$1" | sha256sum | cut -d' ' -f1)"
 }
 
+# verify_sig REGNAME REPO SUBJECT: the cosign signature of SUBJECT in
+# REPO, checked with openssl against the key, and naming SUBJECT
+verify_sig() {
+	local man layer
+	man=$(reg_curl "$1" -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+		"/v2/$2/manifests/${3/:/-}.sig")
+	layer=$(jq -r '.layers[0].digest' <<<"$man")
+	reg_curl "$1" -o "$TEST_DIR/payload" "/v2/$2/blobs/$layer"
+	jq -r '.layers[0].annotations."dev.cosignproject.cosign/signature"' \
+		<<<"$man" | base64 -d >"$TEST_DIR/sig.der"
+	assert_eq "$(openssl dgst -sha256 -verify "$TEST_DIR/keys/cosign.pub" \
+		-signature "$TEST_DIR/sig.der" "$TEST_DIR/payload")" "Verified OK" \
+		"openssl on the signature of $3 in $1/$2"
+	assert_eq "$(jq -r '.critical.image."docker-manifest-digest"' \
+		"$TEST_DIR/payload")" "$3"
+}
+
 step "images with attachments in the source registry"
+"${COSIGN[@]}" keygen "$TEST_DIR/keys"
 fixture_image src app/installer v1 --layers 1 --size 4K >/dev/null
 INV=$FIXTURE_DIGEST
 fixture_image src app/web 2.0 --format oci --layers 2 --size 8K >/dev/null
 WEB=$FIXTURE_DIGEST
-WEB_SIG=$("${FIX[@]}" cosign "http://$S" app/web "$WEB" sig)
+# a real cosign signature (ECDSA P-256 over the simple-signing payload)
+"${COSIGN[@]}" sign --key "$TEST_DIR/keys/cosign.key" "$S/app/web@$WEB" >/dev/null
+WEB_SIG=$(raw_digest "$S/app/web:${WEB/:/-}.sig")
+verify_sig src app/web "$WEB"
 WEB_ATT=$("${FIX[@]}" cosign "http://$S" app/web "$WEB" att)
 # the attestation is signed too (one level of nesting)
 ATT_SIG=$("${FIX[@]}" cosign "http://$S" app/web "$WEB_ATT" sig)
@@ -99,7 +123,9 @@ check_hop() {
 }
 
 step "the bundle signed in the source registry; archive -r takes its signature"
-BUNDLE_SIG=$("${FIX[@]}" cosign "http://$S" acme/app "$DIGEST" sig)
+"${COSIGN[@]}" sign --key "$TEST_DIR/keys/cosign.key" "$S/acme/app@$DIGEST" >/dev/null
+BUNDLE_SIG=$(raw_digest "$S/acme/app:${DIGEST/:/-}.sig")
+verify_sig src acme/app "$DIGEST"
 assert_exit 0 "$A" "${OPTS[@]}" -r "$S/acme/app:1.0" "$TEST_DIR/b.tgz"
 assert_contains "$ERR" "archived 2 images and 6 attachments"
 assert_contains "$(attachments_of "$TEST_DIR/b.tgz")" "sig $BUNDLE_SIG $DIGEST ${DIGEST/:/-}.sig"
@@ -110,6 +136,8 @@ assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/b.tgz" --tag "$M/air/app:1.0" -o j
 assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST"
 check_hop "$M/air/app"
 assert_eq "$(raw_digest "$M/air/app:${DIGEST/:/-}.sig")" "$BUNDLE_SIG" "the bundle's signature beside its tag"
+verify_sig mid air/app "$WEB"
+verify_sig mid air/app "$DIGEST"
 # the bundle tag is written last of all
 last=$(reg_requests mid | awk '$1 == "PUT" && $2 ~ /manifests/ { l = $2 } END { print l }')
 assert_eq "$last" "/v2/air/app/manifests/1.0"
@@ -124,6 +152,12 @@ assert_exit 0 "$R" "${OPTS[@]}" "$M/air/app:1.0" "$D/prod/app"
 assert_contains "$OUT" "with digest \"$DIGEST\""
 check_hop "$D/prod/app"
 assert_eq "$(raw_digest "$D/prod/app:${DIGEST/:/-}.sig")" "$BUNDLE_SIG"
+verify_sig dst prod/app "$DIGEST"
+verify_sig dst prod/app "$WEB"
+# the relocated image is the very one signed
+assert_exit 0 "$I" "${OPTS[@]}" -o json -r "$D/prod/app:1.0"
+assert_eq "$(jq -r '.images[0].digest' <<<"$OUT")" \
+	"$(jq -r '.critical.image."docker-manifest-digest"' "$TEST_DIR/payload")"
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/prod/app:1.0"
 
 step "the fallback index at the destination is merged with, never dropping an entry"
