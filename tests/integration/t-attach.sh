@@ -168,6 +168,13 @@ assert_eq "$(sk_inspect --raw "docker://$D/merge/app:${WEB/:/-}" | jq -r '[.mani
 	"$OTHER $WEB_SBOM" "the entry that was there first, then ours"
 check_hop "$D/merge/app"
 
+step "--dry-run counts the attachments' objects and writes nothing"
+assert_exit 0 "$P" "${OPTS[@]}" --dry-run -a "$TEST_DIR/b.tgz" --tag "$D/dry/app:1.0" -o json
+assert_eq "$(jq -r .plan.blobs <<<"$OUT")" "$(tar -tzf "$TEST_DIR/b.tgz" | grep -c '^artifacts/layout/blobs/sha256/.')"
+assert_exit 0 "$R" "${OPTS[@]}" --dry-run "$M/air/app:1.0" "$D/dry/app:1.0"
+# nothing there: the repository does not exist (curl --fail: 22)
+assert_exit 22 reg_curl dst --fail -s "/v2/dry/app/tags/list"
+
 step "--no-attachments leaves none at the destination"
 assert_exit 0 "$P" "${OPTS[@]}" --no-attachments -a "$TEST_DIR/b.tgz" --tag "$D/bare/app:1.0"
 assert_exit 0 "$R" "${OPTS[@]}" --no-attachments "$M/air/app:1.0" "$D/bare2/app"
