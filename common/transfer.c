@@ -345,7 +345,7 @@ static enum cnab_status add_attachment(struct cnab_transfer *t,
 		cnab_attachment_release(a);
 		return CNAB_OK;
 	}
-	if (t->nattachments >= CNAB_ATTACH_MAX) {
+	if (t->nattachments >= t->attach_max) {
 		t->attach_capped = true;
 		cnab_attachment_release(a);
 		return CNAB_OK;
@@ -523,8 +523,18 @@ out:
 enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
                                       struct cnab_err *err)
 {
+	const char *env = getenv("CNAB_ATTACH_MAX");
 	enum cnab_status st = CNAB_OK;
+	char *end;
+	long max;
 	size_t i;
+
+	t->attach_max = CNAB_ATTACH_MAX;
+	if (env && *env) {
+		max = strtol(env, &end, 10);
+		if (!*end && max > 0 && max < CNAB_ATTACH_MAX)
+			t->attach_max = (size_t)max;
+	}
 
 	for (i = 0; i < t->nimages && st == CNAB_OK; i++) {
 		struct cnab_transfer_image *img = &t->images[i];

@@ -779,9 +779,10 @@ static enum cnab_status pull_images(struct cnab_pulled *p,
 	if (st == CNAB_OK)
 		st = cnab_transfer_attach(t, err);
 	if (st == CNAB_OK && t->attach_capped)
-		cnab_fe_warn("more than %d attachments: only the first %d are "
-		             "shown",
-		             CNAB_ATTACH_MAX, CNAB_ATTACH_MAX);
+		cnab_fe_warn(
+		        "more than %zu attachments: only the first %zu are "
+		        "shown",
+		        t->attach_max, t->attach_max);
 	if (st != CNAB_OK || !verify)
 		return st;
 	st = cnab_transfer_walk(t, err);

@@ -97,6 +97,12 @@ for d in "$WEB_SIG" "$WEB_ATT" "$ATT_SIG" "$WEB_SBOM" "$INV_SIG"; do
 done
 assert_exit 0 "$I" --verify -q -a "$TEST_DIR/a.tgz"
 
+step "past the cap, the rest is left out, with a message"
+assert_exit 0 env CNAB_ATTACH_MAX=2 "$A" "${OPTS[@]}" -f "$TEST_DIR/bundle.json" "$TEST_DIR/capped.tgz"
+assert_contains "$ERR" "more than 2 attachments: only the first 2 are archived"
+assert_contains "$ERR" "archived 2 images and 2 attachments"
+assert_eq "$(attachments_of "$TEST_DIR/capped.tgz" | wc -l)" 2
+
 step "--no-attachments leaves them out: the archive of before"
 assert_exit 0 "$A" "${OPTS[@]}" --no-attachments -f "$TEST_DIR/bundle.json" "$TEST_DIR/none.tgz"
 assert_contains "$ERR" "archived 2 images and 0 attachments"
