@@ -270,21 +270,24 @@ static enum cnab_status walk_attachment(struct cnab_transfer *t,
 	struct cnab_reg_repo *rr = origin_repo(t, a->origin);
 	struct cnab_blob_source src = cnab_reg_repo_source(rr);
 	const struct cnab_image_node *node;
+	struct cnab_err one = CNAB_ERR_INIT;
 	char digest[CNAB_DIGEST_STR_MAX];
 	size_t before = t->tree.n;
 	enum cnab_status st;
 
 	if (a->data)
 		st = cnab_image_tree_add_root(&t->tree, &src, &a->desc, a->data,
-		                              a->len, a->label, err);
+		                              a->len, a->label, &one);
 	else
 		st = cnab_image_tree_add(&t->tree, &src, &a->desc, a->label,
-		                         err);
+		                         &one);
 	if (st == CNAB_ERR_NOTFOUND && !a->data &&
 	    !cnab_image_tree_find(&t->tree, CNAB_DESC_DIGEST(&a->desc, digest)))
 		/* the listing names a manifest that is not there */
 		st = cnab_err_set(err, CNAB_ERR_NOTFOUND,
 		                  "%s is missing from %s", a->label, rr->label);
+	else if (st != CNAB_OK)
+		cnab_err_set(err, st, "%s", one.msg);
 	if (st == CNAB_OK)
 		st = set_origins(t, before, a->origin, err);
 	node = cnab_image_tree_find(&t->tree,
@@ -342,7 +345,7 @@ static enum cnab_status add_attachment(struct cnab_transfer *t,
 		cnab_attachment_release(a);
 		return CNAB_OK;
 	}
-	if (t->nattachments >= CNAB_ATTACH_MAX) {
+	if (t->nattachments >= t->attach_max) {
 		t->attach_capped = true;
 		cnab_attachment_release(a);
 		return CNAB_OK;
@@ -419,6 +422,7 @@ static enum cnab_status find_cosign(struct cnab_transfer *t,
 			a.data = m.data;
 			a.len = m.len;
 			m.data = NULL;
+			st = cnab_attachment_read(&a, a.data, a.len, err);
 		}
 		cnab_manifest_release(&parsed);
 		cnab_reg_manifest_release(&m);
@@ -480,6 +484,7 @@ static enum cnab_status find_referrers(struct cnab_transfer *t,
 	for (i = 0; i < idx.nmanifests && st == CNAB_OK; i++) {
 		struct cnab_attachment a;
 		char rd[CNAB_DIGEST_STR_MAX];
+		const char *at;
 
 		memset(&a, 0, sizeof(a));
 		a.kind = CNAB_ATTACH_REFERRER;
@@ -496,6 +501,13 @@ static enum cnab_status find_referrers(struct cnab_transfer *t,
 		a.desc.annotations = NULL;
 		json_decref(a.desc.platform);
 		a.desc.platform = NULL;
+		/* what the listing says, until the manifest is read */
+		at = json_string_value(json_object_get(
+		        json_array_get(json_object_get(idx.root, "manifests"),
+		                       i),
+		        "artifactType"));
+		if (st == CNAB_OK && at && !(a.artifact_type = strdup(at)))
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
 		if (st == CNAB_OK)
 			st = add_attachment(t, &a, err);
 		cnab_attachment_release(&a);
@@ -511,8 +523,18 @@ out:
 enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
                                       struct cnab_err *err)
 {
+	const char *env = getenv("CNAB_ATTACH_MAX");
 	enum cnab_status st = CNAB_OK;
+	char *end;
+	long max;
 	size_t i;
+
+	t->attach_max = CNAB_ATTACH_MAX;
+	if (env && *env) {
+		max = strtol(env, &end, 10);
+		if (!*end && max > 0 && max < CNAB_ATTACH_MAX)
+			t->attach_max = (size_t)max;
+	}
 
 	for (i = 0; i < t->nimages && st == CNAB_OK; i++) {
 		struct cnab_transfer_image *img = &t->images[i];

@@ -88,6 +88,8 @@ struct cnab_transfer {
 	struct cnab_attachment *attachments;
 	size_t nattachments;
 	bool attach_capped;
+	size_t attach_max;              /* the cap applied: CNAB_ATTACH_MAX, or
+	                                   $CNAB_ATTACH_MAX when set (for tests) */
 	struct cnab_reg_repo bundle_rr; /* bundle_reg's bundle_repo */
 	bool has_bundle_rr;
 };
@@ -137,7 +139,7 @@ enum cnab_status cnab_transfer_walk(struct cnab_transfer *t,
  * none), and OCI 1.1 referrers, through the referrers API or, where the
  * registry has none, the fallback tag sha256-<hex>; then, in the same way,
  * what is attached to those, down to CNAB_ATTACH_MAX_DEPTH.  Each digest
- * once; past CNAB_ATTACH_MAX, the rest is left out (attach_capped).  A
+ * once; past attach_max, the rest is left out (attach_capped).  A
  * malformed answer is CNAB_ERR_CORRUPT.  cnab_transfer_walk then walks
  * the attachments too, after the images.
  */

@@ -634,9 +634,10 @@ static int archive(const struct archive_opts *o)
 		if (cnab_transfer_attach(&run.xfer, &err) != CNAB_OK)
 			goto fail;
 		if (run.xfer.attach_capped)
-			cnab_fe_warn("more than %d attachments: only the first "
-			             "%d are archived",
-			             CNAB_ATTACH_MAX, CNAB_ATTACH_MAX);
+			cnab_fe_warn(
+			        "more than %zu attachments: only the first "
+			        "%zu are archived",
+			        run.xfer.attach_max, run.xfer.attach_max);
 	}
 	if (cnab_transfer_walk(&run.xfer, &err) != CNAB_OK)
 		goto fail;

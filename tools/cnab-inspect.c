@@ -82,6 +82,9 @@ struct view {
 	const struct cnab_descriptor *const *descs; /* per image (-r) */
 	const struct cnab_porter_ref *porter;       /* a Porter v1 manifest's */
 	const struct cnab_delta *delta;             /* a delta archive's */
+	/* what is attached to the images and the bundle (-a, -r) */
+	const struct cnab_attachment *attach;
+	size_t nattach;
 };
 
 /* Why the installer image's tag is a guess. */
@@ -171,6 +174,142 @@ static const char *digest_of(const struct view *v, size_t i)
 }
 
 /*
+ * The image attachment k belongs to: its subject's, following nested
+ * attachments to their root; -1 for the bundle's own (or a subject that
+ * is none of the images).
+ */
+static long image_of(const struct view *v, size_t k)
+{
+	char subject[CNAB_DIGEST_STR_MAX];
+	size_t steps, i;
+
+	for (steps = 0; steps <= v->nattach; steps++) {
+		bool nested = false;
+
+		for (i = 0; i < v->nattach && !nested; i++)
+			if (i != k &&
+			    cnab_digest_equal(&v->attach[k].subject,
+			                      &v->attach[i].desc.digest))
+				nested = true;
+		if (!nested)
+			break;
+		k = i - 1;
+	}
+	cnab_digest_format(&v->attach[k].subject, subject);
+	for (i = 0; i < v->bundle->nimages; i++)
+		if (!strcmp(digest_of(v, i), subject))
+			return (long)i;
+	return -1;
+}
+
+/* What an attachment is: its artifact type, else its media type. */
+static const char *attach_type(const struct cnab_attachment *a)
+{
+	return a->artifact_type ? a->artifact_type : a->desc.media_type;
+}
+
+/* The attachments of image (-1: the bundle) as a JSON array, or NULL
+ * when there are none (or memory runs out: *nomem). */
+static json_t *attach_json(const struct view *v, long image, bool *nomem)
+{
+	json_t *list = NULL, *o;
+	size_t k;
+
+	for (k = 0; k < v->nattach; k++) {
+		const struct cnab_attachment *a = &v->attach[k];
+		char d[CNAB_DIGEST_STR_MAX], sd[CNAB_DIGEST_STR_MAX];
+
+		if (image_of(v, k) != image)
+			continue;
+		if (!list && !(list = json_array()))
+			goto nomem;
+		cnab_digest_format(&a->desc.digest, d);
+		cnab_digest_format(&a->subject, sd);
+		o = json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:I}", "kind",
+		              cnab_attach_kind_name(a->kind), "digest", d,
+		              "subject", sd, "tag",
+		              a->tag ? json_string(a->tag) : json_null(),
+		              "artifactType",
+		              a->artifact_type ? json_string(a->artifact_type)
+		                               : json_null(),
+		              "mediaType", a->desc.media_type, "size",
+		              (json_int_t)a->desc.size);
+		if (!o || json_array_append_new(list, o))
+			goto nomem;
+	}
+	return list;
+nomem:
+	*nomem = true;
+	json_decref(list);
+	return NULL;
+}
+
+/* Adds "attachments" to the images of root that have some, and to root
+ * for the bundle's own; false when memory runs out. */
+static bool view_attach_json(const struct view *v, json_t *root)
+{
+	const struct cnab_bundle *b = v->bundle;
+	size_t i, inv = 0, k = 0;
+	bool nomem = false;
+	json_t *list, *o;
+
+	for (i = 0; i < b->nimages && !nomem; i++) {
+		const struct cnab_bundle_image *img = &b->images[i];
+
+		o = img->name
+		            ? json_array_get(json_object_get(root, "images"),
+		                             k++)
+		            : json_array_get(
+		                      json_object_get(root, "invocationImages"),
+		                      inv++);
+		list = attach_json(v, (long)i, &nomem);
+		if (list && json_object_set_new(o, "attachments", list))
+			nomem = true;
+	}
+	list = nomem ? NULL : attach_json(v, -1, &nomem);
+	if (list && json_object_set_new(root, "attachments", list))
+		nomem = true;
+	return !nomem;
+}
+
+/* The Attachments table, when there are any. */
+static int print_attachments(const struct view *v)
+{
+	static const char *const head[] = {"Image", "Kind", "Digest", "Type",
+	                                   "Subject"};
+	struct cnab_table t;
+	size_t k;
+	int rc;
+
+	if (!v->nattach)
+		return 0;
+	if (cnab_table_init(&t, 5, head))
+		return -1;
+	for (k = 0, rc = 0; k < v->nattach && !rc; k++) {
+		const struct cnab_attachment *a = &v->attach[k];
+		char d[CNAB_DIGEST_STR_MAX], sd[CNAB_DIGEST_STR_MAX];
+		long i = image_of(v, k);
+		const char *row[5];
+
+		cnab_digest_format(&a->desc.digest, d);
+		cnab_digest_format(&a->subject, sd);
+		row[0] = i < 0 ? "(bundle)"
+		               : relocated(v, &v->bundle->images[i]);
+		row[1] = cnab_attach_kind_name(a->kind);
+		row[2] = d;
+		row[3] = attach_type(a);
+		row[4] = sd;
+		rc = cnab_table_add(&t, row);
+	}
+	if (!rc) {
+		printf("\nAttachments:\n");
+		rc = cnab_table_print(&t, stdout);
+	}
+	cnab_table_release(&t);
+	return rc;
+}
+
+/*
  * The -o json/yaml document: the shared shape (cnab_out_bundle), and each
  * component image's description; NULL when out of memory.
  */
@@ -208,12 +347,14 @@ static json_t *view_json(const struct view *v)
 		}
 	}
 	free(where);
-	if (root && v->delta &&
-	    json_object_set_new(
-	            root, "delta",
-	            json_pack("{s:s,s:I,s:I}", "base", v->delta->base,
-	                      "omitted", (json_int_t)v->delta->n,
-	                      "omittedBytes", (json_int_t)v->delta->bytes))) {
+	if (root && ((v->delta &&
+	              json_object_set_new(
+	                      root, "delta",
+	                      json_pack("{s:s,s:I,s:I}", "base", v->delta->base,
+	                                "omitted", (json_int_t)v->delta->n,
+	                                "omittedBytes",
+	                                (json_int_t)v->delta->bytes))) ||
+	             !view_attach_json(v, root))) {
 		json_decref(root);
 		root = NULL;
 	}
@@ -279,6 +420,8 @@ static int print_table(const struct view *v)
 			rc = rc ? rc : cnab_table_print(&imgs, stdout);
 		else
 			printf("No images defined\n");
+		if (!rc)
+			rc = print_attachments(v);
 		if (!rc && v->porter)
 			rc = print_porter(v->porter);
 	}
@@ -361,7 +504,7 @@ static int inspect_file(const struct inspect_opts *o)
 	struct cnab_relocation user = CNAB_RELOCATION_INIT;
 	const char *subject = strcmp(o->file, "-") ? o->file : "<stdin>";
 	struct cnab_porter_ref porter = CNAB_PORTER_REF_INIT;
-	struct view v = {&b, {NULL, NULL}, NULL, NULL, NULL, NULL};
+	struct view v = {&b, {NULL, NULL}, NULL, NULL, NULL, NULL, NULL, 0};
 	json_t *doc = NULL;
 	char *data = NULL;
 	size_t len;
@@ -500,12 +643,79 @@ static void report_omitted(const struct cnab_thick *t, bool with_base)
 		             (unsigned long long)t->delta.omitted[i].size);
 }
 
+/*
+ * The attachments index.json lists (their artifact types read from their
+ * manifests when the archive was read that far); with check, each must be
+ * whole in the archive.
+ */
+static enum cnab_status archive_attachments(struct cnab_thick *t, bool check,
+                                            struct cnab_attachment **out,
+                                            size_t *n, size_t *nblobs,
+                                            struct cnab_err *err)
+{
+	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
+	struct cnab_blob_source src = cnab_thick_source(t);
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	for (i = 0; t->index.root && i < t->index.nmanifests && st == CNAB_OK;
+	     i++) {
+		struct cnab_attachment a, *grown;
+		struct cnab_thick_blob *blob;
+		char d[CNAB_DIGEST_STR_MAX];
+		bool is;
+
+		st = cnab_attach_from_entry(&t->index.manifests[i], &a, &is,
+		                            err);
+		if (st != CNAB_OK || !is)
+			continue;
+		blob = cnab_map_get(&t->blobs, CNAB_DESC_DIGEST(&a.desc, d));
+		if (blob && blob->data)
+			st = cnab_attachment_read(&a, blob->data, blob->len,
+			                          err);
+		if (st == CNAB_OK && check)
+			st = cnab_image_tree_add(&tree, &src, &a.desc, a.label,
+			                         err);
+		if (st == CNAB_ERR_NOTFOUND || st == CNAB_ERR_INVALID) {
+			cnab_err_restatus(err, CNAB_ERR_CORRUPT);
+			st = CNAB_ERR_CORRUPT;
+		}
+		grown = st == CNAB_OK ? realloc(*out, (*n + 1) * sizeof(**out))
+		                      : NULL;
+		if (st == CNAB_OK && !grown)
+			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		if (st != CNAB_OK) {
+			cnab_attachment_release(&a);
+			break;
+		}
+		*out = grown;
+		(*out)[(*n)++] = a;
+	}
+	*nblobs += tree.n;
+	cnab_image_tree_release(&tree);
+	return st;
+}
+
+static void free_attachments(struct cnab_attachment *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cnab_attachment_release(&a[i]);
+	free(a);
+}
+
 /* The line --verify prints on success (unless -q). */
-static void report_verified(const char *subject, size_t nimages,
+static void report_verified(const char *subject, size_t nimages, size_t nattach,
                             size_t nobjects)
 {
-	cnab_fe_note("verified '%s': %zu images, %zu objects", subject, nimages,
-	             nobjects);
+	if (nattach)
+		cnab_fe_note("verified '%s': %zu images, %zu attachments, %zu "
+		             "objects",
+		             subject, nimages, nattach, nobjects);
+	else
+		cnab_fe_note("verified '%s': %zu images, %zu objects", subject,
+		             nimages, nobjects);
 }
 
 static int inspect_archive(const struct inspect_opts *o)
@@ -517,9 +727,10 @@ static int inspect_archive(const struct inspect_opts *o)
 	struct cnab_fe_progress progress;
 	struct cnab_archive_in in = CNAB_ARCHIVE_IN_INIT;
 	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
-	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL};
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL, NULL, 0};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
-	size_t nblobs = 0;
+	struct cnab_attachment *attach = NULL;
+	size_t nblobs = 0, nattach = 0;
 	bool eof = false;
 	int rc;
 
@@ -560,12 +771,14 @@ static int inspect_archive(const struct inspect_opts *o)
 		goto fail;
 	}
 	cnab_fe_progress_end(&progress);
-	if (verify_images(&t, digests, o->verify, &nblobs, &err) != CNAB_OK)
+	if (verify_images(&t, digests, o->verify, &nblobs, &err) != CNAB_OK ||
+	    archive_attachments(&t, o->verify, &attach, &nattach, &nblobs,
+	                        &err) != CNAB_OK)
 		goto fail;
 	if (o->base && verify_base(o, &t, &err) != CNAB_OK)
 		goto fail;
 	if (o->verify)
-		report_verified(subject, t.bundle.nimages, nblobs);
+		report_verified(subject, t.bundle.nimages, nattach, nblobs);
 	if (o->verify && t.is_delta)
 		report_omitted(&t, o->base != NULL);
 	v.bundle = &t.bundle;
@@ -573,6 +786,8 @@ static int inspect_archive(const struct inspect_opts *o)
 	v.maps[1] = &t.mapping;
 	v.digests = digests;
 	v.delta = t.is_delta ? &t.delta : NULL;
+	v.attach = attach;
+	v.nattach = nattach;
 	rc = show(o, &v);
 	/* the rest of a pipe read, so that its writer ends well */
 	if (!rc)
@@ -584,6 +799,7 @@ fail:
 	rc = cnab_fe_fail(&err);
 out:
 	free(digests);
+	free_attachments(attach, nattach);
 	cnab_thick_release(&t);
 	cnab_relocation_release(&user);
 	cnab_archive_in_close(&in);
@@ -613,46 +829,55 @@ static enum cnab_status count(void *ctx, const struct cnab_image_node *node,
 }
 
 /*
- * Reads every manifest and blob of every image from the bundle's
- * repository, --jobs at a time, verifying each (the transfer engine with
- * a sink that keeps nothing).
+ * The bundle's images in its repository and what is attached to them and
+ * to the bundle (t, which the caller releases); with verify, every
+ * manifest and blob of them read, --jobs at a time, and verified (the
+ * transfer engine with a sink that keeps nothing).
  */
-static enum cnab_status verify_pulled(struct cnab_pulled *p,
-                                      struct cnab_registry_pool *pool, int jobs,
-                                      size_t *nobjects, struct cnab_err *err)
+static enum cnab_status pull_images(struct cnab_pulled *p,
+                                    struct cnab_registry_pool *pool, int jobs,
+                                    bool verify, struct cnab_transfer *t,
+                                    size_t *nobjects, struct cnab_err *err)
 {
-	struct cnab_transfer t = CNAB_TRANSFER_INIT;
 	struct cnab_fe_progress progress;
 	struct cnab_transfer_sink sink = {count, discard, &progress};
 	struct cnab_transfer_copy_opts co = {&pool->opts, jobs, 0};
 	enum cnab_status st = CNAB_OK;
 	size_t i;
 
-	t.pool = pool;
-	t.bundle_reg = p->reg;
-	t.bundle_repo = p->ref.path;
+	t->pool = pool;
+	t->bundle_reg = p->reg;
+	t->bundle_repo = p->ref.path;
+	t->bundle_digest = &p->raw.digest;
 	for (i = 0; i < p->bundle.nimages && st == CNAB_OK; i++)
-		st = cnab_transfer_add(&t, p->bundle.images[i].image,
+		st = cnab_transfer_add(t, p->bundle.images[i].image,
 		                       p->bundle.images[i].content_digest,
 		                       p->images[i], err);
 	if (st == CNAB_OK)
-		st = cnab_transfer_resolve(&t, err);
+		st = cnab_transfer_resolve(t, err);
 	/* a bundle.json whose pins cannot hold is corrupt content */
 	if (st == CNAB_ERR_INVALID) {
 		cnab_err_restatus(err, CNAB_ERR_CORRUPT);
 		st = CNAB_ERR_CORRUPT;
 	}
 	if (st == CNAB_OK)
-		st = cnab_transfer_walk(&t, err);
+		st = cnab_transfer_attach(t, err);
+	if (st == CNAB_OK && t->attach_capped)
+		cnab_fe_warn(
+		        "more than %zu attachments: only the first %zu are "
+		        "shown",
+		        t->attach_max, t->attach_max);
+	if (st != CNAB_OK || !verify)
+		return st;
+	st = cnab_transfer_walk(t, err);
 	if (st == CNAB_OK) {
 		cnab_fe_progress_start(&progress, "verifying",
-		                       cnab_transfer_bytes(&t));
-		cnab_fe_progress_blobs(&progress, t.tree.n);
-		st = cnab_transfer_copy(&t, &co, &sink, err);
+		                       cnab_transfer_bytes(t));
+		cnab_fe_progress_blobs(&progress, t->tree.n);
+		st = cnab_transfer_copy(t, &co, &sink, err);
 		cnab_fe_progress_end(&progress);
 	}
-	*nobjects = t.tree.n;
-	cnab_transfer_release(&t);
+	*nobjects = t->tree.n;
 	return st;
 }
 
@@ -729,7 +954,8 @@ static int inspect_ref(const struct inspect_opts *o)
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_pulled p;
 	struct cnab_cosign_key *key = NULL;
-	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL};
+	struct cnab_transfer xfer = CNAB_TRANSFER_INIT;
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL, NULL, 0};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t i, nobjects = 0;
 	int rc;
@@ -750,12 +976,12 @@ static int inspect_ref(const struct inspect_opts *o)
 	    cnab_registry_pool_get(&pool, ref.domain, &reg, &err) != CNAB_OK ||
 	    cnab_pull_bundle(&p, reg, o->ref, &err) != CNAB_OK)
 		goto fail;
-	if (o->verify) {
-		if (verify_pulled(&p, &pool, o->jobs, &nobjects, &err) !=
-		    CNAB_OK)
-			goto fail;
-		report_verified(o->ref, p.bundle.nimages, nobjects);
-	}
+	if (pull_images(&p, &pool, o->jobs, o->verify, &xfer, &nobjects,
+	                &err) != CNAB_OK)
+		goto fail;
+	if (o->verify)
+		report_verified(o->ref, p.bundle.nimages, xfer.nattachments,
+		                nobjects);
 	if (key && verify_signatures(&p, key, &err) != CNAB_OK)
 		goto fail;
 	digests = calloc(p.bundle.nimages + 1, sizeof(*digests));
@@ -770,6 +996,8 @@ static int inspect_ref(const struct inspect_opts *o)
 	v.maps[1] = &p.mapping;
 	v.digests = digests;
 	v.descs = p.images;
+	v.attach = xfer.attachments;
+	v.nattach = xfer.nattachments;
 	rc = show(o, &v);
 	goto out;
 fail:
@@ -777,6 +1005,7 @@ fail:
 out:
 	free(digests);
 	cnab_cosign_key_free(key);
+	cnab_transfer_release(&xfer);
 	cnab_pulled_release(&p);
 	cnab_registry_pool_release(&pool);
 	cnab_relocation_release(&user);

@@ -534,13 +534,27 @@ static enum cnab_status check_delta(struct publish *p, struct cnab_err *err)
 	return st;
 }
 
+/* Whether the archive's index.json lists attachments to publish. */
+static bool has_attachments(const struct publish *p)
+{
+	size_t i;
+
+	if (p->o->push.no_attachments || !p->t.index.root)
+		return false;
+	for (i = 0; i < p->t.index.nmanifests; i++)
+		if (cnab_descriptor_annotation(&p->t.index.manifests[i],
+		                               CNAB_ANNOTATION_ATTACH_KIND))
+			return true;
+	return false;
+}
+
 /* Reads the archive to its end, publishing as it goes. */
 static enum cnab_status stream(struct publish *p, bool *done,
                                struct cnab_err *err)
 {
 	struct cnab_thick_item item;
 	enum cnab_status st;
-	bool eof = false, same;
+	bool eof = false, same, held = false;
 
 	*done = false;
 	while (!eof) {
@@ -561,11 +575,21 @@ static enum cnab_status stream(struct publish *p, bool *done,
 				                      &same, err);
 			if (st != CNAB_OK)
 				return st;
-			if (same) {
+			cnab_push_objects_release(&p->obj);
+			/* settled once index.json says whether attachments
+			 * may be missing there (it follows bundle.json) */
+			held = same;
+		}
+		if (held && item.kind != CNAB_THICK_BUNDLE) {
+			if (item.kind != CNAB_THICK_BLOB &&
+			    item.kind != CNAB_THICK_INDEX)
+				continue;
+			if (item.kind == CNAB_THICK_BLOB ||
+			    !has_attachments(p)) {
 				*done = true;
 				return CNAB_OK;
 			}
-			cnab_push_objects_release(&p->obj);
+			held = false; /* they are pushed, the bundle is not */
 		}
 		if (item.kind == CNAB_THICK_DELTA) {
 			/* before any blob, so before anything is written */
@@ -599,6 +623,7 @@ static enum cnab_status stream(struct publish *p, bool *done,
 		return cnab_err_set(err, CNAB_ERR_CORRUPT,
 		                    "corrupt archive '%s': no bundle.json",
 		                    p->t.subject);
+	*done = held; /* the tag holds it, and nothing followed */
 	return CNAB_OK;
 }
 

@@ -165,9 +165,10 @@ static enum cnab_status attach(struct relocate *r, struct cnab_err *err)
 		r->xfer.bundle_digest = &r->pulled.raw.digest;
 	st = cnab_transfer_attach(&r->xfer, err);
 	if (st == CNAB_OK && r->xfer.attach_capped)
-		cnab_fe_warn("more than %d attachments: only the first %d are "
-		             "copied",
-		             CNAB_ATTACH_MAX, CNAB_ATTACH_MAX);
+		cnab_fe_warn(
+		        "more than %zu attachments: only the first %zu are "
+		        "copied",
+		        r->xfer.attach_max, r->xfer.attach_max);
 	return st;
 }
 

@@ -12,8 +12,8 @@ Usage:
       an OCI 1.1 manifest whose subject is SUBJECT, listed (merged) in
       the fallback index at tag sha256-<hex>; prints its digest
   attach-fixture.py list-missing URL REPO SUBJECT
-      adds to the fallback index of SUBJECT an entry for a manifest that
-      the registry does not hold; prints its digest
+      a referrer of SUBJECT listed in its fallback index, then deleted
+      from the registry (which must allow deletes); prints its digest
 SUBJECT is "sha256:<hex>" (its descriptor is read from the registry).
 """
 import hashlib
@@ -143,12 +143,10 @@ def referrer(base, repo, subject, artifact_type, text):
 
 
 def list_missing(base, repo, subject):
-    body = encode({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-                   "note": "never pushed"})
-    d = "sha256:" + hashlib.sha256(body).hexdigest()
-    add_to_fallback(base, repo, subject, {
-        "mediaType": OCI_MANIFEST, "digest": d, "size": len(body),
-        "artifactType": "application/example"})
+    # Distribution refuses an index naming a manifest it lacks: a
+    # referrer is listed, then deleted (the registry's storage.delete)
+    d = referrer(base, repo, subject, "application/example", "gone")
+    req("DELETE", f"{base}/v2/{repo}/manifests/{d}")
     return d
 
 

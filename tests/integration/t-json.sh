@@ -38,7 +38,7 @@ jq -n --arg h "$H" '{schemaVersion: "v1.2.0", name: "keys",
 	>"$TEST_DIR/bundle.json"
 assert_exit 0 "$A" "${OPTS[@]}" -q -o json -f "$TEST_DIR/bundle.json" \
 	"$TEST_DIR/a.tgz"
-assert_eq "$(keys "$OUT")" "[$TOP,\"archive\",\"objects\",\"bytes\"],$IMG]" \
+assert_eq "$(keys "$OUT")" "[$TOP,\"archive\",\"objects\",\"bytes\",\"attachments\"],$IMG]" \
 	"cnab-archive -o json keys"
 ARCHIVED=$(images "$OUT")
 assert_exit 0 "$I" -o json -a "$TEST_DIR/a.tgz"
