@@ -76,6 +76,35 @@ void cnab_archive_in_explain(const struct cnab_archive_in *in,
 		                     err);
 }
 
+enum cnab_status cnab_archive_in_read_base(const char *path, bool verify,
+                                           char digest[CNAB_DIGEST_STR_MAX],
+                                           struct cnab_map *blobs,
+                                           struct cnab_err *err)
+{
+	struct cnab_volumes_in vols = CNAB_VOLUMES_IN_INIT;
+	enum cnab_status st;
+	int fd;
+
+	if (cnab_volumes_is_first(path)) {
+		st = cnab_volumes_open(&vols, path, err);
+		if (st == CNAB_OK)
+			st = cnab_thick_read_base(cnab_volumes_reader(&vols),
+			                          path, verify, digest, blobs,
+			                          err);
+		cnab_volumes_release(&vols);
+		return st;
+	}
+	st = cnab_file_open(path, &fd, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_thick_read_base(cnab_fd_reader(&fd), path, verify, digest,
+	                          blobs, err);
+	close(fd);
+	if (st != CNAB_OK)
+		hint_first(path, err);
+	return st;
+}
+
 void cnab_archive_in_drain(const struct cnab_archive_in *in)
 {
 	if (in->fd >= 0)

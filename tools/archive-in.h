@@ -42,6 +42,16 @@ enum cnab_status cnab_archive_in_open(struct cnab_archive_in *in,
 void cnab_archive_in_explain(const struct cnab_archive_in *in,
                              const struct cnab_thick *t, struct cnab_err *err);
 
+/*
+ * Reads the base of a delta (cnab-archive --base, cnab-inspect --verify
+ * --base): a thick archive file, or the set of volumes NAME.000 starts,
+ * into its bundle digest and the blobs it holds (cnab_thick_read_base).
+ */
+enum cnab_status cnab_archive_in_read_base(const char *path, bool verify,
+                                           char digest[CNAB_DIGEST_STR_MAX],
+                                           struct cnab_map *blobs,
+                                           struct cnab_err *err);
+
 /* Reads the rest of a pipe, so that its writer ends well (cnab_fd_drain). */
 void cnab_archive_in_drain(const struct cnab_archive_in *in);
 

@@ -25,6 +25,7 @@
 #include "formats/porter.h"
 #include "formats/relocation.h"
 #include "formats/thick.h"
+#include "tools/archive-in.h"
 #include "tools/fe.h"
 #include "tools/output.h"
 #include "tools/pull.h"
@@ -436,20 +437,13 @@ static enum cnab_status load_base(struct run *run, struct cnab_err *err)
 {
 	const char *base = run->o->base, *slash = strrchr(base, '/');
 	const char *last = slash ? slash + 1 : base;
-	enum cnab_status st;
 	struct stat sb;
-	int fd;
 
 	if (stat(base, &sb) && slash &&
 	    (strchr(last, ':') || strchr(last, '@')))
 		return load_base_ref(run, err);
-	st = cnab_file_open(base, &fd, err);
-	if (st != CNAB_OK)
-		return st;
-	st = cnab_thick_read_base(cnab_fd_reader(&fd), base, false,
-	                          run->delta.base, &run->base_blobs, err);
-	close(fd);
-	return st;
+	return cnab_archive_in_read_base(base, false, run->delta.base,
+	                                 &run->base_blobs, err);
 }
 
 /*

@@ -598,19 +598,13 @@ static enum cnab_status verify_base(const struct inspect_opts *o,
 	char digest[CNAB_DIGEST_STR_MAX];
 	enum cnab_status st;
 	size_t i;
-	int fd;
 
 	if (!t->is_delta)
 		return cnab_err_set(err, CNAB_ERR_USAGE,
 		                    "--base goes with a delta archive, and "
 		                    "'%s' is a whole one",
 		                    t->subject);
-	st = cnab_file_open(o->base, &fd, err);
-	if (st != CNAB_OK)
-		return st;
-	st = cnab_thick_read_base(cnab_fd_reader(&fd), o->base, true, digest,
-	                          &blobs, err);
-	close(fd);
+	st = cnab_archive_in_read_base(o->base, true, digest, &blobs, err);
 	if (st == CNAB_OK && strcmp(digest, t->delta.base))
 		st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
 		                  "'%s' (bundle %s) is not the base of delta "
