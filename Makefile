@@ -102,10 +102,12 @@ LIB_OBJS += formats/relocation.o
 LIB_OBJS += formats/thick.o
 
 FE_OBJS =
+FE_OBJS += tools/archive-in.o
 FE_OBJS += tools/fe.o
 FE_OBJS += tools/output.o
 FE_OBJS += tools/pull.o
 FE_OBJS += tools/push.o
+FE_OBJS += tools/signatures.o
 
 TOOLS =
 TOOLS += cnab-archive
@@ -119,6 +121,7 @@ UNIT_TESTS += tests/unit/test-auth
 UNIT_TESTS += tests/unit/test-buf
 UNIT_TESTS += tests/unit/test-bundle
 UNIT_TESTS += tests/unit/test-cnaboci
+UNIT_TESTS += tests/unit/test-delta
 UNIT_TESTS += tests/unit/test-cosign
 UNIT_TESTS += tests/unit/test-digest
 UNIT_TESTS += tests/unit/test-fetch
@@ -136,6 +139,7 @@ UNIT_TESTS += tests/unit/test-thick
 UNIT_TESTS += tests/unit/test-transfer
 UNIT_TESTS += tests/unit/test-upload-pool
 UNIT_TESTS += tests/unit/test-utf8
+UNIT_TESTS += tests/unit/test-volume
 
 TOOL_OBJS = $(patsubst %,tools/%.o,$(TOOLS))
 UNIT_OBJS = $(addsuffix .o,$(UNIT_TESTS))

@@ -400,14 +400,17 @@ void cnab_volumes_explain(const struct cnab_volumes_in *v, bool damaged,
 	char *last;
 	size_t len;
 
-	if (err->status != CNAB_ERR_CORRUPT || !damaged || !v->ended)
+	if (err->status != CNAB_ERR_CORRUPT || !damaged || !v->n ||
+	    v->cur + 1 < v->n)
 		return;
 	last = volume_name(v->name, v->n - 1);
 	if (!last)
 		return;
 	len = strlen(err->msg);
 	snprintf(err->msg + len, sizeof(err->msg) - len,
-	         " (read to the end of its last volume '%s')", last);
+	         v->ended ? " (read to the end of its last volume '%s')"
+	                  : " (while reading its last volume '%s')",
+	         last);
 	free(last);
 }
 

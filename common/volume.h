@@ -93,10 +93,10 @@ enum cnab_status cnab_volumes_open(struct cnab_volumes_in *v, const char *first,
 struct cnab_reader cnab_volumes_reader(struct cnab_volumes_in *v);
 
 /*
- * Adds to a failure to read the set as an archive: when damaged (the
- * stream was damaged or truncated, cnab_tar_reader_damaged) and the last
- * volume was read to its end, that the archive ends in its last volume,
- * named.  Anything else is left as it is.
+ * Adds to a failure to read the set as an archive, when damaged (the
+ * stream was damaged or truncated, cnab_tar_reader_damaged) once the last
+ * volume was being read: that volume's name, as the one to look at (a
+ * last volume cut short shows only so).  Anything else is left as it is.
  */
 void cnab_volumes_explain(const struct cnab_volumes_in *v, bool damaged,
                           struct cnab_err *err);

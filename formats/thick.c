@@ -555,18 +555,19 @@ static enum cnab_status not_base(const char *subject, enum cnab_status st,
 	                    reason);
 }
 
-enum cnab_status cnab_thick_read_base(int fd, const char *subject, bool verify,
+enum cnab_status cnab_thick_read_base(struct cnab_reader src,
+                                      const char *subject, bool verify,
                                       char digest[CNAB_DIGEST_STR_MAX],
                                       struct cnab_map *blobs,
                                       struct cnab_err *err)
 {
 	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
-	struct cnab_blob_source src;
+	struct cnab_blob_source blobsrc;
 	struct cnab_thick t;
 	enum cnab_status st;
 	size_t i;
 
-	st = cnab_thick_open(&t, fd, subject, verify, err);
+	st = cnab_thick_open_reader(&t, src, subject, verify, err);
 	if (st == CNAB_OK)
 		st = cnab_thick_finish(&t, err);
 	if (st != CNAB_OK) {
@@ -589,7 +590,7 @@ enum cnab_status cnab_thick_read_base(int fd, const char *subject, bool verify,
 		goto out;
 	}
 	st = cnab_delta_bundle_digest(t.bundle_data, t.bundle_len, digest, err);
-	src = cnab_thick_source(&t);
+	blobsrc = cnab_thick_source(&t);
 	for (i = 0; i < t.bundle.nimages && st == CNAB_OK; i++) {
 		const struct cnab_bundle_image *img = &t.bundle.images[i];
 		struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
@@ -598,8 +599,8 @@ enum cnab_status cnab_thick_read_base(int fd, const char *subject, bool verify,
 			continue;
 		st = cnab_thick_find_image(&t, img, &d, err);
 		if (st == CNAB_OK)
-			st = cnab_image_tree_add(&tree, &src, &d, img->image,
-			                         err);
+			st = cnab_image_tree_add(&tree, &blobsrc, &d,
+			                         img->image, err);
 		cnab_descriptor_release(&d);
 		if (st != CNAB_OK)
 			st = not_base(subject, st, err);

@@ -147,7 +147,8 @@ enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
 struct cnab_blob_source cnab_thick_source(struct cnab_thick *t);
 
 /*
- * Reads a whole thick archive from fd as the base of a delta: its bundle
+ * Reads a whole thick archive from src (a file: cnab_fd_reader; split
+ * volumes: cnab_volumes_reader) as the base of a delta: its bundle
  * digest (cnab_delta_bundle_digest of its bundle.json) into digest, and
  * into blobs (a set: values NULL) the digest of every object its images
  * hold: manifests, indexes, configs and layers.  verify: check every
@@ -156,7 +157,8 @@ struct cnab_blob_source cnab_thick_source(struct cnab_thick *t);
  * or a blob missing, and a delta archive (the blobs it leaves out are
  * missing from it).
  */
-enum cnab_status cnab_thick_read_base(int fd, const char *subject, bool verify,
+enum cnab_status cnab_thick_read_base(struct cnab_reader src,
+                                      const char *subject, bool verify,
                                       char digest[CNAB_DIGEST_STR_MAX],
                                       struct cnab_map *blobs,
                                       struct cnab_err *err);

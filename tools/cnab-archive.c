@@ -446,8 +446,8 @@ static enum cnab_status load_base(struct run *run, struct cnab_err *err)
 	st = cnab_file_open(base, &fd, err);
 	if (st != CNAB_OK)
 		return st;
-	st = cnab_thick_read_base(fd, base, false, run->delta.base,
-	                          &run->base_blobs, err);
+	st = cnab_thick_read_base(cnab_fd_reader(&fd), base, false,
+	                          run->delta.base, &run->base_blobs, err);
 	close(fd);
 	return st;
 }
@@ -528,6 +528,44 @@ static void raise_fd_limit(void)
 	}
 }
 
+/*
+ * Refuses, before anything is written, a --split-size that would need
+ * more volumes than a set holds: the layers stored as they are (compressed
+ * already, and written) are a floor of the archive's size.
+ */
+static enum cnab_status check_split(const struct run *run, struct cnab_err *err)
+{
+	const struct cnab_image_tree *tree = &run->xfer.tree;
+	uint64_t floor = 0, most;
+	size_t i;
+
+	if (!run->o->split)
+		return CNAB_OK;
+	for (i = 0; i < tree->n; i++) {
+		const struct cnab_image_node *node = &tree->nodes[i];
+		char digest[CNAB_DIGEST_STR_MAX];
+
+		if (node->is_manifest ||
+		    !cnab_mt_is_compressed(node->desc.media_type))
+			continue;
+		cnab_digest_format(&node->desc.digest, digest);
+		if (run->xfer.skip && cnab_map_has(run->xfer.skip, digest))
+			continue;
+		floor += node->desc.size;
+	}
+	most = run->o->split > UINT64_MAX / CNAB_VOLUMES_MAX
+	               ? UINT64_MAX
+	               : run->o->split * CNAB_VOLUMES_MAX;
+	if (floor <= most)
+		return CNAB_OK;
+	return cnab_err_set(err, CNAB_ERR_USAGE,
+	                    "cannot write '%s': its layers alone (%llu bytes) "
+	                    "need more than %d volumes of %llu bytes",
+	                    run->o->output, (unsigned long long)floor,
+	                    CNAB_VOLUMES_MAX,
+	                    (unsigned long long)run->o->split);
+}
+
 /* Opens where the archive goes: one file, or the first volume. */
 static enum cnab_status open_output(const struct archive_opts *o,
                                     struct cnab_outfile *out,
@@ -605,6 +643,10 @@ static int archive(const struct archive_opts *o)
 		goto fail;
 	if (o->base && make_delta(&run, &err) != CNAB_OK)
 		goto fail;
+	if (check_split(&run, &err) != CNAB_OK) {
+		add_hint(&err, "use a larger --split-size");
+		goto fail;
+	}
 	if (open_output(o, &out, &vols, &err) != CNAB_OK)
 		goto fail;
 	if (write_archive(&run, out.fd, o->split ? &vols : NULL, &err) !=

@@ -19,9 +19,11 @@
 #include "formats/porter.h"
 #include "formats/relocation.h"
 #include "formats/thick.h"
+#include "tools/archive-in.h"
 #include "tools/fe.h"
 #include "tools/output.h"
 #include "tools/pull.h"
+#include "tools/signatures.h"
 
 static const char usage[] =
         "usage: cnab-inspect [options] (-f FILE | -a ARCHIVE | -r REF)\n"
@@ -41,13 +43,20 @@ static const char usage[] =
         "      --verify          check every blob and manifest of the archive\n"
         "                        or registry against its digest, and that\n"
         "                        every image is whole\n"
+        "      --key FILE        with --verify -r: also check the cosign\n"
+        "                        signatures of the bundle and of every image\n"
+        "                        with the public key in FILE (ECDSA P-256)\n"
         "      --relocation-mapping FILE\n"
-        "                        show images as relocated by FILE\n";
+        "                        show images as relocated by FILE\n"
+        "      --base BASE       with --verify -a DELTA: check the delta\n"
+        "                        and BASE, its base archive, as a whole\n";
 
 enum {
 	OPT_RAW = CNAB_FE_OPT_FIRST_TOOL,
 	OPT_VERIFY,
 	OPT_MAPPING,
+	OPT_BASE,
+	OPT_KEY,
 };
 
 struct inspect_opts {
@@ -60,6 +69,8 @@ struct inspect_opts {
 	bool verify;
 	int jobs;
 	const char *mapping;
+	const char *base; /* --base */
+	const char *key;
 };
 
 /* What is shown of a bundle: the bundle, where its images are now, and
@@ -70,6 +81,7 @@ struct view {
 	char (*digests)[CNAB_DIGEST_STR_MAX];  /* per image ("" if unknown) */
 	const struct cnab_descriptor *const *descs; /* per image (-r) */
 	const struct cnab_porter_ref *porter;       /* a Porter v1 manifest's */
+	const struct cnab_delta *delta;             /* a delta archive's */
 	/* what is attached to the images and the bundle (-a, -r) */
 	const struct cnab_attachment *attach;
 	size_t nattach;
@@ -339,6 +351,15 @@ static json_t *view_json(const struct view *v)
 		json_decref(root);
 		root = NULL;
 	}
+	if (root && v->delta &&
+	    json_object_set_new(
+	            root, "delta",
+	            json_pack("{s:s,s:I,s:I}", "base", v->delta->base,
+	                      "omitted", (json_int_t)v->delta->n,
+	                      "omittedBytes", (json_int_t)v->delta->bytes))) {
+		json_decref(root);
+		root = NULL;
+	}
 	if (root && v->porter &&
 	    json_object_set_new(root, "porter", porter_json(v->porter))) {
 		json_decref(root);
@@ -387,6 +408,13 @@ static int print_table(const struct view *v)
 		                    "Description: %s",
 		                    b->description ? b->description : "");
 		rc |= cnab_out_line(stdout, 0, "Version: %s", b->version);
+		if (v->delta) {
+			char bytes[32];
+
+			cnab_fe_bytes(v->delta->bytes, bytes, sizeof(bytes));
+			printf("Delta of: %s (%zu blobs left out, %s)\n",
+			       v->delta->base, v->delta->n, bytes);
+		}
 		printf("\nInvocation Images:\n");
 		rc |= cnab_table_print(&inv, stdout);
 		printf("\nImages:\n");
@@ -478,7 +506,7 @@ static int inspect_file(const struct inspect_opts *o)
 	struct cnab_relocation user = CNAB_RELOCATION_INIT;
 	const char *subject = strcmp(o->file, "-") ? o->file : "<stdin>";
 	struct cnab_porter_ref porter = CNAB_PORTER_REF_INIT;
-	struct view v = {&b, {NULL, NULL}, NULL, NULL, NULL, NULL, 0};
+	struct view v = {&b, {NULL, NULL}, NULL, NULL, NULL, NULL, NULL, 0};
 	json_t *doc = NULL;
 	char *data = NULL;
 	size_t len;
@@ -622,6 +650,63 @@ static void free_attachments(struct cnab_attachment *a, size_t n)
 	free(a);
 }
 
+/*
+ * --verify --base BASE: BASE must be the delta's base (its bundle digest)
+ * and hold every blob the delta leaves out; BASE is verified whole.
+ */
+static enum cnab_status verify_base(const struct inspect_opts *o,
+                                    const struct cnab_thick *t,
+                                    struct cnab_err *err)
+{
+	struct cnab_map blobs = CNAB_MAP_INIT;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+	size_t i;
+	int fd;
+
+	if (!t->is_delta)
+		return cnab_err_set(err, CNAB_ERR_USAGE,
+		                    "--base goes with a delta archive, and "
+		                    "'%s' is a whole one",
+		                    t->subject);
+	st = cnab_file_open(o->base, &fd, err);
+	if (st != CNAB_OK)
+		return st;
+	st = cnab_thick_read_base(cnab_fd_reader(&fd), o->base, true, digest,
+	                          &blobs, err);
+	close(fd);
+	if (st == CNAB_OK && strcmp(digest, t->delta.base))
+		st = cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                  "'%s' (bundle %s) is not the base of delta "
+		                  "'%s' (a delta of %s)",
+		                  o->base, digest, t->subject, t->delta.base);
+	for (i = 0; i < t->delta.n && st == CNAB_OK; i++)
+		if (!cnab_map_has(&blobs, t->delta.omitted[i].digest))
+			st = cnab_err_set(err, CNAB_ERR_CORRUPT,
+			                  "blob %s, left out of delta '%s', is "
+			                  "not in its base '%s'",
+			                  t->delta.omitted[i].digest,
+			                  t->subject, o->base);
+	cnab_map_release(&blobs, NULL);
+	return st;
+}
+
+/* What --verify left to the base of a delta: one line per blob (-v). */
+static void report_omitted(const struct cnab_thick *t, bool with_base)
+{
+	char bytes[32];
+	size_t i;
+
+	cnab_fe_bytes(t->delta.bytes, bytes, sizeof(bytes));
+	cnab_fe_note("a delta of %s: %zu blobs left out (%s), %s",
+	             t->delta.base, t->delta.n, bytes,
+	             with_base ? "verified in its base" : "held by its base");
+	for (i = 0; i < t->delta.n; i++)
+		cnab_fe_note("left out: %s (%llu bytes)",
+		             t->delta.omitted[i].digest,
+		             (unsigned long long)t->delta.omitted[i].size);
+}
+
 /* The line --verify prints on success (unless -q). */
 static void report_verified(const char *subject, size_t nimages, size_t nattach,
                             size_t nobjects)
@@ -642,14 +727,14 @@ static int inspect_archive(const struct inspect_opts *o)
 	struct cnab_thick t;
 	struct cnab_thick_item item;
 	struct cnab_fe_progress progress;
-	struct stat sb;
+	struct cnab_archive_in in = CNAB_ARCHIVE_IN_INIT;
 	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
-	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL, 0};
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL, NULL, 0};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	struct cnab_attachment *attach = NULL;
 	size_t nblobs = 0, nattach = 0;
 	bool eof = false;
-	int fd = STDIN_FILENO, rc;
+	int rc;
 
 	memset(&t, 0, sizeof(t));
 	memset(&progress, 0, sizeof(progress));
@@ -658,15 +743,11 @@ static int inspect_archive(const struct inspect_opts *o)
 	rc = cnab_fe_archive_input(o->archive);
 	if (rc)
 		goto out;
-	if (cnab_file_open(o->archive, &fd, &err) != CNAB_OK)
-		goto fail;
-	if (cnab_thick_open(&t, fd, subject, o->verify, &err) != CNAB_OK)
+	if (cnab_archive_in_open(&in, &t, o->archive, o->verify, &err) !=
+	    CNAB_OK)
 		goto fail;
 	/* reading the whole archive (--verify) shows progress */
-	cnab_fe_progress_start(&progress, "verifying",
-	                       !fstat(fd, &sb) && S_ISREG(sb.st_mode)
-	                               ? (uint64_t)sb.st_size
-	                               : 0);
+	cnab_fe_progress_start(&progress, "verifying", in.size);
 	if (!o->verify)
 		progress.on = false;
 	while (!eof) {
@@ -696,29 +777,34 @@ static int inspect_archive(const struct inspect_opts *o)
 	    archive_attachments(&t, o->verify, &attach, &nattach, &nblobs,
 	                        &err) != CNAB_OK)
 		goto fail;
+	if (o->base && verify_base(o, &t, &err) != CNAB_OK)
+		goto fail;
 	if (o->verify)
 		report_verified(subject, t.bundle.nimages, nattach, nblobs);
+	if (o->verify && t.is_delta)
+		report_omitted(&t, o->base != NULL);
 	v.bundle = &t.bundle;
 	v.maps[0] = &user;
 	v.maps[1] = &t.mapping;
 	v.digests = digests;
 	v.attach = attach;
 	v.nattach = nattach;
+	v.delta = t.is_delta ? &t.delta : NULL;
 	rc = show(o, &v);
 	/* the rest of a pipe read, so that its writer ends well */
 	if (!rc)
-		cnab_fd_drain(fd);
+		cnab_archive_in_drain(&in);
 	goto out;
 fail:
 	cnab_fe_progress_end(&progress);
+	cnab_archive_in_explain(&in, &t, &err);
 	rc = cnab_fe_fail(&err);
 out:
 	free(digests);
 	free_attachments(attach, nattach);
 	cnab_thick_release(&t);
 	cnab_relocation_release(&user);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	cnab_archive_in_close(&in);
 	return rc;
 }
 
@@ -797,6 +883,69 @@ static enum cnab_status pull_images(struct cnab_pulled *p,
 	return st;
 }
 
+/* An image's label in the lines about its signature. */
+static char *image_label(const struct cnab_pulled *p, size_t i,
+                         const char *digest)
+{
+	const struct cnab_bundle_image *img = &p->bundle.images[i];
+
+	if (img->name)
+		return cnab_strfmt("'%s@%s' (image '%s')", p->name, digest,
+		                   img->name);
+	return cnab_strfmt("'%s@%s' (invocation image %zu)", p->name, digest,
+	                   img->index);
+}
+
+/*
+ * Checks the cosign signatures of the bundle's index and of each of its
+ * images (once each), all in the bundle's repository.  A failure to check
+ * is an error; signatures that do not verify are CNAB_ERR_INTEGRITY once
+ * every subject is checked.
+ */
+static enum cnab_status verify_signatures(const struct cnab_pulled *p,
+                                          const struct cnab_cosign_key *k,
+                                          struct cnab_err *err)
+{
+	struct cnab_sigs_report rep = {0, 0, 0};
+	char digest[CNAB_DIGEST_STR_MAX];
+	char *label;
+	enum cnab_status st;
+	size_t i, j;
+
+	cnab_digest_format(&p->raw.digest, digest);
+	label = cnab_strfmt("'%s@%s' (the bundle)", p->name, digest);
+	st = label ? cnab_sigs_check_registry(k, p->reg, p->ref.path,
+	                                      &p->raw.digest, label, &rep, err)
+	           : cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	free(label);
+	for (i = 0; i < p->bundle.nimages && st == CNAB_OK; i++) {
+		const struct cnab_digest *d = &p->images[i]->digest;
+
+		for (j = 0; j < i; j++)
+			if (cnab_digest_equal(&p->images[j]->digest, d))
+				break;
+		if (j < i)
+			continue; /* checked already */
+		cnab_digest_format(d, digest);
+		label = image_label(p, i, digest);
+		st = label ? cnab_sigs_check_registry(k, p->reg, p->ref.path, d,
+		                                      label, &rep, err)
+		           : cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		free(label);
+	}
+	if (st != CNAB_OK)
+		return st;
+	if (rep.failed)
+		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                    "cannot verify signatures of '%s': %zu of "
+		                    "%zu not verified",
+		                    p->subject, rep.failed, rep.subjects);
+	cnab_fe_note("verified signatures of '%s': %zu subjects, %zu "
+	             "signatures",
+	             p->subject, rep.subjects, rep.signatures);
+	return CNAB_OK;
+}
+
 static int inspect_ref(const struct inspect_opts *o)
 {
 	struct cnab_err err = CNAB_ERR_INIT;
@@ -807,7 +956,8 @@ static int inspect_ref(const struct inspect_opts *o)
 	struct cnab_ref ref = CNAB_REF_INIT;
 	struct cnab_pulled p;
 	struct cnab_transfer xfer = CNAB_TRANSFER_INIT;
-	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL, 0};
+	struct cnab_cosign_key *key = NULL;
+	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL, NULL, 0};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	size_t i, nobjects = 0;
 	int rc;
@@ -819,6 +969,11 @@ static int inspect_ref(const struct inspect_opts *o)
 		rc = cnab_fe_usage_error("%s", err.msg);
 		goto out;
 	}
+	if (o->key) {
+		rc = cnab_sigs_load_key(o->key, &key);
+		if (rc)
+			goto out;
+	}
 	if (load_mapping(o, &user, &err) != CNAB_OK ||
 	    cnab_registry_pool_get(&pool, ref.domain, &reg, &err) != CNAB_OK ||
 	    cnab_pull_bundle(&p, reg, o->ref, &err) != CNAB_OK)
@@ -829,6 +984,8 @@ static int inspect_ref(const struct inspect_opts *o)
 	if (o->verify)
 		report_verified(o->ref, p.bundle.nimages, xfer.nattachments,
 		                nobjects);
+	if (key && verify_signatures(&p, key, &err) != CNAB_OK)
+		goto fail;
 	digests = calloc(p.bundle.nimages + 1, sizeof(*digests));
 	if (!digests) {
 		cnab_err_set(&err, CNAB_ERR_NOMEM, "out of memory");
@@ -850,6 +1007,7 @@ fail:
 out:
 	free(digests);
 	cnab_transfer_release(&xfer);
+	cnab_cosign_key_free(key);
 	cnab_pulled_release(&p);
 	cnab_registry_pool_release(&pool);
 	cnab_relocation_release(&user);
@@ -871,6 +1029,8 @@ int main(int argc, char **argv)
 	        {"raw", no_argument, NULL, OPT_RAW},
 	        {"verify", no_argument, NULL, OPT_VERIFY},
 	        {"relocation-mapping", required_argument, NULL, OPT_MAPPING},
+	        {"base", required_argument, NULL, OPT_BASE},
+	        {"key", required_argument, NULL, OPT_KEY},
 	        {NULL, 0, NULL, 0},
 	};
 	struct inspect_opts o = {0};
@@ -914,6 +1074,12 @@ int main(int argc, char **argv)
 		case OPT_MAPPING:
 			o.mapping = optarg;
 			break;
+		case OPT_BASE:
+			o.base = optarg;
+			break;
+		case OPT_KEY:
+			o.key = optarg;
+			break;
 		}
 	}
 	if (c == CNAB_FE_STOP)
@@ -935,6 +1101,12 @@ int main(int argc, char **argv)
 		        "--verify needs -a ARCHIVE or -r REF: a "
 		        "bundle file holds no content to "
 		        "verify");
+	else if (o.base && (!o.verify || !o.archive))
+		rc = cnab_fe_usage_error("--base goes with --verify -a DELTA");
+	else if (o.key && !(o.verify && o.ref))
+		rc = cnab_fe_usage_error(
+		        "--key needs --verify and -r REF: signatures are "
+		        "checked in a registry");
 	else if (o.file)
 		rc = inspect_file(&o);
 	else if (o.archive)

@@ -16,12 +16,16 @@
 #include "common/reference.h"
 #include "common/registry.h"
 #include "common/upload-pool.h"
+#include "common/volume.h"
 #include "formats/bundle.h"
 #include "formats/cnaboci.h"
+#include "formats/delta.h"
 #include "formats/relocation.h"
 #include "formats/thick.h"
+#include "tools/archive-in.h"
 #include "tools/fe.h"
 #include "tools/output.h"
+#include "tools/pull.h"
 #include "tools/push.h"
 
 static const char usage[] =
@@ -42,6 +46,9 @@ static const char usage[] =
         "      --dry-run         verify the archive, look at the tag (read-\n"
         "                        only) and print the plan; write nothing\n"
         "      --offline         with --dry-run: no network at all\n"
+        "      --base-tag REF    a delta: mount the blobs it leaves out\n"
+        "                        from REF's repository (the base, as\n"
+        "                        published on the tag's registry)\n"
         "      --no-attachments  leave out signatures, attestations, SBOMs\n"
         "                        and other referrers the archive holds\n"
         "  -j, --jobs N          blobs uploaded at once (default 4; 1: one\n"
@@ -51,10 +58,15 @@ static const char usage[] =
 /* Blobs uploaded at once: see the WAN measures in the README. */
 #define DEFAULT_JOBS 4
 
+enum {
+	OPT_BASE_TAG = CNAB_FE_OPT_FIRST_TOOL,
+};
+
 struct publish_opts {
 	struct cnab_fe_common common;
 	const char *archive;
 	const char *tag;
+	const char *base_tag; /* --base-tag */
 	int jobs;
 	struct cnab_push_opts push;
 };
@@ -72,6 +84,11 @@ struct publish {
 	struct cnab_fe_progress progress;
 	uint64_t archive_size;
 	size_t uploaded, skipped;
+	size_t blobs_seen;
+	size_t mounted; /* a delta's blobs mounted from --base-tag */
+	/* --dry-run: those it would mount, not upload */
+	size_t mountable;
+	uint64_t mountable_bytes;
 	struct cnab_attachment *attachments; /* those the archive holds */
 	size_t nattachments;
 };
@@ -125,30 +142,42 @@ static enum cnab_status blob_read(void *ctx, void *buf, size_t n, size_t *got,
 /*
  * The registry lost the upload of a blob half sent (Distribution cannot
  * resume a session cut in the middle of a chunk): read the blob again from
- * the archive file, from its start, and send it whole.  Only for archives
- * in regular files; from stdin the blob is gone, and the failure stands.
+ * the archive file (or its set of volumes), from its start, and send it
+ * whole.  Only for archives in regular files; from stdin the blob is gone,
+ * and the failure stands.
  */
 static enum cnab_status replay_blob(struct publish *p, const char *name,
                                     const struct cnab_descriptor *d,
                                     struct cnab_err *lost, struct cnab_err *err)
 {
 	struct cnab_tar_reader *tar = NULL;
+	struct cnab_volumes_in vols = CNAB_VOLUMES_IN_INIT;
 	struct cnab_verify_reader vr;
 	struct cnab_tar_entry e;
 	struct cnab_reader r;
 	char *want = strdup(name), *subject = NULL;
 	enum cnab_status st;
 	bool eof = false, vr_ready = false;
-	int fd;
+	int fd = -1;
 
 	cnab_fe_info(1, "%s: sending it again, read again from '%s'", lost->msg,
 	             p->o->archive);
-	fd = open(p->o->archive, O_RDONLY | O_CLOEXEC);
-	if (!want || fd < 0) {
-		st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
-		goto out;
+	if (cnab_volumes_is_first(p->o->archive)) {
+		if (!want ||
+		    cnab_volumes_open(&vols, p->o->archive, err) != CNAB_OK) {
+			st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
+			goto out;
+		}
+		st = cnab_tar_reader_open_reader(
+		        &tar, cnab_volumes_reader(&vols), p->o->archive, err);
+	} else {
+		fd = open(p->o->archive, O_RDONLY | O_CLOEXEC);
+		if (!want || fd < 0) {
+			st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
+			goto out;
+		}
+		st = cnab_tar_reader_open_fd(&tar, fd, p->o->archive, err);
 	}
-	st = cnab_tar_reader_open_fd(&tar, fd, p->o->archive, err);
 	while (st == CNAB_OK) {
 		st = cnab_tar_next(tar, &e, &eof, err);
 		if (st != CNAB_OK || eof || !strcmp(e.name, want))
@@ -174,6 +203,7 @@ out:
 	if (vr_ready)
 		cnab_verify_reader_release(&vr);
 	cnab_tar_reader_free(tar);
+	cnab_volumes_release(&vols);
 	if (fd >= 0)
 		close(fd);
 	free(want);
@@ -412,6 +442,112 @@ static bool has_attachments(const struct publish *p)
 	return false;
 }
 
+/*
+ * --base-tag REF: its repository, on the tag's registry, where the bundle
+ * it holds must be the delta's base.
+ */
+static enum cnab_status base_repo(struct publish *p, struct cnab_ref *ref,
+                                  struct cnab_err *err)
+{
+	struct cnab_pulled base;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+
+	memset(&base, 0, sizeof(base));
+	st = cnab_ref_parse(ref, p->o->base_tag, err);
+	if (st == CNAB_OK && strcmp(ref->domain, p->target.ref.domain))
+		return cnab_err_set(
+		        err, CNAB_ERR_USAGE,
+		        "--base-tag '%s' is not on the registry of "
+		        "--tag ('%s'): blobs are mounted within one "
+		        "registry",
+		        p->o->base_tag, p->target.ref.domain);
+	if (st == CNAB_OK)
+		st = cnab_pull_bundle(&base, p->reg, p->o->base_tag, err);
+	if (st == CNAB_OK)
+		st = cnab_delta_bundle_digest(base.bundle_data, base.bundle_len,
+		                              digest, err);
+	if (st == CNAB_OK && strcmp(digest, p->t.delta.base))
+		st = cnab_err_set(
+		        err, CNAB_ERR_INTEGRITY,
+		        "--base-tag '%s' holds bundle %s, not the base "
+		        "of delta '%s' (%s)",
+		        p->o->base_tag, digest, p->t.subject, p->t.delta.base);
+	cnab_pulled_release(&base);
+	return st;
+}
+
+/*
+ * A delta (its delta.json is read before any blob): the destination must
+ * hold every blob it leaves out, in the tag's repository or, with
+ * --base-tag, in the base's, from where they are mounted.  All are asked
+ * (HEAD) before anything is written; a missing one is CNAB_ERR_NOTFOUND.
+ */
+static enum cnab_status check_delta(struct publish *p, struct cnab_err *err)
+{
+	const struct cnab_delta *dl = &p->t.delta;
+	const char *repo = p->target.ref.path;
+	struct cnab_ref base = CNAB_REF_INIT;
+	bool *mount = calloc(dl->n + 1, sizeof(*mount));
+	size_t i, missing = 0, first = 0;
+	enum cnab_status st = CNAB_OK;
+
+	if (!mount)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	if (p->o->base_tag)
+		st = base_repo(p, &base, err);
+	for (i = 0; i < dl->n && st == CNAB_OK; i++) {
+		struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
+		bool has = false;
+
+		cnab_digest_parse(&d.digest, dl->omitted[i].digest, NULL);
+		d.size = dl->omitted[i].size;
+		st = cnab_reg_head_blob(p->reg, repo, &d, &has, err);
+		if (st == CNAB_OK && !has && base.path) {
+			st = cnab_reg_head_blob(p->reg, base.path, &d, &has,
+			                        err);
+			mount[i] = has;
+			p->mountable += has;
+			p->mountable_bytes += has ? d.size : 0;
+		}
+		if (st == CNAB_OK && !has && !missing++)
+			first = i;
+	}
+	if (st == CNAB_OK && missing)
+		st = cnab_err_set(
+		        err, CNAB_ERR_NOTFOUND,
+		        "cannot publish delta '%s': blob %s is not in "
+		        "'%s/%s'%s%s%s (%zu of the %zu blobs it leaves out are "
+		        "missing); publish its base (%s) there first",
+		        p->t.subject, dl->omitted[first].digest,
+		        p->target.ref.domain, repo,
+		        base.path ? " nor in '" : "",
+		        base.path ? base.path : "", base.path ? "'" : "",
+		        missing, dl->n, dl->base);
+	for (i = 0; i < dl->n && st == CNAB_OK && !p->o->push.dry_run; i++) {
+		struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
+		bool mounted = false;
+
+		if (!mount[i])
+			continue;
+		cnab_digest_parse(&d.digest, dl->omitted[i].digest, NULL);
+		d.size = dl->omitted[i].size;
+		st = cnab_reg_mount_blob(p->reg, repo, &d, base.path, &mounted,
+		                         err);
+		if (st == CNAB_OK && !mounted)
+			st = cnab_err_set(
+			        err, CNAB_ERR_REGISTRY,
+			        "registry '%s' would not mount blob %s "
+			        "from '%s'",
+			        p->target.ref.domain, dl->omitted[i].digest,
+			        base.path);
+		p->mounted += st == CNAB_OK;
+	}
+	cnab_ref_release(&base);
+	free(mount);
+	return st;
+}
+
 /* Reads the archive to its end, publishing as it goes. */
 static enum cnab_status stream(struct publish *p, bool *done,
                                struct cnab_err *err)
@@ -455,6 +591,27 @@ static enum cnab_status stream(struct publish *p, bool *done,
 			}
 			held = false; /* they are pushed, the bundle is not */
 		}
+		if (item.kind == CNAB_THICK_DELTA) {
+			/* before any blob, so before anything is written */
+			if (p->blobs_seen)
+				return cnab_err_set(err, CNAB_ERR_CORRUPT,
+				                    "corrupt archive '%s': "
+				                    "delta.json comes "
+				                    "after blobs",
+				                    p->t.subject);
+			if (!p->o->push.offline) {
+				st = check_delta(p, err);
+				if (st != CNAB_OK)
+					return st;
+			}
+		}
+		if (item.kind == CNAB_THICK_BLOB && !p->blobs_seen++ &&
+		    p->o->base_tag && !p->t.is_delta)
+			/* delta.json would have come by now */
+			return cnab_err_set(err, CNAB_ERR_USAGE,
+			                    "--base-tag goes with a delta "
+			                    "archive, and '%s' is a whole one",
+			                    p->t.subject);
 		if (item.kind == CNAB_THICK_BLOB) {
 			cnab_fe_progress_next(&p->progress);
 			st = on_blob(p, &item, err);
@@ -492,11 +649,10 @@ static int publish(const struct publish_opts *o)
 	struct cnab_registry_opts ropts;
 	struct cnab_image_tree tree = CNAB_IMAGE_TREE_INIT;
 	struct publish p;
-	struct stat sb;
 	size_t pushed = 0, i;
+	struct cnab_archive_in in = CNAB_ARCHIVE_IN_INIT;
 	bool done = false, filled = false;
-	int fd = STDIN_FILENO, rc;
-	const char *subject = strcmp(o->archive, "-") ? o->archive : "<stdin>";
+	int rc;
 
 	memset(&p, 0, sizeof(p));
 	p.o = o;
@@ -514,12 +670,9 @@ static int publish(const struct publish_opts *o)
 	rc = cnab_fe_archive_input(o->archive);
 	if (rc)
 		goto out;
-	if (cnab_file_open(o->archive, &fd, &err) != CNAB_OK)
+	if (cnab_archive_in_open(&in, &p.t, o->archive, true, &err) != CNAB_OK)
 		goto fail;
-	if (fd != STDIN_FILENO && !fstat(fd, &sb) && S_ISREG(sb.st_mode))
-		p.archive_size = (uint64_t)sb.st_size;
-	if (cnab_thick_open(&p.t, fd, subject, true, &err) != CNAB_OK)
-		goto fail;
+	p.archive_size = in.size;
 	if (!o->push.offline) {
 		/* a dry run looks at the destination too, read-only */
 		cnab_fe_registry_opts(&o->common, &ropts);
@@ -556,6 +709,11 @@ static int publish(const struct publish_opts *o)
 		if (o->push.dry_run && !o->push.offline &&
 		    cnab_push_plan(&p.target, &p.obj, &tree, &err) != CNAB_OK)
 			goto fail;
+		/* what a delta would mount from --base-tag is no upload */
+		if (!p.target.plan.same) {
+			p.target.plan.missing -= p.mountable;
+			p.target.plan.missing_bytes -= p.mountable_bytes;
+		}
 		if (!o->push.dry_run &&
 		    cnab_push_bundle(&p.target, &p.obj, &err) != CNAB_OK)
 			goto fail;
@@ -573,6 +731,12 @@ static int publish(const struct publish_opts *o)
 	}
 	cnab_fe_info(1, "%zu blobs uploaded, %zu already there", p.uploaded,
 	             p.skipped);
+	if (p.t.is_delta)
+		cnab_fe_info(1,
+		             "a delta of %s: %zu blobs left out, held by the "
+		             "destination (%zu mounted from '%s')",
+		             p.t.delta.base, p.t.delta.n, p.mounted,
+		             o->base_tag ? o->base_tag : "-");
 	if (p.nattachments)
 		cnab_fe_info(1, "%zu attachments, %zu tags written",
 		             p.nattachments, pushed);
@@ -584,6 +748,7 @@ static int publish(const struct publish_opts *o)
 	goto out;
 fail:
 	cnab_fe_progress_end(&p.progress);
+	cnab_archive_in_explain(&in, &p.t, &err);
 	rc = cnab_fe_fail(&err);
 out:
 	/* (before anything the workers may still read) */
@@ -598,8 +763,7 @@ out:
 	cnab_push_target_release(&p.target);
 	cnab_thick_release(&p.t);
 	cnab_registry_free(p.reg);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	cnab_archive_in_close(&in);
 	return rc;
 }
 
@@ -612,6 +776,7 @@ int main(int argc, char **argv)
 	        {"tag", required_argument, NULL, 't'},
 	        {"jobs", required_argument, NULL, 'j'},
 	        {"reference", required_argument, NULL, 't'},
+	        {"base-tag", required_argument, NULL, OPT_BASE_TAG},
 	        CNAB_PUSH_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
 	};
@@ -635,6 +800,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			o.tag = optarg;
+			break;
+		case OPT_BASE_TAG:
+			o.base_tag = optarg;
 			break;
 		case 'j':
 			rc = cnab_fe_jobs_option(optarg, &o.jobs);

@@ -11,21 +11,27 @@ python3-cryptography and python3-nacl; run it with $ITEST_PYTHON).
       N=65536 r=8 p=1, cipher nacl/secretbox, base64 fields) around the
       PKCS #8 DER of an ECDSA P-256 key; DIR/cosign.pub: its PKIX PEM.
   pubkey KEY [--password PW]
-      loads KEY back (decrypts it) and prints its public key as PKIX PEM.
-  sign [REG] --key KEY HOST/REPO@sha256:HEX
-      the simple-signing payload as a layer of the manifest tagged
+      loads KEY back (decrypts it) and prints its public key as PKIX PEM
+      (any key type: cosign's own test keys include Ed25519 ones).
+  sign [REG] --key KEY HOST/REPO@sha256:HEX...
+      for each image, the simple-signing payload as a layer of the manifest tagged
       sha256-HEX.sig (appended to the layers of one already there, as
       cosign does), the signature in its dev.cosignproject.cosign/signature
       annotation.  --claim DIGEST or --tamper: the payload names another
       digest (signed all the same); --bad-signature: the signature is over
-      other bytes.  --payload-out F, --signature-out F: what was pushed.
+      other bytes.  --payload-out F, --signature-out F: what was pushed
+      (for the last image).
   attach-sbom [REG] HOST/REPO@sha256:HEX
   attach-attestation [REG] [--key KEY] HOST/REPO@sha256:HEX
       an OCI 1.1 artifact manifest whose subject is the image (an SPDX
       document; an in-toto statement in a DSSE envelope, signed with KEY
       when given), pushed by digest, and the tag schema fallback: the index
       tagged sha256-HEX, merged with the one there, never dropping an
-      entry.  Prints the artifact manifest's digest.
+      entry.  Prints the artifact manifest's digest.  With --cosign-tag,
+      cosign's tag scheme instead: the document as a layer (text/spdx+json;
+      the DSSE envelope with a predicateType annotation) appended to the
+      manifest tagged sha256-HEX.sbom or sha256-HEX.att, whose digest is
+      printed.
   fixtures DIR
       the unit tests' inputs (testdata/cosign/, see its README).
 
@@ -39,6 +45,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import ssl
 import sys
 import urllib.error
@@ -151,10 +158,7 @@ def decrypt_private(text, pw):
             base64.b64decode(cipher["nonce"]))
     except nacl.exceptions.CryptoError:
         raise ValueError("wrong password or damaged key")
-    priv = serialization.load_der_private_key(der, None)
-    if not isinstance(priv, ec.EllipticCurvePrivateKey):
-        raise ValueError("not an ECDSA key")
-    return priv
+    return serialization.load_der_private_key(der, None)
 
 
 def public_pem(priv):
@@ -163,13 +167,16 @@ def public_pem(priv):
         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def load_key(path, args):
+def load_key(path, args, any_type=False):
     with open(path) as f:
         text = f.read()
     try:
-        return decrypt_private(text, password(args))
+        priv = decrypt_private(text, password(args))
     except (ValueError, KeyError) as e:
         die("cannot load key '%s': %s" % (path, e))
+    if not any_type and not isinstance(priv, ec.EllipticCurvePrivateKey):
+        die("cannot load key '%s': not an ECDSA key" % path)
+    return priv
 
 
 def cmd_keygen(args):
@@ -184,7 +191,7 @@ def cmd_keygen(args):
 
 
 def cmd_pubkey(args):
-    sys.stdout.write(public_pem(load_key(args.key, args)))
+    sys.stdout.write(public_pem(load_key(args.key, args, any_type=True)))
 
 
 def sign_bytes(priv, data):
@@ -229,10 +236,8 @@ class Registry:
         return "Basic " + b64(self.user.encode())
 
     def _fetch_token(self, challenge):
-        params = {}
-        for part in challenge[len("Bearer "):].split(","):
-            k, _, v = part.strip().partition("=")
-            params[k] = v.strip('"')
+        # key="value" pairs; a scope's value holds commas ("pull,push")
+        params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
         query = {"service": params.get("service", "")}
         if "scope" in params:
             query["scope"] = params["scope"]
@@ -346,21 +351,9 @@ def sig_config(layers):
         "config": {}})
 
 
-def cmd_sign(args):
-    reg, repo, digest = registry_for(args)
-    priv = load_key(args.key, args)
-    claim = digest
-    if args.tamper:
-        claim = sha256(b"not the image " + digest.encode())
-    if args.claim:
-        claim = args.claim
-    payload = simple_signing("%s/%s" % (reg.host, repo), claim)
-    signed = payload + b" " if args.bad_signature else payload
-    sig = b64(sign_bytes(priv, signed))
-    layer = {"mediaType": SIMPLESIGNING, "size": len(payload),
-             "digest": reg.push_blob(repo, payload),
-             "annotations": {SIG_ANNOTATION: sig}}
-    tag = digest.replace(":", "-") + ".sig"
+def append_tagged(reg, repo, tag, layer):
+    """The cosign tag scheme: layer appended to the manifest at tag (made
+    when absent), its config listing the layers as cosign's does."""
     old, _ = reg.get_manifest(repo, tag)
     layers = json.loads(old)["layers"] if old else []
     if layer not in layers:
@@ -372,7 +365,30 @@ def cmd_sign(args):
                    "digest": reg.push_blob(repo, config)},
         "layers": layers,
     }
-    d = reg.put_manifest(repo, tag, compact(manifest), OCI_MANIFEST)
+    return reg.put_manifest(repo, tag, compact(manifest), OCI_MANIFEST)
+
+
+def cmd_sign(args):
+    priv = load_key(args.key, args)
+    for ref in args.refs:
+        sign_one(args, priv, ref)
+
+
+def sign_one(args, priv, ref):
+    host, repo, digest = parse_target(ref)
+    reg = Registry(host, args.ca, args.user)
+    claim = digest
+    if args.tamper:
+        claim = sha256(b"not the image " + digest.encode())
+    if args.claim:
+        claim = args.claim
+    payload = simple_signing("%s/%s" % (reg.host, repo), claim)
+    signed = payload + b" " if args.bad_signature else payload
+    sig = b64(sign_bytes(priv, signed))
+    layer = {"mediaType": SIMPLESIGNING, "size": len(payload),
+             "digest": reg.push_blob(repo, payload),
+             "annotations": {SIG_ANNOTATION: sig}}
+    d = append_tagged(reg, repo, digest.replace(":", "-") + ".sig", layer)
     if args.payload_out:
         with open(args.payload_out, "wb") as f:
             f.write(payload)
@@ -386,8 +402,17 @@ def cmd_sign(args):
 # attach-sbom, attach-attestation
 # ---------------------------------------------------------------------------
 
-def attach(args, artifact_type, layer_type, content):
+def attach(args, artifact_type, layer_type, content, suffix, annotations):
     reg, repo, digest = registry_for(args)
+    if args.cosign_tag:
+        # cosign attach sbom / cosign attest: tag sha256-HEX.SUFFIX
+        layer = {"mediaType": layer_type, "size": len(content),
+                 "digest": reg.push_blob(repo, content)}
+        if annotations:
+            layer["annotations"] = annotations
+        print(append_tagged(reg, repo,
+                            digest.replace(":", "-") + "." + suffix, layer))
+        return
     subject = descriptor(reg, repo, digest)
     empty = b"{}"
     manifest = {
@@ -427,7 +452,10 @@ def cmd_attach_sbom(args):
                              "creators": ["Tool: cnab-tools-tests"]},
             "packages": [{"SPDXID": "SPDXRef-image", "name": "image",
                           "downloadLocation": "NOASSERTION"}]}
-    attach(args, SPDX, SPDX, compact(sbom))
+    if args.cosign_tag:
+        attach(args, None, "text/spdx+json", compact(sbom), "sbom", None)
+    else:
+        attach(args, SPDX, SPDX, compact(sbom), None, None)
 
 
 def cmd_attach_attestation(args):
@@ -447,7 +475,8 @@ def cmd_attach_attestation(args):
                      "sig": b64(sign_bytes(priv, dsse_pae(INTOTO, payload)))})
     envelope = {"payloadType": INTOTO, "payload": b64(payload),
                 "signatures": sigs}
-    attach(args, INTOTO, DSSE, compact(envelope))
+    attach(args, INTOTO, DSSE, compact(envelope), "att",
+           {"predicateType": statement["predicateType"]})
 
 
 # ---------------------------------------------------------------------------
@@ -528,7 +557,10 @@ def main():
     p.set_defaults(fn=cmd_pubkey)
 
     p = sub.add_parser("sign")
-    reg_opts(p)
+    p.add_argument("--ca", help="HTTPS with this CA (default HTTP)")
+    p.add_argument("--user", help="USER:PASS")
+    p.add_argument("refs", nargs="+", metavar="ref",
+                   help="HOST/REPO@sha256:HEX")
     p.add_argument("--key", required=True)
     p.add_argument("--password")
     p.add_argument("--claim", help="the digest the payload names")
@@ -541,10 +573,12 @@ def main():
 
     p = sub.add_parser("attach-sbom")
     reg_opts(p)
+    p.add_argument("--cosign-tag", action="store_true")
     p.set_defaults(fn=cmd_attach_sbom)
 
     p = sub.add_parser("attach-attestation")
     reg_opts(p)
+    p.add_argument("--cosign-tag", action="store_true")
     p.add_argument("--key")
     p.add_argument("--password")
     p.set_defaults(fn=cmd_attach_attestation)

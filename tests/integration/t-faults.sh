@@ -98,6 +98,14 @@ proxy_rules pd '[{"action": "cut_request", "method": "PATCH", "skip": 2,
 assert_exit 0 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/big.tgz" --tag "$PD/replay/app:1"
 assert_contains "$ERR" "sending it again"
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/replay/app:1"
+# from split volumes, the blob is read again from the set (issue 17)
+assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/big.json" --split-size 7M \
+	"$TEST_DIR/vol.tgz"
+proxy_rules pd '[{"action": "cut_request", "method": "PATCH", "skip": 2,
+	"n": 1, "after": 1000000, "forward_part": true}]'
+assert_exit 0 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/vol.tgz.000" --tag "$PD/replay-split/app:1"
+assert_contains "$ERR" "sending it again"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/replay-split/app:1"
 # from stdin the blob cannot be read again: a clear failure, no tag
 proxy_rules pd '[{"action": "cut_request", "method": "PATCH", "skip": 2,
 	"n": 1, "after": 1000000, "forward_part": true}]'

@@ -55,6 +55,13 @@ static void test_keys(void **state)
 	        {"cosign/p384.pub", CNAB_ERR_UNSUPPORTED,
 	         "cannot use key 'cosign/p384.pub': an ECDSA key of another "
 	         "curve secp384r1, not ECDSA P-256"},
+	        {"cosign/upstream-ed25519.pub", CNAB_ERR_UNSUPPORTED,
+	         "cannot use key 'cosign/upstream-ed25519.pub': an Ed25519 "
+	         "key, "
+	         "not ECDSA P-256"},
+	        {"cosign/upstream-ed25519.key", CNAB_ERR_INVALID,
+	         "cannot use key 'cosign/upstream-ed25519.key': a private key, "
+	         "not the public key"},
 	        {"cosign/cosign.key", CNAB_ERR_INVALID,
 	         "cannot use key 'cosign/cosign.key': a private key, not the "
 	         "public key"},
@@ -263,6 +270,34 @@ static char *sig_manifest(struct blobs *b, const char *const *sigs,
 	return cnab_buf_detach(&out, NULL);
 }
 
+/* A .sig manifest of n signature layers of size bytes each. */
+static char *many_layers(size_t n, size_t size)
+{
+	struct cnab_buf out = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
+	size_t i;
+
+	assert_int_equal(
+	        cnab_buf_addstr(&out,
+	                        "{\"schemaVersion\":2,\"config\":{"
+	                        "\"mediaType\":\"application/"
+	                        "vnd.oci.image.config.v1+json\",\"size\":2,"
+	                        "\"digest\":\"sha256:44136fa355b3678a1146ad16f7"
+	                        "e8649e94fb4fc21fe77e8310c060f61caaff8a\"},"
+	                        "\"layers\":["),
+	        CNAB_OK);
+	for (i = 0; i < n; i++)
+		assert_int_equal(
+		        cnab_buf_addf(&out,
+		                      "%s{\"mediaType\":\"%s\",\"size\":%zu,"
+		                      "\"digest\":\"sha256:%064zx\","
+		                      "\"annotations\":{\"%s\":\"QUJD\"}}",
+		                      i ? "," : "", CNAB_COSIGN_PAYLOAD_TYPE,
+		                      size, i, CNAB_COSIGN_SIG_ANNOTATION),
+		        CNAB_OK);
+	assert_int_equal(cnab_buf_addstr(&out, "]}"), CNAB_OK);
+	return cnab_buf_detach(&out, NULL);
+}
+
 static void test_verify_manifest(void **state)
 {
 	struct cnab_cosign_key *k = load_key("cosign/cosign.pub");
@@ -332,6 +367,28 @@ static void test_verify_manifest(void **state)
 	assert_int_equal(res.failed, 1);
 	assert_string_equal(res.why, "invalid signature 1 of 'x.sig': not a "
 	                             "cosign signature layer");
+	free(m);
+
+	/* too many layers; a payload larger than any is: refused unread */
+	m = many_layers(CNAB_COSIGN_MAX_SIGS + 1, 100);
+	b.reads = 0;
+	assert_int_equal(cnab_cosign_verify_manifest(k, &subj, m, strlen(m),
+	                                             "'x.sig'", read_blob, &b,
+	                                             &res, &err),
+	                 CNAB_OK);
+	assert_int_equal(res.failed, 1);
+	assert_string_equal(res.why, "invalid 'x.sig': 65 signatures, more "
+	                             "than 64");
+	free(m);
+	m = many_layers(1, CNAB_MAX_DOCUMENT + 1);
+	assert_int_equal(cnab_cosign_verify_manifest(k, &subj, m, strlen(m),
+	                                             "'x.sig'", read_blob, &b,
+	                                             &res, &err),
+	                 CNAB_OK);
+	assert_int_equal(res.failed, 1);
+	assert_string_equal(res.why, "invalid signature 1 of 'x.sig': its "
+	                             "payload is over 4194304 bytes");
+	assert_int_equal(b.reads, 0);
 	free(m);
 
 	/* no layers, and no manifest at all */

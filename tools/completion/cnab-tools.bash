@@ -23,19 +23,19 @@ _cnab_tools_options()
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
 			--relocation-mapping --dry-run --offline --no-attachments
-			-o --output' ;;
+			--base-tag -o --output' ;;
 	cnab-relocate)
 		echo '-f --file -j --jobs --force --relocation-mapping
 			--dry-run --offline --no-attachments -o --output' ;;
 	cnab-inspect)
 		echo '-f --file -a --archive -r --ref --reference -j --jobs -o --output
-			--raw --verify --relocation-mapping' ;;
+			--raw --verify --key --relocation-mapping --base' ;;
 	esac
 }
 
 # _cnab_tools_argkind TOOL OPTION: what OPTION's argument is, or nothing
-# when OPTION takes none: archive (.tgz, .tar), bundle (bundle.json,
-# porter.yaml), json, dir, output, level, jobs or text.
+# when OPTION takes none: archive (.tgz, .tar, .000), bundle (bundle.json,
+# porter.yaml), json, key (.pub), dir, output, level, jobs or text.
 _cnab_tools_argkind()
 {
 	case $2 in
@@ -45,6 +45,8 @@ _cnab_tools_argkind()
 		echo archive ;;
 	--authfile | --relocation-mapping)
 		echo json ;;
+	--key)
+		echo key ;;
 	--layout | --cert-dir)
 		echo dir ;;
 	-o | --output)
@@ -54,7 +56,7 @@ _cnab_tools_argkind()
 	-j | --jobs)
 		echo jobs ;;
 	-r | --ref | -t | --tag | --reference | --insecure-registry | --timeout | \
-		--split-size)
+		--split-size | --base-tag)
 		echo text ;;
 	esac
 }
@@ -82,13 +84,17 @@ _cnab_tools_values()
 	local formats
 	case $2 in
 	archive)
-		_cnab_tools_files '@(tgz|tar|tar.gz)' "$3"
+		# (NAME.000: the first volume of a split archive)
+		_cnab_tools_files '@(tgz|tar|tar.gz|000)' "$3"
 		;;
 	bundle)
 		_cnab_tools_files '@(json|yaml|yml)' "$3"
 		;;
 	json)
 		_cnab_tools_files json "$3"
+		;;
+	key)
+		_cnab_tools_files pub "$3"
 		;;
 	dir)
 		if declare -F _filedir >/dev/null 2>&1; then

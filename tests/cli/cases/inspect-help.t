@@ -18,8 +18,13 @@ Shows a bundle: its name, version, and the images it names.
       --verify          check every blob and manifest of the archive
                         or registry against its digest, and that
                         every image is whole
+      --key FILE        with --verify -r: also check the cosign
+                        signatures of the bundle and of every image
+                        with the public key in FILE (ECDSA P-256)
       --relocation-mapping FILE
                         show images as relocated by FILE
+      --base BASE       with --verify -a DELTA: check the delta
+                        and BASE, its base archive, as a whole
 
 Common options:
   -h, --help                  show this help and exit

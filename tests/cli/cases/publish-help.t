@@ -17,6 +17,9 @@ and cnab-to-oci read, and the tag last.
       --dry-run         verify the archive, look at the tag (read-
                         only) and print the plan; write nothing
       --offline         with --dry-run: no network at all
+      --base-tag REF    a delta: mount the blobs it leaves out
+                        from REF's repository (the base, as
+                        published on the tag's registry)
       --no-attachments  leave out signatures, attestations, SBOMs
                         and other referrers the archive holds
   -j, --jobs N          blobs uploaded at once (default 4; 1: one
