@@ -188,34 +188,22 @@ enum cnab_status cnab_attach_index_add(json_t *index,
                                        const struct cnab_attachment *a,
                                        struct cnab_err *err)
 {
-	json_t *list = json_object_get(index, "manifests"), *o = NULL;
 	struct cnab_descriptor tmp = a->desc;
 	char subject[CNAB_DIGEST_STR_MAX];
+	json_t *annotations;
 
 	cnab_digest_format(&a->subject, subject);
 	tmp.platform = NULL;
-	tmp.annotations = json_pack("{s:s,s:s}", CNAB_ANNOTATION_ATTACH_KIND,
-	                            cnab_attach_kind_name(a->kind),
-	                            CNAB_ANNOTATION_ATTACH_SUBJECT, subject);
-	if (!tmp.annotations)
-		goto nomem;
-	if (a->tag &&
-	    json_object_set_new(tmp.annotations, CNAB_ANNOTATION_ATTACH_TAG,
-	                        json_string(a->tag)))
-		goto nomem;
-	if (!list) {
-		list = json_array();
-		if (json_object_set_new(index, "manifests", list))
-			goto nomem;
+	annotations = json_pack("{s:s,s:s}", CNAB_ANNOTATION_ATTACH_KIND,
+	                        cnab_attach_kind_name(a->kind),
+	                        CNAB_ANNOTATION_ATTACH_SUBJECT, subject);
+	if (annotations && a->tag &&
+	    json_object_set_new(annotations, CNAB_ANNOTATION_ATTACH_TAG,
+	                        json_string(a->tag))) {
+		json_decref(annotations);
+		annotations = NULL;
 	}
-	o = cnab_descriptor_json(&tmp);
-	if (!o || json_array_append_new(list, o))
-		goto nomem;
-	json_decref(tmp.annotations);
-	return CNAB_OK;
-nomem:
-	json_decref(tmp.annotations);
-	return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	return cnab_index_append(index, &tmp, annotations, err);
 }
 
 enum cnab_status cnab_attach_from_entry(const struct cnab_descriptor *d,

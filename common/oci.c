@@ -310,3 +310,28 @@ json_t *cnab_descriptor_json(const struct cnab_descriptor *d)
 	}
 	return o;
 }
+
+enum cnab_status cnab_index_append(json_t *index,
+                                   const struct cnab_descriptor *d,
+                                   json_t *annotations, struct cnab_err *err)
+{
+	json_t *list = json_object_get(index, "manifests"), *o = NULL;
+	struct cnab_descriptor tmp = *d;
+
+	tmp.annotations = annotations;
+	if (!annotations)
+		goto nomem;
+	if (!list) {
+		list = json_array();
+		if (json_object_set_new(index, "manifests", list))
+			goto nomem;
+	}
+	o = cnab_descriptor_json(&tmp);
+	if (!o || json_array_append_new(list, o))
+		goto nomem;
+	json_decref(annotations);
+	return CNAB_OK;
+nomem:
+	json_decref(annotations);
+	return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+}

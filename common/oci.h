@@ -72,6 +72,15 @@ const char *cnab_descriptor_annotation(const struct cnab_descriptor *d,
  */
 json_t *cnab_descriptor_json(const struct cnab_descriptor *d);
 
+/*
+ * Appends d to the "manifests" array of an index object (made when
+ * missing), with annotations (taken: released in any case) in place of
+ * d's own.  Out of memory: CNAB_ERR_NOMEM.
+ */
+enum cnab_status cnab_index_append(json_t *index,
+                                   const struct cnab_descriptor *d,
+                                   json_t *annotations, struct cnab_err *err);
+
 /* An image manifest or an index. */
 struct cnab_manifest {
 	bool is_index;

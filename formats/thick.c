@@ -721,24 +721,7 @@ enum cnab_status cnab_thick_index_add(json_t *index,
                                       const char *ref_name,
                                       struct cnab_err *err)
 {
-	json_t *list = json_object_get(index, "manifests"), *o = NULL;
-	struct cnab_descriptor tmp = *d;
-
-	tmp.annotations =
-	        json_pack("{s:s}", CNAB_ANNOTATION_REF_NAME, ref_name);
-	if (!tmp.annotations)
-		goto nomem;
-	if (!list) {
-		list = json_array();
-		if (json_object_set_new(index, "manifests", list))
-			goto nomem;
-	}
-	o = cnab_descriptor_json(&tmp);
-	if (!o || json_array_append_new(list, o))
-		goto nomem;
-	json_decref(tmp.annotations);
-	return CNAB_OK;
-nomem:
-	json_decref(tmp.annotations);
-	return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	return cnab_index_append(
+	        index, d,
+	        json_pack("{s:s}", CNAB_ANNOTATION_REF_NAME, ref_name), err);
 }
