@@ -148,6 +148,22 @@ static bool unbase64(const char *s, unsigned char **out, size_t *outlen)
 	return true;
 }
 
+bool cnab_cosign_is_payload(const char *data, size_t len)
+{
+	json_t *root = NULL;
+	const char *kind = NULL;
+	bool is;
+
+	if (cnab_json_parse(data, len, CNAB_MAX_DOCUMENT, 0, "payload", &root,
+	                    NULL) != CNAB_OK)
+		return false;
+	is = !cnab_json_get_string(json_object_get(root, "critical"), "type",
+	                           true, &kind, "payload", NULL) &&
+	     strcmp(kind, CNAB_COSIGN_PAYLOAD_KIND) == 0;
+	json_decref(root);
+	return is;
+}
+
 /* The payload's docker-manifest-digest, checked against subject. */
 static enum cnab_status check_payload(const struct cnab_digest *subject,
                                       const void *payload, size_t len,

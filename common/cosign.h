@@ -11,6 +11,7 @@
 #ifndef CNAB_COMMON_COSIGN_H
 #define CNAB_COMMON_COSIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/digest.h"
@@ -41,6 +42,12 @@ enum cnab_status cnab_cosign_key_parse(struct cnab_cosign_key **out,
                                        const char *subject,
                                        struct cnab_err *err);
 void cnab_cosign_key_free(struct cnab_cosign_key *k);
+
+/*
+ * Whether the len bytes at data are a simple-signing payload (a JSON
+ * object whose critical.type is CNAB_COSIGN_PAYLOAD_KIND), signed or not.
+ */
+bool cnab_cosign_is_payload(const char *data, size_t len);
 
 /*
  * Checks one signature: sig_b64 (the annotation's value) must be a valid

@@ -255,8 +255,12 @@ static enum cnab_status keep_manifest(struct cnab_thick *t,
 	if (!cnab_json_looks_object(t->capture.data, t->capture.len))
 		return CNAB_OK;
 	if (cnab_manifest_parse(&m, t->capture.data, t->capture.len, NULL,
-	                        t->cur_digest, &ignored) != CNAB_OK)
-		return CNAB_OK; /* a config or other JSON blob */
+	                        t->cur_digest, &ignored) != CNAB_OK) {
+		/* a config or other JSON blob: kept only if asked */
+		if (!t->keep || !t->keep(t->capture.data, t->capture.len))
+			return CNAB_OK;
+		t->cur->other = true;
+	}
 	cnab_manifest_release(&m);
 	if (!cnab_size_add(t->kept, t->capture.len, &t->kept) ||
 	    t->kept > CNAB_ARCHIVE_MAX_MANIFESTS)
@@ -445,7 +449,7 @@ enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
 	blob = img->content_digest
 	               ? cnab_map_get(&t->blobs, img->content_digest)
 	               : NULL;
-	if (blob && blob->data) {
+	if (blob && blob->data && !blob->other) {
 		struct cnab_manifest m = CNAB_MANIFEST_INIT;
 
 		/* found by contentDigest: the reference must pin the same */
@@ -479,7 +483,7 @@ static enum cnab_status get_manifest(void *ctx, const struct cnab_descriptor *d,
 
 	cnab_digest_format(&d->digest, digest);
 	b = cnab_map_get(&t->blobs, digest);
-	if (!b || !b->data)
+	if (!b || !b->data || b->other)
 		return cnab_err_set(err, CNAB_ERR_NOTFOUND,
 		                    "manifest %s is missing from archive '%s'",
 		                    digest, t->subject);

@@ -65,6 +65,9 @@ struct cnab_thick {
 	struct cnab_manifest index; /* .root NULL when absent */
 	struct cnab_map blobs;      /* digest -> struct cnab_thick_blob */
 	size_t kept;                /* manifest bytes kept */
+	/* keeps, too, the small JSON blobs that are no manifest for which
+	 * it says true (cosign payloads for --key); set after opening */
+	bool (*keep)(const char *data, size_t len);
 	/* the blob being read */
 	struct cnab_thick_blob *cur;
 	struct cnab_verifier v;
@@ -82,6 +85,7 @@ struct cnab_thick_blob {
 	bool verified; /* its bytes were read and matched its name */
 	char *data;    /* a manifest or index: its bytes */
 	size_t len;
+	bool other; /* data is no manifest: a blob t->keep kept */
 };
 
 /*

@@ -43,7 +43,7 @@ static const char usage[] =
         "      --verify          check every blob and manifest of the archive\n"
         "                        or registry against its digest, and that\n"
         "                        every image is whole\n"
-        "      --key FILE        with --verify -r: also check the cosign\n"
+        "      --key FILE        with --verify: also check the cosign\n"
         "                        signatures of the bundle and of every image\n"
         "                        with the public key in FILE (ECDSA P-256)\n"
         "      --relocation-mapping FILE\n"
@@ -664,7 +664,7 @@ static enum cnab_status archive_attachments(struct cnab_thick *t, bool check,
 		if (st != CNAB_OK || !is)
 			continue;
 		blob = cnab_map_get(&t->blobs, CNAB_DESC_DIGEST(&a.desc, d));
-		if (blob && blob->data)
+		if (blob && blob->data && !blob->other)
 			st = cnab_attachment_read(&a, blob->data, blob->len,
 			                          err);
 		if (st == CNAB_OK && check)
@@ -712,6 +712,120 @@ static void report_verified(const char *subject, size_t nimages, size_t nattach,
 		             nimages, nobjects);
 }
 
+/* "'REPOSITORY@DIGEST' (image 'NAME')", as inspect -r names images. */
+static char *archive_image_label(const struct cnab_bundle_image *img,
+                                 const char *digest)
+{
+	struct cnab_ref ref = CNAB_REF_INIT;
+	char *repo = NULL, *label;
+
+	if (cnab_ref_parse(&ref, img->image, NULL) == CNAB_OK)
+		repo = cnab_ref_name(&ref);
+	cnab_ref_release(&ref);
+	if (img->name)
+		label = cnab_strfmt("'%s@%s' (image '%s')",
+		                    repo ? repo : img->image, digest,
+		                    img->name);
+	else
+		label = cnab_strfmt("'%s@%s' (invocation image %zu)",
+		                    repo ? repo : img->image, digest,
+		                    img->index);
+	free(repo);
+	return label;
+}
+
+/* Whether digest d is that of one of n attachments. */
+static bool is_attachment(const struct cnab_attachment *a, size_t n,
+                          const struct cnab_digest *d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cnab_digest_equal(&a[i].desc.digest, d))
+			return true;
+	return false;
+}
+
+/*
+ * --verify --key -a: the cosign signatures of the bundle's images, and of
+ * the bundle's index where the archive holds what is attached to it (an
+ * archive of a published bundle); the bundle's index of an archive made
+ * from a file is made when it is published, and has no signature yet.
+ */
+static enum cnab_status
+verify_archive_signatures(const struct cnab_thick *t,
+                          const struct cnab_cosign_key *k,
+                          char (*digests)[CNAB_DIGEST_STR_MAX],
+                          const struct cnab_attachment *attach, size_t nattach,
+                          struct cnab_err *err)
+{
+	struct cnab_sigs_report rep = {0, 0, 0};
+	const struct cnab_bundle *b = &t->bundle;
+	struct cnab_digest d;
+	enum cnab_status st = CNAB_OK;
+	size_t bundles = 0, i, j;
+	char *label;
+
+	for (i = 0; i < b->nimages && st == CNAB_OK; i++) {
+		const struct cnab_bundle_image *img = &b->images[i];
+
+		if (!digests[i][0] ||
+		    cnab_digest_parse(&d, digests[i], NULL) != CNAB_OK)
+			continue; /* not an OCI image */
+		for (j = 0; j < i; j++)
+			if (!strcmp(digests[j], digests[i]))
+				break;
+		if (j < i)
+			continue; /* checked already */
+		label = archive_image_label(img, digests[i]);
+		st = label ? cnab_sigs_check_archive(k, t, attach, nattach, &d,
+		                                     label, &rep, err)
+		           : cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		free(label);
+	}
+	/* the bundle's index: what is attached to neither an image nor an
+	 * attachment */
+	for (i = 0; i < nattach && st == CNAB_OK; i++) {
+		const struct cnab_digest *s = &attach[i].subject;
+		char hex[CNAB_DIGEST_STR_MAX];
+
+		cnab_digest_format(s, hex);
+		for (j = 0; j < b->nimages; j++)
+			if (!strcmp(digests[j], hex))
+				break;
+		if (j < b->nimages || is_attachment(attach, nattach, s))
+			continue;
+		for (j = 0; j < i; j++)
+			if (cnab_digest_equal(&attach[j].subject, s))
+				break;
+		if (j < i)
+			continue; /* checked already */
+		bundles++;
+		label = cnab_strfmt("'%s' (the bundle's index %s)", t->subject,
+		                    hex);
+		st = label ? cnab_sigs_check_archive(k, t, attach, nattach, s,
+		                                     label, &rep, err)
+		           : cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		free(label);
+	}
+	if (st != CNAB_OK)
+		return st;
+	if (!bundles)
+		cnab_fe_note("the bundle's own signature is not checked: "
+		             "nothing in archive '%s' is attached to its index "
+		             "(it has one once published)",
+		             t->subject);
+	if (rep.failed)
+		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                    "cannot verify signatures of '%s': %zu of "
+		                    "%zu not verified",
+		                    t->subject, rep.failed, rep.subjects);
+	cnab_fe_note("verified signatures of '%s': %zu subjects, %zu "
+	             "signatures",
+	             t->subject, rep.subjects, rep.signatures);
+	return CNAB_OK;
+}
+
 static int inspect_archive(const struct inspect_opts *o)
 {
 	struct cnab_err err = CNAB_ERR_INIT;
@@ -724,6 +838,7 @@ static int inspect_archive(const struct inspect_opts *o)
 	struct view v = {NULL, {NULL, NULL}, NULL, NULL, NULL, NULL, NULL, 0};
 	char(*digests)[CNAB_DIGEST_STR_MAX] = NULL;
 	struct cnab_attachment *attach = NULL;
+	struct cnab_cosign_key *key = NULL;
 	size_t nblobs = 0, nattach = 0;
 	bool eof = false;
 	int rc;
@@ -733,11 +848,16 @@ static int inspect_archive(const struct inspect_opts *o)
 	if (load_mapping(o, &user, &err) != CNAB_OK)
 		goto fail;
 	rc = cnab_fe_archive_input(o->archive);
+	if (!rc && o->key)
+		rc = cnab_sigs_load_key(o->key, &key);
 	if (rc)
 		goto out;
 	if (cnab_archive_in_open(&in, &t, o->archive, o->verify, &err) !=
 	    CNAB_OK)
 		goto fail;
+	/* --key: the signatures' payloads are kept as they go by */
+	if (key)
+		t.keep = cnab_cosign_is_payload;
 	/* reading the whole archive (--verify) shows progress */
 	cnab_fe_progress_start(&progress, "verifying", in.size);
 	if (!o->verify)
@@ -775,6 +895,9 @@ static int inspect_archive(const struct inspect_opts *o)
 		report_verified(subject, t.bundle.nimages, nattach, nblobs);
 	if (o->verify && t.is_delta)
 		report_omitted(&t, o->base != NULL);
+	if (key && verify_archive_signatures(&t, key, digests, attach, nattach,
+	                                     &err) != CNAB_OK)
+		goto fail;
 	v.bundle = &t.bundle;
 	v.maps[0] = &user;
 	v.maps[1] = &t.mapping;
@@ -794,6 +917,7 @@ fail:
 out:
 	free(digests);
 	free_attachments(attach, nattach);
+	cnab_cosign_key_free(key);
 	cnab_thick_release(&t);
 	cnab_relocation_release(&user);
 	cnab_archive_in_close(&in);
@@ -1095,10 +1219,10 @@ int main(int argc, char **argv)
 		        "verify");
 	else if (o.base && (!o.verify || !o.archive))
 		rc = cnab_fe_usage_error("--base goes with --verify -a DELTA");
-	else if (o.key && !(o.verify && o.ref))
+	else if (o.key && !o.verify)
 		rc = cnab_fe_usage_error(
-		        "--key needs --verify and -r REF: signatures are "
-		        "checked in a registry");
+		        "--key goes with --verify: signatures are checked "
+		        "with the rest");
 	else if (o.file)
 		rc = inspect_file(&o);
 	else if (o.archive)

@@ -136,3 +136,93 @@ cnab_sigs_check_registry(const struct cnab_cosign_key *k,
 	free(tag);
 	return st;
 }
+
+/* A payload blob kept by an archive's reader (cnab_cosign_is_payload). */
+static enum cnab_status read_thick_blob(void *ctx,
+                                        const struct cnab_descriptor *d,
+                                        size_t max, char **data, size_t *len,
+                                        struct cnab_err *err)
+{
+	const struct cnab_thick *t = ctx;
+	const struct cnab_thick_blob *b;
+	char digest[CNAB_DIGEST_STR_MAX];
+
+	cnab_digest_format(&d->digest, digest);
+	b = cnab_map_get(&t->blobs, digest);
+	if (!b && t->is_delta && cnab_map_has(&t->delta.index, digest))
+		return cnab_err_set(
+		        err, CNAB_ERR_USAGE,
+		        "cannot check signature payload %s: it is "
+		        "left out of delta '%s' (check the base, or "
+		        "the published bundle with -r)",
+		        digest, t->subject);
+	if (!b || !b->verified)
+		return cnab_err_set(err, CNAB_ERR_CORRUPT,
+		                    "signature payload %s is missing from "
+		                    "archive '%s'",
+		                    digest, t->subject);
+	if (!b->data || !b->other)
+		return cnab_err_set(err, CNAB_ERR_CORRUPT,
+		                    "invalid signature payload %s in archive "
+		                    "'%s': not a cosign simple-signing payload",
+		                    digest, t->subject);
+	if (b->len != d->size || b->len > max)
+		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                    "size mismatch for '%s': archived %zu "
+		                    "bytes, descriptor says %llu",
+		                    digest, b->len,
+		                    (unsigned long long)d->size);
+	*data = malloc(b->len + 1);
+	if (!*data)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	memcpy(*data, b->data, b->len);
+	(*data)[b->len] = '\0';
+	*len = b->len;
+	return CNAB_OK;
+}
+
+enum cnab_status
+cnab_sigs_check_archive(const struct cnab_cosign_key *k,
+                        const struct cnab_thick *t,
+                        const struct cnab_attachment *attach, size_t nattach,
+                        const struct cnab_digest *subject, const char *label,
+                        struct cnab_sigs_report *rep, struct cnab_err *err)
+{
+	const struct cnab_attachment *sig = NULL;
+	const struct cnab_thick_blob *b = NULL;
+	char *tag = cnab_attach_tag(subject, CNAB_ATTACH_SIG), *name = NULL;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+	size_t i;
+
+	for (i = 0; i < nattach && !sig; i++)
+		if (attach[i].kind == CNAB_ATTACH_SIG &&
+		    cnab_digest_equal(&attach[i].subject, subject))
+			sig = &attach[i];
+	if (tag)
+		name = cnab_strfmt("'%s' in archive '%s'", tag, t->subject);
+	if (!name) {
+		free(tag);
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	}
+	if (sig) {
+		b = cnab_map_get(&t->blobs,
+		                 CNAB_DESC_DIGEST(&sig->desc, digest));
+		if (!b || !b->data || b->other)
+			st = cnab_err_set(
+			        err, CNAB_ERR_CORRUPT,
+			        "signature %s is missing from archive "
+			        "'%s'",
+			        digest, t->subject);
+		else
+			st = cnab_sigs_check(k, subject, label, name, b->data,
+			                     b->len, read_thick_blob, (void *)t,
+			                     rep, err);
+	} else {
+		st = cnab_sigs_check(k, subject, label, name, NULL, 0,
+		                     read_thick_blob, (void *)t, rep, err);
+	}
+	free(name);
+	free(tag);
+	return st;
+}

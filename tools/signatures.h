@@ -8,10 +8,12 @@
 
 #include <stddef.h>
 
+#include "common/attach.h"
 #include "common/cosign.h"
 #include "common/digest.h"
 #include "common/registry.h"
 #include "common/status.h"
+#include "formats/thick.h"
 
 /* What was checked so far. */
 struct cnab_sigs_report {
@@ -53,5 +55,20 @@ cnab_sigs_check_registry(const struct cnab_cosign_key *k,
                          struct cnab_registry *reg, const char *repo,
                          const struct cnab_digest *subject, const char *label,
                          struct cnab_sigs_report *rep, struct cnab_err *err);
+
+/*
+ * Checks the subject of digest in archive t, read whole with t->keep set
+ * to cnab_cosign_is_payload: its .sig manifest is the signature attachment
+ * (of attach, the archive's) whose subject it is, and the payloads blobs
+ * t kept.  label as for cnab_sigs_check.  A payload the archive lacks or
+ * that is no simple-signing payload: CNAB_ERR_CORRUPT; one a delta left
+ * out: CNAB_ERR_USAGE.
+ */
+enum cnab_status
+cnab_sigs_check_archive(const struct cnab_cosign_key *k,
+                        const struct cnab_thick *t,
+                        const struct cnab_attachment *attach, size_t nattach,
+                        const struct cnab_digest *subject, const char *label,
+                        struct cnab_sigs_report *rep, struct cnab_err *err);
 
 #endif

@@ -31,6 +31,7 @@ python3 "$top/tests/tools/mkfixtures.py" "$fix" || {
 cp "$top"/testdata/*.porter.yaml "$top"/testdata/vectors/cnab-spec/*.json \
 	"$top"/testdata/vectors/cnab-to-oci/*.json "$fix/"
 cp -R "$top"/testdata/porter-v1 "$fix/"
+cp -R "$top"/testdata/cosign "$fix/"
 
 # the tools the cases run: the built ones, or valgrind wrappers of them
 bin=$top

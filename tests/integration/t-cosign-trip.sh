@@ -77,6 +77,56 @@ assert_exit 0 "$P" "${OPTS[@]}" -q -o json -a "$TEST_DIR/b.tgz" \
 	--tag "$M/air/trip:1.0"
 assert_eq "$(jq -r .digest <<<"$OUT")" "$IDX"
 check_hop mid air/trip "$IDX" "${IMGS[@]}"
+
+step "inspect --verify --key -a: the signatures in the archive, offline"
+assert_exit 0 "$I" --verify --key "$K/cosign.pub" -a "$TEST_DIR/b.tgz"
+assert_contains "$ERR" "verified signature of '$TEST_DIR/b.tgz' (the bundle's index $IDX): 1 signature"
+assert_contains "$ERR" "(image 'web'): 1 signature"
+assert_contains "$ERR" "verified signatures of '$TEST_DIR/b.tgz': 3 subjects, 3 signatures"
+assert_exit 0 sh -c '"$1" -q --verify --key "$2" -a - <"$3"' sh "$I" \
+	"$K/cosign.pub" "$TEST_DIR/b.tgz"
+assert_eq "$ERR" "" "read from a pipe, quietly"
+assert_exit 3 "$I" -q --verify --key "$CNAB_TOP/testdata/cosign/other.pub" \
+	-a "$TEST_DIR/b.tgz"
+assert_contains "$ERR" "cannot verify signatures of '$TEST_DIR/b.tgz': 3 of 3 not verified"
+# a delta leaves out image layers only: its attachments are whole
+assert_exit 0 "$A" "${OPTS[@]}" -q --base "$TEST_DIR/b.tgz" \
+	-r "$S/acme/trip:1.0" "$TEST_DIR/d.tgz"
+assert_exit 0 "$I" --verify --key "$K/cosign.pub" -a "$TEST_DIR/d.tgz"
+assert_contains "$ERR" "verified signatures of '$TEST_DIR/d.tgz': 3 subjects, 3 signatures"
+# a payload that is no simple-signing document, its .sig manifest and
+# index.json rewritten to match: the archive is whole, the signature bad
+"$ITEST_PYTHON" - "$TEST_DIR/b.tgz" "$TEST_DIR/bad.tgz" "${IMGS[1]}" <<'PY'
+import hashlib, io, json, sys, tarfile
+src, dst, subject = sys.argv[1:]
+tin = tarfile.open(src)
+files = {m.name: tin.extractfile(m).read() for m in tin if m.isfile()}
+blobs = "artifacts/layout/blobs/sha256/"
+index = json.loads(files["artifacts/layout/index.json"])
+def put(data):
+    hexd = hashlib.sha256(data).hexdigest()
+    files[blobs + hexd] = data
+    return "sha256:" + hexd
+for e in index["manifests"]:
+    a = e.get("annotations", {})
+    if a.get("io.cnab-tools.attachment.kind") == "sig" and \
+            a.get("io.cnab-tools.attachment.subject") == subject:
+        m = json.loads(files[blobs + e["digest"][7:]])
+        payload = b"not a payload\n"
+        m["layers"][0]["digest"] = put(payload)
+        m["layers"][0]["size"] = len(payload)
+        raw = json.dumps(m).encode()
+        e["digest"], e["size"] = put(raw), len(raw)
+files["artifacts/layout/index.json"] = json.dumps(index).encode()
+with tarfile.open(dst, "w:gz") as tout:
+    for name, data in files.items():
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tout.addfile(info, io.BytesIO(data))
+PY
+assert_exit 0 "$I" -q --verify -a "$TEST_DIR/bad.tgz"
+assert_exit 3 "$I" -q --verify --key "$K/cosign.pub" -a "$TEST_DIR/bad.tgz"
+assert_match "$ERR" "^cnab-inspect: invalid signature payload sha256:[0-9a-f]{64} in archive '$TEST_DIR/bad.tgz': not a cosign simple-signing payload$"
 assert_exit 0 "$I" "${OPTS[@]}" --verify --key "$K/cosign.pub" \
 	-r "$M/air/trip:1.0"
 assert_contains "$ERR" "verified signatures of '$M/air/trip:1.0': 3 subjects, 3 signatures"
@@ -97,3 +147,7 @@ step "a tampered signature at the destination: exit 3"
 assert_exit 3 "$I" "${OPTS[@]}" -q --verify --key "$K/cosign.pub" \
 	-r "$D/prod/trip:1.0"
 assert_contains "$ERR" "(image 'web'): signature 2 of '$D/prod/trip:${IMGS[1]/:/-}.sig' names another image"
+assert_exit 0 "$A" "${OPTS[@]}" -q -r "$D/prod/trip:1.0" "$TEST_DIR/c.tgz"
+assert_exit 3 "$I" -q --verify --key "$K/cosign.pub" -a "$TEST_DIR/c.tgz"
+assert_contains "$ERR" "(image 'web'): signature 2 of '${IMGS[1]/:/-}.sig' in archive '$TEST_DIR/c.tgz' names another image"
+assert_contains "$ERR" "cannot verify signatures of '$TEST_DIR/c.tgz': 1 of 3 not verified"

@@ -174,5 +174,8 @@ assert_eq "$ERR" "cnab-inspect: cannot use key '$T/rsa.pub': an RSA key, not ECD
 assert_exit 2 "$I" "${OPTS[@]}" --verify --key "$TEST_DIR/none.pub" -r "$REF"
 assert_contains "$ERR" "$TEST_DIR/none.pub"
 assert_exit 2 "$I" "${OPTS[@]}" --key "$K/cosign.pub" -r "$REF"
-assert_contains "$ERR" "--key needs --verify and -r REF"
-assert_exit 2 "$I" --verify --key "$K/cosign.pub" -a "$TEST_DIR/a.tgz"
+assert_contains "$ERR" "--key goes with --verify"
+# archived without attachments: nothing is signed in it
+assert_exit 3 "$I" --verify --key "$K/cosign.pub" -a "$TEST_DIR/a.tgz"
+assert_contains "$ERR" "(image 'api'): no signature (no '${d2/:/-}.sig' in archive '$TEST_DIR/a.tgz')"
+assert_contains "$ERR" "the bundle's own signature is not checked"

@@ -415,6 +415,38 @@ static void test_verify_manifest(void **state)
 	cnab_cosign_key_free(k);
 }
 
+/* What an archive's reader keeps for --key: simple-signing payloads. */
+static void test_is_payload(void **state)
+{
+	static const char *not_payloads[] = {
+	        "",
+	        "{",
+	        "[]",
+	        "{}",
+	        "{\"critical\":{}}",
+	        "{\"critical\":{\"type\":\"atomic container signature\"}}",
+	        "{\"critical\":{\"type\":7}}",
+	        "{\"schemaVersion\":2,\"layers\":[]}",
+	};
+	size_t i, len;
+	char *p;
+
+	(void)state;
+	p = test_read_file("cosign/payload.json", &len);
+	assert_true(cnab_cosign_is_payload(p, len));
+	/* a payload naming another image is one all the same */
+	free(p);
+	p = test_read_file("cosign/wrong-digest.json", &len);
+	assert_true(cnab_cosign_is_payload(p, len));
+	free(p);
+	p = test_read_file("cosign/not-json.json", &len);
+	assert_false(cnab_cosign_is_payload(p, len));
+	free(p);
+	for (i = 0; i < sizeof(not_payloads) / sizeof(*not_payloads); i++)
+		assert_false(cnab_cosign_is_payload(not_payloads[i],
+		                                    strlen(not_payloads[i])));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +454,7 @@ int main(void)
 	        cmocka_unit_test(test_verify),
 	        cmocka_unit_test(test_verify_edges),
 	        cmocka_unit_test(test_verify_manifest),
+	        cmocka_unit_test(test_is_payload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

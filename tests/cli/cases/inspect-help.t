@@ -18,7 +18,7 @@ Shows a bundle: its name, version, and the images it names.
       --verify          check every blob and manifest of the archive
                         or registry against its digest, and that
                         every image is whole
-      --key FILE        with --verify -r: also check the cosign
+      --key FILE        with --verify: also check the cosign
                         signatures of the bundle and of every image
                         with the public key in FILE (ECDSA P-256)
       --relocation-mapping FILE
