@@ -68,6 +68,33 @@ static const char *artifact_type_of(const json_t *root)
 	        json_object_get(json_object_get(root, "config"), "mediaType"));
 }
 
+/* A referrer's manifest names a's subject as its own. */
+static enum cnab_status check_subject(const struct cnab_attachment *a,
+                                      const struct cnab_manifest *m,
+                                      struct cnab_err *err)
+{
+	const char *label = a->label ? a->label : "referrer";
+	const char *named = json_string_value(
+	        json_object_get(json_object_get(m->root, "subject"), "digest"));
+	char want[CNAB_DIGEST_STR_MAX];
+	struct cnab_digest d;
+
+	cnab_digest_format(&a->subject, want);
+	if (!named)
+		return cnab_err_set(
+		        err, CNAB_ERR_CORRUPT,
+		        "%s has no subject: it is not a referrer of "
+		        "'%s'",
+		        label, want);
+	if (cnab_digest_parse(&d, named, NULL) != CNAB_OK ||
+	    !cnab_digest_equal(&d, &a->subject))
+		return cnab_err_set(err, CNAB_ERR_CORRUPT,
+		                    "%s names another subject: '%.140s', not "
+		                    "'%s'",
+		                    label, named, want);
+	return CNAB_OK;
+}
+
 enum cnab_status cnab_attachment_read(struct cnab_attachment *a,
                                       const char *data, size_t len,
                                       struct cnab_err *err)
@@ -80,6 +107,15 @@ enum cnab_status cnab_attachment_read(struct cnab_attachment *a,
 	                         a->label ? a->label : "attachment", err);
 	if (st != CNAB_OK)
 		return st;
+	if (a->kind == CNAB_ATTACH_REFERRER) {
+		/* listed for a subject, it must name that subject: a
+		 * listing of another image's referrer is a broken one */
+		st = check_subject(a, &m, err);
+		if (st != CNAB_OK) {
+			cnab_manifest_release(&m);
+			return st;
+		}
+	}
 	at = artifact_type_of(m.root);
 	free(a->artifact_type);
 	a->artifact_type = at ? strdup(at) : NULL;

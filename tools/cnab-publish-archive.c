@@ -401,6 +401,8 @@ static enum cnab_status collect(struct publish *p, struct cnab_image_tree *tree,
 	/* then what is attached, subjects first (index.json's order) */
 	for (i = 0; i < p->t.index.nmanifests && st == CNAB_OK; i++) {
 		struct cnab_attachment a, *grown;
+		const struct cnab_image_node *node;
+		char d[CNAB_DIGEST_STR_MAX];
 		bool is;
 
 		st = cnab_attach_from_entry(&p->t.index.manifests[i], &a, &is,
@@ -408,6 +410,14 @@ static enum cnab_status collect(struct publish *p, struct cnab_image_tree *tree,
 		if (st != CNAB_OK || !is)
 			continue;
 		st = cnab_image_tree_add(tree, &src, &a.desc, a.label, err);
+		node = st == CNAB_OK
+		               ? cnab_image_tree_find(
+		                         tree, CNAB_DESC_DIGEST(&a.desc, d))
+		               : NULL;
+		/* what its manifest says: a referrer names its subject */
+		if (node && node->data)
+			st = cnab_attachment_read(&a, node->data, node->len,
+			                          err);
 		if (st == CNAB_ERR_NOTFOUND || st == CNAB_ERR_INVALID) {
 			cnab_err_restatus(err, CNAB_ERR_CORRUPT);
 			st = CNAB_ERR_CORRUPT;

@@ -14,6 +14,10 @@ Usage:
   attach-fixture.py list-missing URL REPO SUBJECT
       a referrer of SUBJECT listed in its fallback index, then deleted
       from the registry (which must allow deletes); prints its digest
+  attach-fixture.py list-foreign URL REPO SUBJECT OTHER
+      a referrer of OTHER (another manifest of REPO) listed in the
+      fallback index of SUBJECT, as a hostile registry could; prints its
+      digest
 SUBJECT is "sha256:<hex>" (its descriptor is read from the registry).
 """
 import hashlib
@@ -120,7 +124,7 @@ def add_to_fallback(base, repo, subject, desc):
     push_manifest(base, repo, tag, encode(idx), OCI_INDEX)
 
 
-def referrer(base, repo, subject, artifact_type, text):
+def referrer(base, repo, subject, artifact_type, text, listed_under=None):
     empty = b"{}"
     data = encode({"text": text})
     man = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
@@ -136,7 +140,7 @@ def referrer(base, repo, subject, artifact_type, text):
     body = encode(man)
     d = push_manifest(base, repo, "sha256:" + hashlib.sha256(body).hexdigest(),
                       body, OCI_MANIFEST)
-    add_to_fallback(base, repo, subject, {
+    add_to_fallback(base, repo, listed_under or subject, {
         "mediaType": OCI_MANIFEST, "digest": d, "size": len(body),
         "annotations": man["annotations"], "artifactType": artifact_type})
     return d
@@ -161,6 +165,9 @@ def main():
                        rest[1] if len(rest) > 1 else "x"))
     elif cmd == "list-missing":
         print(list_missing(base, repo, subject))
+    elif cmd == "list-foreign":
+        print(referrer(base, repo, rest[0], "application/example",
+                       "foreign", listed_under=subject))
     else:
         sys.exit(__doc__)
 

@@ -228,8 +228,30 @@ tar -czf "$TEST_DIR/broken.tgz" -C "$TEST_DIR/x" bundle.json relocation-mapping.
 assert_exit 3 "$I" --verify -a "$TEST_DIR/broken.tgz"
 assert_contains "$ERR" "$ATT_SIG"
 
+step "an archive listing a referrer under another subject than its own is corrupt"
+mkdir -p "$TEST_DIR/y" && tar -xzf "$TEST_DIR/b.tgz" -C "$TEST_DIR/y"
+jq --arg d "$WEB_SBOM" --arg s "$INV" '.manifests |= map(if .digest == $d
+	then .annotations["io.cnab-tools.attachment.subject"] = $s else . end)' \
+	"$TEST_DIR/y/artifacts/layout/index.json" >"$TEST_DIR/index.json"
+mv "$TEST_DIR/index.json" "$TEST_DIR/y/artifacts/layout/index.json"
+tar -czf "$TEST_DIR/foreign.tgz" -C "$TEST_DIR/y" bundle.json relocation-mapping.json artifacts
+assert_exit 3 "$I" --verify -a "$TEST_DIR/foreign.tgz"
+assert_contains "$ERR" "names another subject: '$WEB', not '$INV'"
+assert_exit 3 "$P" "${OPTS[@]}" -a "$TEST_DIR/foreign.tgz" --tag "$D/prod/foreign:1.0"
+assert_contains "$ERR" "names another subject: '$WEB', not '$INV'"
+assert_exit 4 "$I" "${OPTS[@]}" -r "$D/prod/foreign:1.0"
+
 step "a referrers index naming a manifest the registry lacks: a clear error"
 MISSING=$("${FIX[@]}" list-missing "http://$S" app/web "$WEB")
 assert_exit 4 "$A" "${OPTS[@]}" -f "$TEST_DIR/bundle.json" "$TEST_DIR/bad.tgz"
 assert_contains "$ERR" "referrer $MISSING of '$S/app/web:2.0' (listed by '$S/app/web:${WEB/:/-}') is missing from registry repository '$S/app/web'"
 [ ! -e "$TEST_DIR/bad.tgz" ] || fail "a failed run left an archive"
+
+step "a referrer listed for an image but naming another as its subject: exit 3"
+fixture_image src app/installer v2 --layers 1 --size 4K >/dev/null
+FOREIGN=$("${FIX[@]}" list-foreign "http://$S" app/installer "$INV" "$FIXTURE_DIGEST")
+jq '.images = {}' "$TEST_DIR/bundle.json" >"$TEST_DIR/inv.json"
+assert_exit 3 "$A" "${OPTS[@]}" -f "$TEST_DIR/inv.json" "$TEST_DIR/bad.tgz"
+assert_contains "$ERR" "referrer $FOREIGN of '$S/app/installer:v1' (listed by '$S/app/installer:${INV/:/-}') names another subject: '$FIXTURE_DIGEST', not '$INV'"
+[ ! -e "$TEST_DIR/bad.tgz" ] || fail "a failed run left an archive"
+assert_exit 0 "$A" "${OPTS[@]}" -q --no-attachments -f "$TEST_DIR/inv.json" "$TEST_DIR/bad.tgz"

@@ -187,8 +187,24 @@ static void test_referrer_json(void **state)
 	        "{\"schemaVersion\":2,\"mediaType\":\"" CNAB_MT_OCI_MANIFEST
 	        "\",\"config\":{\"mediaType\":\"application/"
 	        "vnd.oci.empty.v1+json\",\"digest\":\"sha256:" HEX_C
-	        "\",\"size\":2},\"layers\":[],\"annotations\":{\"k\":\"v\"}}";
+	        "\",\"size\":2},\"layers\":[],\"subject\":{\"mediaType\":"
+	        "\"" CNAB_MT_OCI_MANIFEST "\",\"digest\":\"sha256:" HEX_A
+	        "\",\"size\":9},\"annotations\":{\"k\":\"v\"}}";
+	/* no subject, or another one: not a referrer of sha256:HEX_A */
+	static const char *const foreign[] = {
+	        "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a/b\","
+	        "\"digest\":\"sha256:" HEX_C "\",\"size\":2},\"layers\":[]}",
+	        "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a/b\","
+	        "\"digest\":\"sha256:" HEX_C "\",\"size\":2},\"layers\":[],"
+	        "\"subject\":{\"mediaType\":\"a/b\",\"digest\":\"sha256:" HEX_B
+	        "\",\"size\":9}}",
+	        "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a/b\","
+	        "\"digest\":\"sha256:" HEX_C "\",\"size\":2},\"layers\":[],"
+	        "\"subject\":{\"mediaType\":\"a/b\",\"digest\":\"nonsense\","
+	        "\"size\":9}}",
+	};
 	struct cnab_attachment a;
+	size_t i;
 	struct cnab_buf b = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
 	struct cnab_err err = CNAB_ERR_INIT;
 	json_t *o;
@@ -196,6 +212,8 @@ static void test_referrer_json(void **state)
 	(void)state;
 	memset(&a, 0, sizeof(a));
 	a.kind = CNAB_ATTACH_REFERRER;
+	assert_int_equal(cnab_digest_parse(&a.subject, "sha256:" HEX_A, NULL),
+	                 CNAB_OK);
 	a.desc.media_type = strdup(CNAB_MT_OCI_MANIFEST);
 	a.desc.size = sizeof(man) - 1;
 	assert_int_equal(cnab_digest_of(CNAB_DIGEST_SHA256, man,
@@ -213,6 +231,18 @@ static void test_referrer_json(void **state)
 	                 CNAB_OK);
 	assert_string_equal(a.artifact_type,
 	                    "application/vnd.oci.empty.v1+json");
+	for (i = 0; i < sizeof(foreign) / sizeof(*foreign); i++) {
+		cnab_err_clear(&err);
+		assert_int_equal(cnab_attachment_read(&a, foreign[i],
+		                                      strlen(foreign[i]), &err),
+		                 CNAB_ERR_CORRUPT);
+		assert_non_null(strstr(err.msg, "sha256:" HEX_A));
+	}
+	/* a cosign attachment has no subject of its own to check */
+	a.kind = CNAB_ATTACH_SIG;
+	assert_int_equal(
+	        cnab_attachment_read(&a, foreign[1], strlen(foreign[1]), &err),
+	        CNAB_OK);
 	json_decref(o);
 	cnab_buf_release(&b);
 	cnab_attachment_release(&a);
