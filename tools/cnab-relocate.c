@@ -306,11 +306,20 @@ static int relocate(const struct relocate_opts *o)
 		    cnab_push_target_probe(&r.target, dst, &err) != CNAB_OK)
 			goto fail;
 		/* settle an existing tag before reading anything more */
-		if (cnab_push_settle(&r.target, &r.obj, &same, &err) != CNAB_OK)
+		if (cnab_push_settle(&r.target, &r.obj, &same, &err) !=
+		            CNAB_OK ||
+		    attach(&r, &err) != CNAB_OK)
+			goto fail;
+		/* the tag holds the bundle: what is attached may still be
+		 * missing there (relocated with --no-attachments); only what
+		 * is not there is sent, and the tag is not written again */
+		if (same && r.xfer.nattachments &&
+		    cnab_push_attachments_there(
+		            dst, r.target.ref.path, r.xfer.attachments,
+		            r.xfer.nattachments, &same, &err) != CNAB_OK)
 			goto fail;
 		if (!same &&
-		    (attach(&r, &err) != CNAB_OK ||
-		     cnab_transfer_walk(&r.xfer, &err) != CNAB_OK ||
+		    (cnab_transfer_walk(&r.xfer, &err) != CNAB_OK ||
 		     copy_blobs(&r, &err) != CNAB_OK ||
 		     cnab_push_manifests(dst, r.target.ref.path, &r.xfer.tree,
 		                         &err) != CNAB_OK ||

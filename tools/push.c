@@ -174,7 +174,7 @@ enum cnab_status cnab_push_settle(struct cnab_push_target *t,
 				*same = true;
 				cnab_fe_info(1,
 				             "tag '%s' holds this bundle "
-				             "already: nothing to do",
+				             "already: it is not written again",
 				             t->string);
 				return CNAB_OK;
 			}
@@ -382,6 +382,81 @@ enum cnab_status cnab_push_attachments(struct cnab_registry *reg,
 		if (!done)
 			st = push_referrers(reg, repo, a, n, i, tree, pushed,
 			                    err);
+	}
+	return st;
+}
+
+/* Whether the referrers of subject listed in repo include digest. */
+static enum cnab_status listed(struct cnab_registry *reg, const char *repo,
+                               const struct cnab_digest *subject,
+                               const struct cnab_digest *digest, bool *yes,
+                               struct cnab_err *err)
+{
+	struct cnab_manifest idx = CNAB_MANIFEST_INIT;
+	struct cnab_reg_manifest m = {0};
+	char sd[CNAB_DIGEST_STR_MAX], *tag;
+	enum cnab_status st;
+	bool api = false;
+	size_t i;
+
+	*yes = false;
+	cnab_digest_format(subject, sd);
+	st = cnab_reg_get_referrers(reg, repo, sd, &api, &m, err);
+	if (st == CNAB_OK && !api) {
+		cnab_reg_manifest_release(&m);
+		tag = cnab_attach_tag(subject, CNAB_ATTACH_REFERRER);
+		st = tag ? cnab_reg_get_manifest(reg, repo, tag, &m, err)
+		         : cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+		free(tag);
+	}
+	if (st == CNAB_ERR_NOTFOUND) {
+		cnab_err_clear(err);
+		return CNAB_OK; /* nothing listed */
+	}
+	/* a listing that does not parse lists nothing: it is rewritten */
+	if (st == CNAB_OK &&
+	    cnab_manifest_parse(&idx, m.data, m.len, CNAB_MT_OCI_INDEX, sd,
+	                        NULL) == CNAB_OK)
+		for (i = 0; i < idx.nmanifests && !*yes; i++)
+			*yes = cnab_digest_equal(&idx.manifests[i].digest,
+			                         digest);
+	cnab_manifest_release(&idx);
+	cnab_reg_manifest_release(&m);
+	return st;
+}
+
+enum cnab_status cnab_push_attachments_there(struct cnab_registry *reg,
+                                             const char *repo,
+                                             const struct cnab_attachment *a,
+                                             size_t n, bool *there,
+                                             struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	*there = true;
+	for (i = 0; i < n && *there && st == CNAB_OK; i++) {
+		struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
+		char digest[CNAB_DIGEST_STR_MAX];
+		bool exists = false;
+
+		if (a[i].kind != CNAB_ATTACH_REFERRER) {
+			st = cnab_reg_head_manifest(reg, repo, a[i].tag,
+			                            &exists, &d, err);
+			*there =
+			        st == CNAB_OK && exists &&
+			        cnab_digest_equal(&d.digest, &a[i].desc.digest);
+		} else {
+			st = cnab_reg_head_manifest(
+			        reg, repo, CNAB_DESC_DIGEST(&a[i].desc, digest),
+			        &exists, NULL, err);
+			if (st == CNAB_OK && exists)
+				st = listed(reg, repo, &a[i].subject,
+				            &a[i].desc.digest, there, err);
+			else
+				*there = false;
+		}
+		cnab_descriptor_release(&d);
 	}
 	return st;
 }

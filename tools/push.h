@@ -151,6 +151,18 @@ enum cnab_status cnab_push_manifests(struct cnab_registry *reg,
  * subject (tag sha256-<hex>), merged with what it lists already.  What is
  * there already is not sent again.  *pushed counts what was written.
  */
+/*
+ * Whether every attachment of a (n of them) is in repo already, as
+ * cnab_push_attachments leaves it: cosign's under their tag, referrers by
+ * digest and listed (by the referrers API or in the fallback index).
+ * Manifests only: a registry takes a manifest once its blobs are there.
+ */
+enum cnab_status cnab_push_attachments_there(struct cnab_registry *reg,
+                                             const char *repo,
+                                             const struct cnab_attachment *a,
+                                             size_t n, bool *there,
+                                             struct cnab_err *err);
+
 enum cnab_status cnab_push_attachments(struct cnab_registry *reg,
                                        const char *repo,
                                        const struct cnab_attachment *a,

@@ -195,6 +195,18 @@ assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/b.tgz" --tag "$D/bare/app:1.0"
 check_hop "$D/bare/app"
 assert_eq "$(count_requests dst PUT '/manifests/1.0$')" 0 "the bundle's tag is not written again"
 
+step "relocating again without --no-attachments adds them, the tag untouched"
+reg_mark dst
+assert_exit 0 "$R" "${OPTS[@]}" -v "$M/air/app:1.0" "$D/bare2/app"
+check_hop "$D/bare2/app"
+assert_eq "$(count_requests dst PUT '/manifests/1.0$')" 0 "the bundle's tag is not written again"
+assert_contains "$ERR" "6 attachments, 6 tags written"
+note "$ERR"
+# and once they are there, relocating again writes nothing
+reg_mark dst
+assert_exit 0 "$R" "${OPTS[@]}" "$M/air/app:1.0" "$D/bare2/app"
+assert_eq "$(count_requests dst 'PUT|POST|PATCH' '.*')" 0
+
 step "inspect shows what is attached, per image and for the bundle"
 assert_exit 0 "$I" "${OPTS[@]}" -r "$D/prod/app:1.0"
 note "$OUT"

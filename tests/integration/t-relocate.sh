@@ -59,13 +59,21 @@ assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST"
 step "a second run copies nothing"
 reg_mark dst
 reg_mark src
-assert_exit 0 "$R" "${OPTS[@]}" "$S/acme/app:1.0" "$D/mirror/app"
+assert_exit 0 "$R" "${OPTS[@]}" --no-attachments "$S/acme/app:1.0" "$D/mirror/app"
 assert_eq "$(count_requests dst 'POST|PATCH|PUT' '.')" 0 "writes to DEST"
 # the one blob read is the bundle config: bundle.json itself, and no
 # image manifest is read once the tag is known to hold the bundle
 assert_eq "$(count_requests src GET '/blobs/')" 1 "blobs read from SOURCE"
 # (the bundle's index, by tag, and its config manifest)
 assert_eq "$(count_requests src GET '/manifests/')" 2 "manifests read from SOURCE"
+# with attachments (the default), they are looked for in SOURCE and, none
+# being there, nothing more is read or written
+reg_mark dst
+reg_mark src
+assert_exit 0 "$R" "${OPTS[@]}" "$S/acme/app:1.0" "$D/mirror/app"
+assert_eq "$(count_requests dst 'POST|PATCH|PUT' '.')" 0 "writes to DEST"
+assert_eq "$(count_requests src GET '/blobs/')" 1 "blobs read from SOURCE"
+assert_eq "$(count_requests src GET '/manifests/([^s]|sha256:)')" 2 "bundle manifests read from SOURCE"
 
 step "within one registry: blobs are mounted, not copied"
 reg_mark src
