@@ -99,6 +99,7 @@ LIB_OBJS += formats/cnaboci.o
 LIB_OBJS += formats/delta.o
 LIB_OBJS += formats/porter.o
 LIB_OBJS += formats/relocation.o
+LIB_OBJS += formats/thick-push.o
 LIB_OBJS += formats/thick.o
 
 FE_OBJS =

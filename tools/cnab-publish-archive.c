@@ -2,25 +2,19 @@
  * cnab-publish-archive: publish a thick bundle archive to a registry tag,
  * in one pass over the archive, never extracted.
  */
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "common/buf.h"
 #include "common/fsutil.h"
 #include "common/image.h"
-#include "common/json.h"
 #include "common/reference.h"
 #include "common/registry.h"
 #include "common/upload-pool.h"
-#include "common/volume.h"
 #include "formats/bundle.h"
 #include "formats/cnaboci.h"
 #include "formats/delta.h"
 #include "formats/relocation.h"
+#include "formats/thick-push.h"
 #include "formats/thick.h"
 #include "tools/archive-in.h"
 #include "tools/fe.h"
@@ -83,7 +77,7 @@ struct publish {
 	struct cnab_outfile mapping_out; /* --relocation-mapping */
 	struct cnab_fe_progress progress;
 	uint64_t archive_size;
-	size_t uploaded, skipped;
+	struct cnab_thick_push sink; /* the blobs, into the tag's repo */
 	size_t blobs_seen;
 	size_t mounted; /* a delta's blobs mounted from --base-tag */
 	/* --dry-run: those it would mount, not upload */
@@ -109,249 +103,18 @@ static bool bundle_complete(const struct cnab_bundle *b)
 	return true;
 }
 
-/* Reads the current blob of the archive as a struct cnab_reader. */
-struct blob_reader {
-	struct publish *p;
-	const char *block;
-	size_t left;
-};
-
-static enum cnab_status blob_read(void *ctx, void *buf, size_t n, size_t *got,
-                                  struct cnab_err *err)
+/* The archive's bytes read so far, on the progress line. */
+static void on_progress(void *ctx, uint64_t bytes_in)
 {
-	struct blob_reader *br = ctx;
-	enum cnab_status st;
-	const void *b;
+	struct publish *p = ctx;
 
-	*got = 0;
-	if (!br->left) {
-		st = cnab_thick_blob_read(&br->p->t, &b, &br->left, err);
-		if (st != CNAB_OK || !br->left)
-			return st;
-		br->block = b;
-		cnab_fe_progress_set(&br->p->progress,
-		                     cnab_thick_bytes_in(&br->p->t));
-	}
-	*got = n < br->left ? n : br->left;
-	memcpy(buf, br->block, *got);
-	br->block += *got;
-	br->left -= *got;
-	return CNAB_OK;
+	cnab_fe_progress_set(&p->progress, bytes_in);
 }
 
-/*
- * The registry lost the upload of a blob half sent (Distribution cannot
- * resume a session cut in the middle of a chunk): read the blob again from
- * the archive file (or its set of volumes), from its start, and send it
- * whole.  Only for archives in regular files; from stdin the blob is gone,
- * and the failure stands.
- */
-static enum cnab_status replay_blob(struct publish *p, const char *name,
-                                    const struct cnab_descriptor *d,
-                                    struct cnab_err *lost, struct cnab_err *err)
+static void on_note(void *ctx, const char *msg)
 {
-	struct cnab_tar_reader *tar = NULL;
-	struct cnab_volumes_in vols = CNAB_VOLUMES_IN_INIT;
-	struct cnab_verify_reader vr;
-	struct cnab_tar_entry e;
-	struct cnab_reader r;
-	char *want = strdup(name), *subject = NULL;
-	enum cnab_status st;
-	bool eof = false, vr_ready = false;
-	int fd = -1;
-
-	cnab_fe_info(1, "%s: sending it again, read again from '%s'", lost->msg,
-	             p->o->archive);
-	if (cnab_volumes_is_first(p->o->archive)) {
-		if (!want ||
-		    cnab_volumes_open(&vols, p->o->archive, err) != CNAB_OK) {
-			st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
-			goto out;
-		}
-		st = cnab_tar_reader_open_reader(
-		        &tar, cnab_volumes_reader(&vols), p->o->archive, err);
-	} else {
-		fd = open(p->o->archive, O_RDONLY | O_CLOEXEC);
-		if (!want || fd < 0) {
-			st = cnab_err_set(err, CNAB_ERR_NET, "%s", lost->msg);
-			goto out;
-		}
-		st = cnab_tar_reader_open_fd(&tar, fd, p->o->archive, err);
-	}
-	while (st == CNAB_OK) {
-		st = cnab_tar_next(tar, &e, &eof, err);
-		if (st != CNAB_OK || eof || !strcmp(e.name, want))
-			break;
-	}
-	if (st == CNAB_OK && eof)
-		st = cnab_err_set(err, CNAB_ERR_CORRUPT,
-		                  "archive '%s' changed while publishing it",
-		                  p->o->archive);
-	subject = cnab_strfmt("%s:%s", p->o->archive, want);
-	if (st == CNAB_OK && !subject)
-		st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	if (st == CNAB_OK) {
-		st = cnab_verify_reader_init(&vr, cnab_tar_entry_reader(tar),
-		                             &d->digest, d->size, subject, err);
-		vr_ready = st == CNAB_OK;
-	}
-	if (st == CNAB_OK) {
-		r = cnab_verify_reader_as(&vr);
-		st = cnab_reg_push_blob(p->reg, p->target.ref.path, d, &r, err);
-	}
-out:
-	if (vr_ready)
-		cnab_verify_reader_release(&vr);
-	cnab_tar_reader_free(tar);
-	cnab_volumes_release(&vols);
-	if (fd >= 0)
-		close(fd);
-	free(want);
-	free(subject);
-	return st;
-}
-
-/*
- * A blob small enough to hold: read whole into the pool's memory, which
- * checks it against its name, then queued for the workers (a manifest,
- * which the reader keeps, is pushed later, by the manifest API).
- */
-static enum cnab_status queue_blob(struct publish *p,
-                                   const struct cnab_thick_item *item,
-                                   struct cnab_err *err)
-{
-	struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
-	struct cnab_thick_blob *info;
-	char digest[CNAB_DIGEST_STR_MAX];
-	enum cnab_status st;
-	const void *block;
-	size_t len;
-	uint64_t at = 0;
-	void *buf;
-
-	st = cnab_upload_pool_reserve(p->pool, item->size, &buf, err);
-	if (st != CNAB_OK)
-		return st;
-	for (;;) {
-		st = cnab_thick_blob_read(&p->t, &block, &len, err);
-		if (st != CNAB_OK || !len)
-			break;
-		if (len > item->size - at) {
-			st = cnab_err_set(err, CNAB_ERR_CORRUPT,
-			                  "corrupt archive '%s': blob '%s' is "
-			                  "longer than its entry",
-			                  p->t.subject, item->name);
-			break;
-		}
-		memcpy((char *)buf + at, block, len);
-		at += len;
-		cnab_fe_progress_set(&p->progress, cnab_thick_bytes_in(&p->t));
-	}
-	/* the end of the blob was read: its bytes matched its name */
-	cnab_digest_format(&item->digest, digest);
-	info = cnab_map_get(&p->t.blobs, digest);
-	if (st != CNAB_OK || (info && info->data)) {
-		cnab_upload_pool_drop(p->pool, buf);
-		return st;
-	}
-	d.digest = item->digest;
-	d.size = item->size;
-	return cnab_upload_pool_submit(p->pool, &d, buf, err);
-}
-
-/* Handles a blob of the archive as it streams by. */
-static enum cnab_status on_blob(struct publish *p,
-                                const struct cnab_thick_item *item,
-                                struct cnab_err *err)
-{
-	struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
-	struct blob_reader br = {p, NULL, 0};
-	struct cnab_reader r = {blob_read, &br};
-	struct cnab_buf small = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
-	struct cnab_thick_blob *info;
-	char digest[CNAB_DIGEST_STR_MAX];
-	enum cnab_status st;
-	bool exists = false;
-	size_t n;
-
-	if (p->o->push.dry_run)
-		return CNAB_OK; /* read through and verified by the reader */
-	if (p->pool) {
-		/* an upload that failed stops the stream */
-		st = cnab_upload_pool_failed(p->pool, err);
-		if (st != CNAB_OK)
-			return st;
-		if (item->size <= cnab_upload_pool_max_blob(p->pool))
-			return queue_blob(p, item, err);
-	}
-	d.digest = item->digest;
-	d.size = item->size;
-	cnab_digest_format(&item->digest, digest);
-	/* the first bytes tell a layer from a JSON document, which may be a
-	 * manifest (pushed by the manifest API, later) */
-	if (item->size) {
-		const void *block;
-
-		st = cnab_thick_blob_read(&p->t, &block, &br.left, err);
-		if (st != CNAB_OK)
-			return st;
-		br.block = block;
-	}
-	if (item->size > CNAB_MAX_DOCUMENT ||
-	    !cnab_json_looks_object(br.block, br.left)) {
-		/* straight from the archive to the registry */
-		struct cnab_err perr = CNAB_ERR_INIT;
-		struct cnab_registry_stats before, after;
-
-		st = cnab_reg_head_blob(p->reg, p->target.ref.path, &d, &exists,
-		                        err);
-		if (st != CNAB_OK || exists) {
-			p->skipped += exists;
-			return st; /* the reader verifies the rest */
-		}
-		cnab_registry_stats(p->reg, &before);
-		st = cnab_reg_push_blob(p->reg, p->target.ref.path, &d, &r,
-		                        &perr);
-		cnab_registry_stats(p->reg, &after);
-		/* a session lost past what push_blob kept: only the file has
-		 * the blob's bytes again (any other failure was retried) */
-		if (st == CNAB_ERR_NET && p->archive_size &&
-		    after.uploads_lost > before.uploads_lost)
-			st = replay_blob(p, item->name, &d, &perr, err);
-		else if (st != CNAB_OK)
-			cnab_err_set(err, st, "%s", perr.msg);
-		p->uploaded += st == CNAB_OK;
-		return st;
-	}
-	for (;;) {
-		char chunk[16384];
-
-		st = cnab_reader_read(&r, chunk, sizeof(chunk), &n, err);
-		if (st != CNAB_OK || !n)
-			break;
-		if (cnab_buf_add(&small, chunk, n) != CNAB_OK) {
-			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-			break;
-		}
-	}
-	/* a manifest (kept by the reader) is pushed later, by the manifest
-	 * API; another JSON document (a config) is a blob */
-	info = cnab_map_get(&p->t.blobs, digest);
-	if (st == CNAB_OK && !(info && info->data))
-		st = cnab_reg_head_blob(p->reg, p->target.ref.path, &d, &exists,
-		                        err);
-	if (st == CNAB_OK && !(info && info->data) && !exists) {
-		struct cnab_mem_reader m = {(const unsigned char *)small.data,
-		                            small.len, 0};
-		struct cnab_reader mr = cnab_mem_reader_as(&m);
-
-		st = cnab_reg_push_blob(p->reg, p->target.ref.path, &d, &mr,
-		                        err);
-		p->uploaded += st == CNAB_OK;
-	}
-	p->skipped += exists;
-	cnab_buf_release(&small);
-	return st;
+	(void)ctx;
+	cnab_fe_info(1, "%s", msg);
 }
 
 /*
@@ -624,7 +387,10 @@ static enum cnab_status stream(struct publish *p, bool *done,
 			                    p->t.subject);
 		if (item.kind == CNAB_THICK_BLOB) {
 			cnab_fe_progress_next(&p->progress);
-			st = on_blob(p, &item, err);
+			st = p->o->push.dry_run
+			             ? CNAB_OK /* read through, verified */
+			             : cnab_thick_push_blob(&p->sink, &item,
+			                                    err);
 			if (st != CNAB_OK)
 				return st;
 		}
@@ -696,6 +462,14 @@ static int publish(const struct publish_opts *o)
 		                         &err) != CNAB_OK)
 			goto fail;
 	}
+	p.sink.t = &p.t;
+	p.sink.reg = p.reg;
+	p.sink.repo = p.target.ref.path;
+	p.sink.pool = p.pool;
+	p.sink.replay = p.archive_size ? o->archive : NULL;
+	p.sink.progress = on_progress;
+	p.sink.note = on_note;
+	p.sink.ctx = &p;
 	cnab_fe_progress_start(&p.progress, "publishing", p.archive_size);
 	if (stream(&p, &done, &err) != CNAB_OK)
 		goto fail;
@@ -736,11 +510,11 @@ static int publish(const struct publish_opts *o)
 		struct cnab_upload_stats ps;
 
 		cnab_upload_pool_stats(p.pool, &ps);
-		p.uploaded += (size_t)ps.uploaded;
-		p.skipped += (size_t)ps.present;
+		p.sink.uploaded += (size_t)ps.uploaded;
+		p.sink.skipped += (size_t)ps.present;
 	}
-	cnab_fe_info(1, "%zu blobs uploaded, %zu already there", p.uploaded,
-	             p.skipped);
+	cnab_fe_info(1, "%zu blobs uploaded, %zu already there",
+	             p.sink.uploaded, p.sink.skipped);
 	if (p.t.is_delta)
 		cnab_fe_info(1,
 		             "a delta of %s: %zu blobs left out, held by the "
