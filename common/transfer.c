@@ -3,6 +3,7 @@
  */
 #include "common/transfer.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -369,6 +370,179 @@ static const char *const kind_words[CNAB_ATTACH_KINDS] = {
         "referrer",
 };
 
+/*
+ * Looking for attachments asks, for each subject, three cosign tags, the
+ * referrers API and the fallback tag: round trips that cost the most over
+ * a WAN.  So, a level of subjects at a time, every such request goes out
+ * up front, attach_jobs at a time, each worker with its own handles; the
+ * walk that follows takes the answers from here (the same answers, in the
+ * same order, as asking one at a time), and asks itself what is not here.
+ */
+struct lookup {
+	const struct cnab_reg_repo *rr;
+	char *ref;      /* a tag, or for the referrers API a digest */
+	bool referrers; /* the referrers API */
+	bool taken;     /* by the walk */
+	enum cnab_status st;
+	struct cnab_err err;
+	struct cnab_reg_manifest m;
+	bool api; /* referrers: the registry has the API */
+};
+
+struct prefetch {
+	struct lookup *l;
+	size_t n, next;
+	struct cnab_registry_opts opts; /* the workers' */
+	pthread_mutex_t lock;
+};
+
+static void lookups_release(struct cnab_transfer *t)
+{
+	struct prefetch *pf = t->prefetch;
+	size_t i;
+
+	if (!pf)
+		return;
+	for (i = 0; i < pf->n; i++) {
+		free(pf->l[i].ref);
+		cnab_reg_manifest_release(&pf->l[i].m);
+	}
+	free(pf->l);
+	pf->l = NULL;
+	pf->n = pf->next = 0;
+}
+
+static enum cnab_status lookup_add(struct prefetch *pf,
+                                   const struct cnab_reg_repo *rr, char *ref,
+                                   bool referrers, struct cnab_err *err)
+{
+	struct lookup *grown;
+
+	if (!ref)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	grown = realloc(pf->l, (pf->n + 1) * sizeof(*pf->l));
+	if (!grown) {
+		free(ref);
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	}
+	pf->l = grown;
+	memset(&pf->l[pf->n], 0, sizeof(*pf->l));
+	pf->l[pf->n].rr = rr;
+	pf->l[pf->n].ref = ref;
+	pf->l[pf->n].referrers = referrers;
+	pf->n++;
+	return CNAB_OK;
+}
+
+/* The requests for what may be attached to subject, in rr. */
+static enum cnab_status lookups_of(struct prefetch *pf,
+                                   const struct cnab_reg_repo *rr,
+                                   const struct cnab_digest *subject,
+                                   struct cnab_err *err)
+{
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st = CNAB_OK;
+	int k;
+
+	if (!rr)
+		return CNAB_OK;
+	for (k = CNAB_ATTACH_SIG; k <= CNAB_ATTACH_REFERRER && st == CNAB_OK;
+	     k++)
+		st = lookup_add(
+		        pf, rr,
+		        cnab_attach_tag(subject, (enum cnab_attach_kind)k),
+		        false, err);
+	cnab_digest_format(subject, digest);
+	if (st == CNAB_OK)
+		st = lookup_add(pf, rr, strdup(digest), true, err);
+	return st;
+}
+
+static void *lookup_worker(void *arg)
+{
+	struct prefetch *pf = arg;
+	struct cnab_registry_pool pool;
+
+	cnab_registry_pool_init(&pool, &pf->opts);
+	for (;;) {
+		struct cnab_registry *reg;
+		struct lookup *l;
+
+		pthread_mutex_lock(&pf->lock);
+		l = pf->next < pf->n ? &pf->l[pf->next++] : NULL;
+		pthread_mutex_unlock(&pf->lock);
+		if (!l)
+			break;
+		l->st = cnab_registry_pool_get(
+		        &pool, cnab_registry_host(l->rr->reg), &reg, &l->err);
+		if (l->st == CNAB_OK && l->referrers)
+			l->st = cnab_reg_get_referrers(reg, l->rr->repo, l->ref,
+			                               &l->api, &l->m, &l->err);
+		else if (l->st == CNAB_OK)
+			l->st = cnab_reg_get_manifest(reg, l->rr->repo, l->ref,
+			                              &l->m, &l->err);
+	}
+	cnab_registry_pool_release(&pool);
+	return NULL;
+}
+
+/* Sends the lookups added, attach_jobs at a time, and waits for them. */
+static void lookups_run(struct cnab_transfer *t)
+{
+	struct prefetch *pf = t->prefetch;
+	pthread_t threads[CNAB_TRANSFER_MAX_JOBS];
+	size_t i, n = (size_t)t->attach_jobs;
+
+	if (n > pf->n)
+		n = pf->n;
+	if (n > CNAB_TRANSFER_MAX_JOBS)
+		n = CNAB_TRANSFER_MAX_JOBS;
+	for (i = 0; i < n; i++)
+		if (pthread_create(&threads[i], NULL, lookup_worker, pf))
+			break;
+	n = i;
+	if (!n)
+		return; /* no thread: the walk asks for itself */
+	while (i-- > 0)
+		pthread_join(threads[i], NULL);
+	/* what a failed start left unsent stays for the walk to ask */
+}
+
+/*
+ * The answer to a lookup, from the prefetch when it has it (moved out:
+ * each is taken once), else asked here.
+ */
+static enum cnab_status lookup_get(struct cnab_transfer *t,
+                                   const struct cnab_reg_repo *rr,
+                                   const char *ref, bool referrers, bool *api,
+                                   struct cnab_reg_manifest *m,
+                                   struct cnab_err *one)
+{
+	struct prefetch *pf = t->prefetch;
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; pf && i < pf->next; i++) {
+		struct lookup *l = &pf->l[i];
+
+		if (l->taken || l->rr != rr || l->referrers != referrers ||
+		    strcmp(l->ref, ref))
+			continue;
+		l->taken = true;
+		*m = l->m;
+		memset(&l->m, 0, sizeof(l->m));
+		if (api)
+			*api = l->api;
+		if (l->st != CNAB_OK)
+			cnab_err_set(one, l->st, "%s", l->err.msg);
+		return l->st;
+	}
+	if (referrers)
+		return cnab_reg_get_referrers(rr->reg, rr->repo, ref, api, m,
+		                              one);
+	return cnab_reg_get_manifest(rr->reg, rr->repo, ref, m, one);
+}
+
 /* The cosign attachments of subject, by tag. */
 static enum cnab_status find_cosign(struct cnab_transfer *t,
                                     const struct cnab_reg_repo *rr,
@@ -396,8 +570,7 @@ static enum cnab_status find_cosign(struct cnab_transfer *t,
 			                    "out of memory");
 		a.label = cnab_strfmt("%s '%s' of %s", kind_words[k], a.tag,
 		                      name);
-		st = a.label ? cnab_reg_get_manifest(rr->reg, rr->repo, a.tag,
-		                                     &m, &one)
+		st = a.label ? lookup_get(t, rr, a.tag, false, NULL, &m, &one)
 		             : cnab_err_set(&one, CNAB_ERR_NOMEM,
 		                            "out of memory");
 		if (st == CNAB_ERR_NOTFOUND) {
@@ -452,9 +625,11 @@ static enum cnab_status find_referrers(struct cnab_transfer *t,
 	tag = cnab_attach_tag(subject, CNAB_ATTACH_REFERRER);
 	if (!tag)
 		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	st = cnab_reg_get_referrers(rr->reg, rr->repo, digest, &api, &m, &one);
-	if (st == CNAB_OK && !api)
-		st = cnab_reg_get_manifest(rr->reg, rr->repo, tag, &m, &one);
+	st = lookup_get(t, rr, digest, true, &api, &m, &one);
+	if (st == CNAB_OK && !api) {
+		cnab_reg_manifest_release(&m);
+		st = lookup_get(t, rr, tag, false, NULL, &m, &one);
+	}
 	if (st == CNAB_ERR_NOTFOUND) {
 		free(tag);
 		return CNAB_OK;
@@ -520,21 +695,54 @@ out:
 	return st;
 }
 
-enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
-                                      struct cnab_err *err)
+/*
+ * Sends up front the lookups of the attachments [from, to) that will be
+ * looked into (with attach_jobs of 2 or more).
+ */
+static enum cnab_status prefetch_attachments(struct cnab_transfer *t,
+                                             size_t from, size_t to,
+                                             struct cnab_err *err)
 {
-	const char *env = getenv("CNAB_ATTACH_MAX");
 	enum cnab_status st = CNAB_OK;
-	char *end;
-	long max;
 	size_t i;
 
-	t->attach_max = CNAB_ATTACH_MAX;
-	if (env && *env) {
-		max = strtol(env, &end, 10);
-		if (!*end && max > 0 && max < CNAB_ATTACH_MAX)
-			t->attach_max = (size_t)max;
+	if (!t->prefetch)
+		return CNAB_OK;
+	lookups_release(t);
+	for (i = from; i < to && st == CNAB_OK; i++)
+		if (t->attachments[i].depth < CNAB_ATTACH_MAX_DEPTH)
+			st = lookups_of(
+			        t->prefetch,
+			        origin_repo(t, t->attachments[i].origin),
+			        &t->attachments[i].desc.digest, err);
+	if (st == CNAB_OK)
+		lookups_run(t);
+	return st;
+}
+
+static enum cnab_status attach(struct cnab_transfer *t, struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i, wave;
+
+	/* the first level: the images and the bundle, looked up at once */
+	for (i = 0; t->prefetch && i < t->nimages && st == CNAB_OK; i++)
+		if (t->images[i].found && !t->images[i].layout &&
+		    t->images[i].has_repo)
+			st = lookups_of(t->prefetch, &t->images[i].repo,
+			                &t->images[i].root.digest, err);
+	if (st == CNAB_OK && t->bundle_reg && t->bundle_digest &&
+	    !t->has_bundle_rr) {
+		st = cnab_reg_repo_init(&t->bundle_rr, t->bundle_reg,
+		                        t->bundle_repo, err);
+		t->has_bundle_rr = st == CNAB_OK;
 	}
+	if (st == CNAB_OK && t->prefetch && t->has_bundle_rr &&
+	    t->bundle_digest)
+		st = lookups_of(t->prefetch, &t->bundle_rr, t->bundle_digest,
+		                err);
+	if (st == CNAB_OK && t->prefetch)
+		lookups_run(t);
 
 	for (i = 0; i < t->nimages && st == CNAB_OK; i++) {
 		struct cnab_transfer_image *img = &t->images[i];
@@ -553,22 +761,17 @@ enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
 			                    1, name, err);
 		free(name);
 	}
-	if (st == CNAB_OK && t->bundle_reg && t->bundle_digest) {
-		if (!t->has_bundle_rr) {
-			st = cnab_reg_repo_init(&t->bundle_rr, t->bundle_reg,
-			                        t->bundle_repo, err);
-			t->has_bundle_rr = st == CNAB_OK;
-		}
-		if (st == CNAB_OK)
-			st = find_cosign(t, &t->bundle_rr, t->bundle_digest,
-			                 CNAB_ATTACH_BUNDLE, 1, "the bundle",
-			                 err);
+	if (st == CNAB_OK && t->has_bundle_rr && t->bundle_digest) {
+		st = find_cosign(t, &t->bundle_rr, t->bundle_digest,
+		                 CNAB_ATTACH_BUNDLE, 1, "the bundle", err);
 		if (st == CNAB_OK)
 			st = find_referrers(t, &t->bundle_rr, t->bundle_digest,
 			                    CNAB_ATTACH_BUNDLE, 1, "the bundle",
 			                    err);
 	}
-	/* what is attached to the attachments (the list grows as it goes) */
+	/* what is attached to the attachments (the list grows as it goes),
+	 * a level at a time */
+	wave = 0;
 	for (i = 0; i < t->nattachments && st == CNAB_OK; i++) {
 		struct cnab_digest d = t->attachments[i].desc.digest;
 		size_t origin = t->attachments[i].origin;
@@ -576,6 +779,12 @@ enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
 		struct cnab_reg_repo *rr = origin_repo(t, origin);
 		char *name;
 
+		if (i == wave && !t->attach_capped) {
+			wave = t->nattachments;
+			st = prefetch_attachments(t, i, wave, err);
+			if (st != CNAB_OK)
+				break;
+		}
 		if (depth >= CNAB_ATTACH_MAX_DEPTH || t->attach_capped)
 			continue;
 		name = strdup(t->attachments[i].label);
@@ -587,6 +796,42 @@ enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
 			st = find_referrers(t, rr, &d, origin, depth + 1, name,
 			                    err);
 		free(name);
+	}
+	return st;
+}
+
+enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
+                                      struct cnab_err *err)
+{
+	const char *env = getenv("CNAB_ATTACH_MAX");
+	struct prefetch *pf = NULL;
+	enum cnab_status st;
+	char *end;
+	long max;
+
+	t->attach_max = CNAB_ATTACH_MAX;
+	if (env && *env) {
+		max = strtol(env, &end, 10);
+		if (!*end && max > 0 && max < CNAB_ATTACH_MAX)
+			t->attach_max = (size_t)max;
+	}
+	if (t->attach_jobs > 1 && t->pool) {
+		pf = calloc(1, sizeof(*pf));
+		if (!pf)
+			return cnab_err_set(err, CNAB_ERR_NOMEM,
+			                    "out of memory");
+		pf->opts = t->pool->opts;
+		pf->opts.progress = NULL; /* not called from threads */
+		pf->opts.progress_ctx = NULL;
+		pthread_mutex_init(&pf->lock, NULL);
+		t->prefetch = pf;
+	}
+	st = attach(t, err);
+	if (pf) {
+		lookups_release(t);
+		pthread_mutex_destroy(&pf->lock);
+		free(pf);
+		t->prefetch = NULL;
 	}
 	return st;
 }

@@ -73,6 +73,10 @@ struct cnab_transfer {
 	                             const struct cnab_transfer_image *img,
 	                             struct cnab_err *err);
 	void *ctx;
+	/* lookups of attachments sent at once by cnab_transfer_attach (each
+	 * worker with its own handles, from pool's options); 1 or less: one
+	 * at a time */
+	int attach_jobs;
 	/* digests ("sha256:...") of blobs not to copy (a delta archive's
 	 * blobs left out), or NULL */
 	const struct cnab_map *skip;
@@ -92,6 +96,7 @@ struct cnab_transfer {
 	                                   $CNAB_ATTACH_MAX when set (for tests) */
 	struct cnab_reg_repo bundle_rr; /* bundle_reg's bundle_repo */
 	bool has_bundle_rr;
+	struct prefetch *prefetch; /* during cnab_transfer_attach */
 };
 #define CNAB_TRANSFER_INIT                                                     \
 	{                                                                      \

@@ -35,7 +35,8 @@ static const char usage[] =
         "stdin)\n"
         "  -r, --ref REF         a published bundle, by tag or digest (alias\n"
         "                        --reference)\n"
-        "  -j, --jobs N          blobs downloaded at once by --verify -r,\n"
+        "  -j, --jobs N          requests at once with -r (blobs by "
+        "--verify),\n"
         "                        1 to 32 (default 8)\n"
         "  -o, --output FORMAT   table (default), json or yaml\n"
         "      --raw             print bundle.json itself: canonical JSON,\n"
@@ -964,6 +965,7 @@ static enum cnab_status pull_images(struct cnab_pulled *p,
 	size_t i;
 
 	t->pool = pool;
+	t->attach_jobs = jobs;
 	t->bundle_reg = p->reg;
 	t->bundle_repo = p->ref.path;
 	t->bundle_digest = &p->raw.digest;

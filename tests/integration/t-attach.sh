@@ -135,6 +135,16 @@ verify_sig src acme/app "$DIGEST"
 assert_exit 0 "$A" "${OPTS[@]}" -r "$S/acme/app:1.0" "$TEST_DIR/b.tgz"
 assert_contains "$ERR" "archived 2 images and 6 attachments"
 assert_contains "$(attachments_of "$TEST_DIR/b.tgz")" "sig $BUNDLE_SIG $DIGEST ${DIGEST/:/-}.sig"
+# the lookups go out --jobs at a time: the same archive with one at a
+# time, and the same requests (each lookup once)
+reg_mark src
+assert_exit 0 "$A" "${OPTS[@]}" -q -j 1 -r "$S/acme/app:1.0" "$TEST_DIR/b1.tgz"
+one=$(count_requests src GET '/manifests/sha256-')
+cmp "$TEST_DIR/b.tgz" "$TEST_DIR/b1.tgz" || fail "--jobs 1 made another archive"
+reg_mark src
+assert_exit 0 "$A" "${OPTS[@]}" -q -j 8 -r "$S/acme/app:1.0" "$TEST_DIR/b8.tgz"
+cmp "$TEST_DIR/b.tgz" "$TEST_DIR/b8.tgz" || fail "--jobs 8 made another archive"
+assert_eq "$(count_requests src GET '/manifests/sha256-')" "$one" "attachment lookups, -j 8 as -j 1"
 
 step "publish to a second registry"
 reg_mark mid

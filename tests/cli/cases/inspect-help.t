@@ -10,7 +10,7 @@ Shows a bundle: its name, version, and the images it names.
   -a, --archive FILE    a thick bundle archive (.tgz or .tar; - for stdin)
   -r, --ref REF         a published bundle, by tag or digest (alias
                         --reference)
-  -j, --jobs N          blobs downloaded at once by --verify -r,
+  -j, --jobs N          requests at once with -r (blobs by --verify),
                         1 to 32 (default 8)
   -o, --output FORMAT   table (default), json or yaml
       --raw             print bundle.json itself: canonical JSON,
