@@ -473,6 +473,28 @@ enum cnab_status cnab_thick_find_image(const struct cnab_thick *t,
 	                    img->image, t->subject);
 }
 
+enum cnab_status cnab_thick_blob_copy(const struct cnab_thick_blob *b,
+                                      const struct cnab_descriptor *d,
+                                      char **data, size_t *len,
+                                      struct cnab_err *err)
+{
+	char digest[CNAB_DIGEST_STR_MAX];
+
+	if (b->len != d->size)
+		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                    "size mismatch for '%s': archived %zu "
+		                    "bytes, descriptor says %llu",
+		                    CNAB_DESC_DIGEST(d, digest), b->len,
+		                    (unsigned long long)d->size);
+	*data = malloc(b->len + 1);
+	if (!*data)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	memcpy(*data, b->data, b->len);
+	(*data)[b->len] = '\0';
+	*len = b->len;
+	return CNAB_OK;
+}
+
 static enum cnab_status get_manifest(void *ctx, const struct cnab_descriptor *d,
                                      char **data, size_t *len,
                                      struct cnab_err *err)
@@ -487,19 +509,7 @@ static enum cnab_status get_manifest(void *ctx, const struct cnab_descriptor *d,
 		return cnab_err_set(err, CNAB_ERR_NOTFOUND,
 		                    "manifest %s is missing from archive '%s'",
 		                    digest, t->subject);
-	if (b->len != d->size)
-		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
-		                    "size mismatch for '%s': archived %zu "
-		                    "bytes, descriptor says %llu",
-		                    digest, b->len,
-		                    (unsigned long long)d->size);
-	*data = malloc(b->len + 1);
-	if (!*data)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	memcpy(*data, b->data, b->len);
-	(*data)[b->len] = '\0';
-	*len = b->len;
-	return CNAB_OK;
+	return cnab_thick_blob_copy(b, d, data, len, err);
 }
 
 static enum cnab_status has_blob(void *ctx, const struct cnab_descriptor *d,

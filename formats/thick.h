@@ -127,6 +127,15 @@ enum cnab_status cnab_thick_finish(struct cnab_thick *t, struct cnab_err *err);
 uint64_t cnab_thick_bytes_in(const struct cnab_thick *t);
 
 /*
+ * A copy of the bytes b keeps (NUL-terminated; the caller frees *data),
+ * which must be d's size (else CNAB_ERR_INTEGRITY).
+ */
+enum cnab_status cnab_thick_blob_copy(const struct cnab_thick_blob *b,
+                                      const struct cnab_descriptor *d,
+                                      char **data, size_t *len,
+                                      struct cnab_err *err);
+
+/*
  * Finds the root descriptor of a bundle image in the layout (DESIGN 3.4):
  * by the ref-name annotation holding the original reference or the
  * relocated one from relocation-mapping.json, else by contentDigest.  *out

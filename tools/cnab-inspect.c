@@ -816,15 +816,7 @@ verify_archive_signatures(const struct cnab_thick *t,
 		             "nothing in archive '%s' is attached to its index "
 		             "(it has one once published)",
 		             t->subject);
-	if (rep.failed)
-		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
-		                    "cannot verify signatures of '%s': %zu of "
-		                    "%zu not verified",
-		                    t->subject, rep.failed, rep.subjects);
-	cnab_fe_note("verified signatures of '%s': %zu subjects, %zu "
-	             "signatures",
-	             t->subject, rep.subjects, rep.signatures);
-	return CNAB_OK;
+	return cnab_sigs_verdict(&rep, t->subject, err);
 }
 
 static int inspect_archive(const struct inspect_opts *o)
@@ -1053,15 +1045,7 @@ static enum cnab_status verify_signatures(const struct cnab_pulled *p,
 	}
 	if (st != CNAB_OK)
 		return st;
-	if (rep.failed)
-		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
-		                    "cannot verify signatures of '%s': %zu of "
-		                    "%zu not verified",
-		                    p->subject, rep.failed, rep.subjects);
-	cnab_fe_note("verified signatures of '%s': %zu subjects, %zu "
-	             "signatures",
-	             p->subject, rep.subjects, rep.signatures);
-	return CNAB_OK;
+	return cnab_sigs_verdict(&rep, p->subject, err);
 }
 
 static int inspect_ref(const struct inspect_opts *o)

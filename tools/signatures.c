@@ -103,6 +103,20 @@ static enum cnab_status read_reg_blob(void *ctx,
 	return st;
 }
 
+enum cnab_status cnab_sigs_verdict(const struct cnab_sigs_report *rep,
+                                   const char *subject, struct cnab_err *err)
+{
+	if (rep->failed)
+		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
+		                    "cannot verify signatures of '%s': %zu of "
+		                    "%zu not verified",
+		                    subject, rep->failed, rep->subjects);
+	cnab_fe_note("verified signatures of '%s': %zu subjects, %zu "
+	             "signatures",
+	             subject, rep->subjects, rep->signatures);
+	return CNAB_OK;
+}
+
 enum cnab_status
 cnab_sigs_check_registry(const struct cnab_cosign_key *k,
                          struct cnab_registry *reg, const char *repo,
@@ -166,19 +180,11 @@ static enum cnab_status read_thick_blob(void *ctx,
 		                    "invalid signature payload %s in archive "
 		                    "'%s': not a cosign simple-signing payload",
 		                    digest, t->subject);
-	if (b->len != d->size || b->len > max)
-		return cnab_err_set(err, CNAB_ERR_INTEGRITY,
-		                    "size mismatch for '%s': archived %zu "
-		                    "bytes, descriptor says %llu",
-		                    digest, b->len,
-		                    (unsigned long long)d->size);
-	*data = malloc(b->len + 1);
-	if (!*data)
-		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	memcpy(*data, b->data, b->len);
-	(*data)[b->len] = '\0';
-	*len = b->len;
-	return CNAB_OK;
+	if (b->len > max)
+		return cnab_err_set(err, CNAB_ERR_TOOBIG,
+		                    "signature payload %s is over %zu bytes",
+		                    digest, max);
+	return cnab_thick_blob_copy(b, d, data, len, err);
 }
 
 enum cnab_status

@@ -46,6 +46,14 @@ enum cnab_status cnab_sigs_check(const struct cnab_cosign_key *k,
                                  struct cnab_err *err);
 
 /*
+ * The end of a check of subject (an archive or a reference): a note with
+ * the counts when every subject verified, else CNAB_ERR_INTEGRITY ("N of
+ * M not verified").
+ */
+enum cnab_status cnab_sigs_verdict(const struct cnab_sigs_report *rep,
+                                   const char *subject, struct cnab_err *err);
+
+/*
  * Checks the subject of digest in repository repo of reg: its .sig
  * manifest is the tag ALG-HEX.sig there, and the payloads blobs of repo.
  * label as for cnab_sigs_check.
