@@ -281,6 +281,37 @@ out:
 }
 
 /*
+ * The referrers repo lists for subject: *api when the registry has the
+ * referrers API (*m its answer), else *m the fallback index at tag
+ * sha256-<hex> (empty, CNAB_OK, when there is none).
+ */
+static enum cnab_status get_listing(struct cnab_registry *reg, const char *repo,
+                                    const struct cnab_digest *subject,
+                                    bool *api, struct cnab_reg_manifest *m,
+                                    struct cnab_err *err)
+{
+	char sd[CNAB_DIGEST_STR_MAX], *tag;
+	enum cnab_status st;
+
+	cnab_digest_format(subject, sd);
+	st = cnab_reg_get_referrers(reg, repo, sd, api, m, err);
+	if (st != CNAB_OK || *api)
+		return st;
+	cnab_reg_manifest_release(m);
+	tag = cnab_attach_tag(subject, CNAB_ATTACH_REFERRER);
+	if (!tag)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	st = cnab_reg_get_manifest(reg, repo, tag, m, err);
+	free(tag);
+	if (st == CNAB_ERR_NOTFOUND) {
+		cnab_err_clear(err);
+		memset(m, 0, sizeof(*m));
+		st = CNAB_OK;
+	}
+	return st;
+}
+
+/*
  * The referrers of one subject (those of a with that subject), where the
  * registry has no referrers API: added to the fallback index.
  */
@@ -294,15 +325,13 @@ static enum cnab_status push_referrers(struct cnab_registry *reg,
 	const struct cnab_digest *subject = &a[first].subject;
 	struct cnab_buf out = CNAB_BUF_INIT(CNAB_MAX_DOCUMENT);
 	struct cnab_reg_manifest old = {0};
-	char sd[CNAB_DIGEST_STR_MAX], *tag = NULL, *what = NULL;
+	char *tag = NULL, *what = NULL;
 	json_t *add = json_array();
 	enum cnab_status st;
 	bool api = false, changed = false;
 	size_t i;
 
-	cnab_digest_format(subject, sd);
-	st = cnab_reg_get_referrers(reg, repo, sd, &api, &old, err);
-	cnab_reg_manifest_release(&old);
+	st = get_listing(reg, repo, subject, &api, &old, err);
 	if (st != CNAB_OK || api)
 		goto out; /* the registry lists them itself */
 	tag = cnab_attach_tag(subject, CNAB_ATTACH_REFERRER);
@@ -327,11 +356,6 @@ static enum cnab_status push_referrers(struct cnab_registry *reg,
 		e = cnab_attach_referrer_json(&a[i], node->data, node->len);
 		if (!e || json_array_append_new(add, e))
 			st = cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-	}
-	if (st == CNAB_OK) {
-		st = cnab_reg_get_manifest(reg, repo, tag, &old, err);
-		if (st == CNAB_ERR_NOTFOUND)
-			st = CNAB_OK;
 	}
 	if (st == CNAB_OK)
 		st = cnab_attach_merge_index(old.data, old.len, add, &out,
@@ -394,29 +418,16 @@ static enum cnab_status listed(struct cnab_registry *reg, const char *repo,
 {
 	struct cnab_manifest idx = CNAB_MANIFEST_INIT;
 	struct cnab_reg_manifest m = {0};
-	char sd[CNAB_DIGEST_STR_MAX], *tag;
 	enum cnab_status st;
 	bool api = false;
 	size_t i;
 
 	*yes = false;
-	cnab_digest_format(subject, sd);
-	st = cnab_reg_get_referrers(reg, repo, sd, &api, &m, err);
-	if (st == CNAB_OK && !api) {
-		cnab_reg_manifest_release(&m);
-		tag = cnab_attach_tag(subject, CNAB_ATTACH_REFERRER);
-		st = tag ? cnab_reg_get_manifest(reg, repo, tag, &m, err)
-		         : cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
-		free(tag);
-	}
-	if (st == CNAB_ERR_NOTFOUND) {
-		cnab_err_clear(err);
-		return CNAB_OK; /* nothing listed */
-	}
+	st = get_listing(reg, repo, subject, &api, &m, err);
 	/* a listing that does not parse lists nothing: it is rewritten */
-	if (st == CNAB_OK &&
-	    cnab_manifest_parse(&idx, m.data, m.len, CNAB_MT_OCI_INDEX, sd,
-	                        NULL) == CNAB_OK)
+	if (st == CNAB_OK && m.data &&
+	    cnab_manifest_parse(&idx, m.data, m.len, CNAB_MT_OCI_INDEX,
+	                        "referrers", NULL) == CNAB_OK)
 		for (i = 0; i < idx.nmanifests && !*yes; i++)
 			*yes = cnab_digest_equal(&idx.manifests[i].digest,
 			                         digest);

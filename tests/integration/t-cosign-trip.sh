@@ -94,6 +94,37 @@ assert_exit 0 "$A" "${OPTS[@]}" -q --base "$TEST_DIR/b.tgz" \
 	-r "$S/acme/trip:1.0" "$TEST_DIR/d.tgz"
 assert_exit 0 "$I" --verify --key "$K/cosign.pub" -a "$TEST_DIR/d.tgz"
 assert_contains "$ERR" "verified signatures of '$TEST_DIR/d.tgz': 3 subjects, 3 signatures"
+# a delta that leaves a signature's payload to its base (as ours never
+# do): it cannot be checked here, and says where it can
+"$ITEST_PYTHON" - "$TEST_DIR/d.tgz" "$TEST_DIR/d2.tgz" "${IMGS[1]}" <<'PY'
+import io, json, sys, tarfile
+src, dst, subject = sys.argv[1:]
+tin = tarfile.open(src)
+names = [m.name for m in tin if m.isfile()]
+files = {n: tin.extractfile(n).read() for n in names}
+blobs = "artifacts/layout/blobs/sha256/"
+index = json.loads(files["artifacts/layout/index.json"])
+for e in index["manifests"]:
+    a = e.get("annotations", {})
+    if a.get("io.cnab-tools.attachment.kind") == "sig" and \
+            a.get("io.cnab-tools.attachment.subject") == subject:
+        layer = json.loads(files[blobs + e["digest"][7:]])["layers"][0]
+delta = json.loads(files["delta.json"])
+delta["omitted"] = sorted(delta["omitted"] + [
+    {"digest": layer["digest"], "size": layer["size"]}],
+    key=lambda o: o["digest"])
+files["delta.json"] = json.dumps(delta).encode()
+del files[blobs + layer["digest"][7:]]
+with tarfile.open(dst, "w:gz") as tout:
+    for name in names:
+        if name in files:
+            info = tarfile.TarInfo(name)
+            info.size = len(files[name])
+            tout.addfile(info, io.BytesIO(files[name]))
+PY
+assert_exit 0 "$I" -q --verify -a "$TEST_DIR/d2.tgz"
+assert_exit 2 "$I" -q --verify --key "$K/cosign.pub" -a "$TEST_DIR/d2.tgz"
+assert_match "$ERR" "^cnab-inspect: cannot check signature payload sha256:[0-9a-f]{64}: it is left out of delta '$TEST_DIR/d2.tgz' \\(check the base, or the published bundle with -r\\)$"
 # a payload that is no simple-signing document, its .sig manifest and
 # index.json rewritten to match: the archive is whole, the signature bad
 "$ITEST_PYTHON" - "$TEST_DIR/b.tgz" "$TEST_DIR/bad.tgz" "${IMGS[1]}" <<'PY'
