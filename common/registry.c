@@ -8,6 +8,7 @@
 #include "common/registry.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -488,6 +489,114 @@ static enum cnab_status send_plain(struct cnab_registry *r,
 	}
 }
 
+struct reg_ping {
+	char *api_host;
+	char *base;
+	char *www_authenticate; /* NULL: the ping answered 200 */
+};
+
+struct cnab_reg_pings {
+	pthread_mutex_t lock;
+	struct reg_ping *p;
+	size_t n;
+};
+
+enum cnab_status cnab_reg_pings_new(struct cnab_reg_pings **out,
+                                    struct cnab_err *err)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&(*out)->lock, NULL);
+	return CNAB_OK;
+}
+
+void cnab_reg_pings_free(struct cnab_reg_pings *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n; i++) {
+		free(p->p[i].api_host);
+		free(p->p[i].base);
+		free(p->p[i].www_authenticate);
+	}
+	free(p->p);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+/* Takes what another handle's ping of the same host found; false: none. */
+static bool ping_known(struct cnab_registry *r)
+{
+	struct cnab_reg_pings *p = r->opts.pings;
+	struct cnab_err ignored = CNAB_ERR_INIT;
+	char *base = NULL, *wa = NULL;
+	bool found = false, ok = false;
+	size_t i;
+
+	if (!p)
+		return false;
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < p->n && !found; i++)
+		if (!strcmp(p->p[i].api_host, r->api_host)) {
+			found = true;
+			base = strdup(p->p[i].base);
+			wa = p->p[i].www_authenticate
+			             ? strdup(p->p[i].www_authenticate)
+			             : NULL;
+			ok = base && (wa || !p->p[i].www_authenticate);
+		}
+	pthread_mutex_unlock(&p->lock);
+	/* (the header parsed before: it parses again) */
+	if (ok && wa &&
+	    cnab_challenge_parse(&r->challenge, wa, r->host, &ignored) !=
+	            CNAB_OK) {
+		cnab_challenge_release(&r->challenge);
+		ok = false;
+	}
+	free(wa);
+	if (!ok) {
+		free(base);
+		return false;
+	}
+	r->base = base;
+	r->pinged = true;
+	return true;
+}
+
+/* Records what this handle's ping found, for the others (best effort). */
+static void ping_share(struct cnab_registry *r, const char *www_authenticate)
+{
+	struct cnab_reg_pings *p = r->opts.pings;
+	struct reg_ping e = {0}, *grown;
+	size_t i;
+
+	if (!p)
+		return;
+	e.api_host = strdup(r->api_host);
+	e.base = strdup(r->base);
+	e.www_authenticate = www_authenticate ? strdup(www_authenticate) : NULL;
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(p->p[i].api_host, r->api_host))
+			break;
+	if (i == p->n && e.api_host && e.base &&
+	    (e.www_authenticate || !www_authenticate)) {
+		grown = realloc(p->p, (p->n + 1) * sizeof(*p->p));
+		if (grown) {
+			p->p = grown;
+			p->p[p->n++] = e;
+			memset(&e, 0, sizeof(e));
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	free(e.api_host);
+	free(e.base);
+	free(e.www_authenticate);
+}
+
 static enum cnab_status ping(struct cnab_registry *r, struct cnab_err *err)
 {
 	const char *schemes[2] = {"https", "http"};
@@ -497,7 +606,7 @@ static enum cnab_status ping(struct cnab_registry *r, struct cnab_err *err)
 	enum cnab_status st = CNAB_OK;
 	char *url = NULL;
 
-	if (r->pinged)
+	if (r->pinged || ping_known(r))
 		return CNAB_OK;
 	for (i = 0; i < nschemes; i++) {
 		struct cnab_http_request req = {0};
@@ -548,6 +657,7 @@ static enum cnab_status ping(struct cnab_registry *r, struct cnab_err *err)
 		goto out;
 	}
 	r->pinged = true;
+	ping_share(r, resp.status == 401 ? resp.www_authenticate : NULL);
 out:
 	free(url);
 	cnab_http_response_release(&resp);

@@ -43,7 +43,21 @@ struct cnab_registry_opts {
 	long retry_base_ms; /* 0: $CNAB_RETRY_BASE_MS or 250 */
 	long retry_cap_ms;  /* 0: 30000 */
 	size_t chunk_size;  /* upload chunks; 0: 8 MiB */
+	/* what pinging each host found, shared by every handle made with
+	 * these options (the workers' too), so that each host is pinged
+	 * once; NULL: each handle pings for itself */
+	struct cnab_reg_pings *pings;
 };
+
+/*
+ * The answers to GET /v2/ of the hosts pinged so far: the scheme that
+ * worked and the challenge, if any.  Safe to share between threads.
+ * Free with cnab_reg_pings_free (NULL is fine).
+ */
+struct cnab_reg_pings;
+enum cnab_status cnab_reg_pings_new(struct cnab_reg_pings **out,
+                                    struct cnab_err *err);
+void cnab_reg_pings_free(struct cnab_reg_pings *p);
 
 /* Counters of what a registry handle did. */
 struct cnab_registry_stats {

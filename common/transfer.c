@@ -298,32 +298,6 @@ static enum cnab_status walk_attachment(struct cnab_transfer *t,
 	return st;
 }
 
-enum cnab_status cnab_transfer_walk(struct cnab_transfer *t,
-                                    struct cnab_err *err)
-{
-	enum cnab_status st = CNAB_OK;
-	size_t i;
-
-	for (i = 0; i < t->nimages && st == CNAB_OK; i++) {
-		struct cnab_transfer_image *img = &t->images[i];
-		struct cnab_blob_source src;
-		size_t before = t->tree.n;
-
-		if (!img->found)
-			continue;
-		src = img->layout ? cnab_layout_source(img->layout)
-		                  : cnab_reg_repo_source(&img->repo);
-		st = cnab_image_tree_add_root(&t->tree, &src, &img->root,
-		                              img->root_data, img->root_len,
-		                              img->image, err);
-		if (st == CNAB_OK)
-			st = set_origins(t, before, i, err);
-	}
-	for (i = 0; i < t->nattachments && st == CNAB_OK; i++)
-		st = walk_attachment(t, &t->attachments[i], err);
-	return st;
-}
-
 /* Whether digest is an attachment already. */
 static bool attached(const struct cnab_transfer *t, const struct cnab_digest *d)
 {
@@ -374,7 +348,7 @@ static const char *const kind_words[CNAB_ATTACH_KINDS] = {
  * Looking for attachments asks, for each subject, three cosign tags, the
  * referrers API and the fallback tag: round trips that cost the most over
  * a WAN.  So, a level of subjects at a time, every such request goes out
- * up front, attach_jobs at a time, each worker with its own handles; the
+ * up front, lookup_jobs at a time, each worker with its own handles; the
  * walk that follows takes the answers from here (the same answers, in the
  * same order, as asking one at a time), and asks itself what is not here.
  */
@@ -486,12 +460,12 @@ static void *lookup_worker(void *arg)
 	return NULL;
 }
 
-/* Sends the lookups added, attach_jobs at a time, and waits for them. */
+/* Sends the lookups added, lookup_jobs at a time, and waits for them. */
 static void lookups_run(struct cnab_transfer *t)
 {
 	struct prefetch *pf = t->prefetch;
 	pthread_t threads[CNAB_TRANSFER_MAX_JOBS];
-	size_t i, n = (size_t)t->attach_jobs;
+	size_t i, n = (size_t)t->lookup_jobs;
 
 	if (n > pf->n)
 		n = pf->n;
@@ -508,6 +482,23 @@ static void lookups_run(struct cnab_transfer *t)
 	/* what a failed start left unsent stays for the walk to ask */
 }
 
+/* The lookup of ref in rr sent up front and not taken yet, or NULL. */
+static struct lookup *prefetched(struct prefetch *pf,
+                                 const struct cnab_reg_repo *rr,
+                                 const char *ref, bool referrers)
+{
+	size_t i;
+
+	for (i = 0; pf && i < pf->next; i++) {
+		struct lookup *l = &pf->l[i];
+
+		if (!l->taken && l->rr == rr && l->referrers == referrers &&
+		    !strcmp(l->ref, ref))
+			return l;
+	}
+	return NULL;
+}
+
 /*
  * The answer to a lookup, from the prefetch when it has it (moved out:
  * each is taken once), else asked here.
@@ -518,16 +509,10 @@ static enum cnab_status lookup_get(struct cnab_transfer *t,
                                    struct cnab_reg_manifest *m,
                                    struct cnab_err *one)
 {
-	struct prefetch *pf = t->prefetch;
-	size_t i;
+	struct lookup *l = prefetched(t->prefetch, rr, ref, referrers);
 
 	memset(m, 0, sizeof(*m));
-	for (i = 0; pf && i < pf->next; i++) {
-		struct lookup *l = &pf->l[i];
-
-		if (l->taken || l->rr != rr || l->referrers != referrers ||
-		    strcmp(l->ref, ref))
-			continue;
+	if (l) {
 		l->taken = true;
 		*m = l->m;
 		memset(&l->m, 0, sizeof(l->m));
@@ -695,9 +680,38 @@ out:
 	return st;
 }
 
+/* The prefetch, with lookup_jobs of 2 or more (else t->prefetch stays NULL). */
+static enum cnab_status prefetch_new(struct cnab_transfer *t,
+                                     struct cnab_err *err)
+{
+	struct prefetch *pf;
+
+	if (t->lookup_jobs < 2 || !t->pool || t->prefetch)
+		return CNAB_OK;
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return cnab_err_set(err, CNAB_ERR_NOMEM, "out of memory");
+	pf->opts = t->pool->opts;
+	pf->opts.progress = NULL; /* not called from threads */
+	pf->opts.progress_ctx = NULL;
+	pthread_mutex_init(&pf->lock, NULL);
+	t->prefetch = pf;
+	return CNAB_OK;
+}
+
+static void prefetch_free(struct cnab_transfer *t)
+{
+	if (!t->prefetch)
+		return;
+	lookups_release(t);
+	pthread_mutex_destroy(&t->prefetch->lock);
+	free(t->prefetch);
+	t->prefetch = NULL;
+}
+
 /*
  * Sends up front the lookups of the attachments [from, to) that will be
- * looked into (with attach_jobs of 2 or more).
+ * looked into (with lookup_jobs of 2 or more).
  */
 static enum cnab_status prefetch_attachments(struct cnab_transfer *t,
                                              size_t from, size_t to,
@@ -804,7 +818,6 @@ enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
                                       struct cnab_err *err)
 {
 	const char *env = getenv("CNAB_ATTACH_MAX");
-	struct prefetch *pf = NULL;
 	enum cnab_status st;
 	char *end;
 	long max;
@@ -815,24 +828,229 @@ enum cnab_status cnab_transfer_attach(struct cnab_transfer *t,
 		if (!*end && max > 0 && max < CNAB_ATTACH_MAX)
 			t->attach_max = (size_t)max;
 	}
-	if (t->attach_jobs > 1 && t->pool) {
-		pf = calloc(1, sizeof(*pf));
-		if (!pf)
-			return cnab_err_set(err, CNAB_ERR_NOMEM,
-			                    "out of memory");
-		pf->opts = t->pool->opts;
-		pf->opts.progress = NULL; /* not called from threads */
-		pf->opts.progress_ctx = NULL;
-		pthread_mutex_init(&pf->lock, NULL);
-		t->prefetch = pf;
+	st = prefetch_new(t, err);
+	if (st == CNAB_OK)
+		st = attach(t, err);
+	prefetch_free(t);
+	return st;
+}
+
+/*
+ * The walk reads manifests one at a time: a round trip for each image
+ * given by digest (those of a published bundle) and for each platform of
+ * an index.  With lookup_jobs, they are asked for up front, a level at a
+ * time, as the lookups of attachments are; the walk takes them from there
+ * (each verified against its digest by the handle that fetched it, and
+ * here against its size), and asks itself for what is not there.
+ */
+
+/* How many manifests of indexes a walk asks for up front, at most. */
+#define PREFETCH_MANIFESTS_MAX 4096
+
+/* Whether img's root is to be read from its registry repository. */
+static bool root_wanted(const struct cnab_transfer_image *img)
+{
+	return img->found && !img->layout && img->has_repo && !img->root_data;
+}
+
+/* Adds the fetch of each root wanted, by digest. */
+static enum cnab_status roots_add(struct cnab_transfer *t, struct cnab_err *err)
+{
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	for (i = 0; i < t->nimages && st == CNAB_OK; i++)
+		if (root_wanted(&t->images[i])) {
+			cnab_digest_format(&t->images[i].root.digest, digest);
+			st = lookup_add(t->prefetch, &t->images[i].repo,
+			                strdup(digest), false, err);
+		}
+	return st;
+}
+
+/* Takes a fetched manifest that d names, from rr: false if none. */
+static bool manifest_take(struct cnab_transfer *t,
+                          const struct cnab_reg_repo *rr,
+                          const struct cnab_descriptor *d, char **data,
+                          size_t *len)
+{
+	char digest[CNAB_DIGEST_STR_MAX];
+	struct lookup *l;
+
+	cnab_digest_format(&d->digest, digest);
+	l = prefetched(t->prefetch, rr, digest, false);
+	if (!l || l->st != CNAB_OK || l->m.len != d->size)
+		return false;
+	l->taken = true;
+	*data = l->m.data;
+	*len = l->m.len;
+	l->m.data = NULL;
+	return true;
+}
+
+/* Moves the roots fetched into their images. */
+static void roots_take(struct cnab_transfer *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nimages; i++) {
+		struct cnab_transfer_image *img = &t->images[i];
+
+		if (root_wanted(img))
+			manifest_take(t, &img->repo, &img->root,
+			              &img->root_data, &img->root_len);
 	}
-	st = attach(t, err);
-	if (pf) {
-		lookups_release(t);
-		pthread_mutex_destroy(&pf->lock);
-		free(pf);
-		t->prefetch = NULL;
+}
+
+/* Whether ref in rr has been asked for already. */
+static bool requested(const struct prefetch *pf, const struct cnab_reg_repo *rr,
+                      const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < pf->n; i++)
+		if (pf->l[i].rr == rr && !pf->l[i].referrers &&
+		    !strcmp(pf->l[i].ref, ref))
+			return true;
+	return false;
+}
+
+/*
+ * Adds the fetch of the manifests an index lists, those not asked for
+ * already.  What does not parse adds nothing: the walk tells.
+ */
+static enum cnab_status children_add(struct cnab_transfer *t,
+                                     const struct cnab_reg_repo *rr,
+                                     const char *data, size_t len,
+                                     const char *media_type,
+                                     struct cnab_err *err)
+{
+	struct cnab_manifest m = CNAB_MANIFEST_INIT;
+	struct cnab_err ignored = CNAB_ERR_INIT;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	if (cnab_manifest_parse(&m, data, len, media_type, "", &ignored) !=
+	    CNAB_OK)
+		return CNAB_OK;
+	for (i = 0; m.is_index && i < m.nmanifests && st == CNAB_OK; i++) {
+		if (t->prefetch->n >= PREFETCH_MANIFESTS_MAX)
+			break;
+		if (!cnab_mt_is_manifest_or_index(m.manifests[i].media_type))
+			continue;
+		cnab_digest_format(&m.manifests[i].digest, digest);
+		if (!requested(t->prefetch, rr, digest))
+			st = lookup_add(t->prefetch, rr, strdup(digest), false,
+			                err);
 	}
+	cnab_manifest_release(&m);
+	return st;
+}
+
+/* The roots not at hand, then the manifests of indexes, a level at a time. */
+static enum cnab_status prefetch_manifests(struct cnab_transfer *t,
+                                           struct cnab_err *err)
+{
+	struct prefetch *pf = t->prefetch;
+	enum cnab_status st;
+	size_t i, from, depth;
+
+	st = roots_add(t, err);
+	if (st == CNAB_OK && pf->next < pf->n)
+		lookups_run(t);
+	roots_take(t);
+	from = pf->n;
+	for (i = 0; i < t->nimages && st == CNAB_OK; i++) {
+		const struct cnab_transfer_image *img = &t->images[i];
+
+		if (img->found && !img->layout && img->has_repo &&
+		    img->root_data)
+			st = children_add(t, &img->repo, img->root_data,
+			                  img->root_len, img->root.media_type,
+			                  err);
+	}
+	for (depth = 1;
+	     st == CNAB_OK && pf->next < pf->n && depth < CNAB_IMAGE_MAX_DEPTH;
+	     depth++) {
+		size_t to = pf->n;
+
+		lookups_run(t);
+		for (i = from; i < to && st == CNAB_OK; i++)
+			if (pf->l[i].st == CNAB_OK)
+				st = children_add(t, pf->l[i].rr,
+				                  pf->l[i].m.data,
+				                  pf->l[i].m.len,
+				                  pf->l[i].m.media_type, err);
+		from = to;
+	}
+	return st;
+}
+
+/* An image's registry repository as the walk's source: the manifests
+ * fetched up front first. */
+struct walk_source {
+	struct cnab_transfer *t;
+	const struct cnab_reg_repo *rr;
+	struct cnab_blob_source inner;
+};
+
+static enum cnab_status walk_get_manifest(void *ctx,
+                                          const struct cnab_descriptor *d,
+                                          char **data, size_t *len,
+                                          struct cnab_err *err)
+{
+	struct walk_source *ws = ctx;
+
+	if (manifest_take(ws->t, ws->rr, d, data, len))
+		return CNAB_OK;
+	return ws->inner.get_manifest(ws->inner.ctx, d, data, len, err);
+}
+
+static enum cnab_status walk(struct cnab_transfer *t, struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	size_t i;
+
+	if (t->prefetch)
+		st = prefetch_manifests(t, err);
+	for (i = 0; i < t->nimages && st == CNAB_OK; i++) {
+		struct cnab_transfer_image *img = &t->images[i];
+		struct walk_source ws = {t, &img->repo, {0}};
+		struct cnab_blob_source src;
+		size_t before = t->tree.n;
+
+		if (!img->found)
+			continue;
+		if (img->layout) {
+			src = cnab_layout_source(img->layout);
+		} else {
+			ws.inner = cnab_reg_repo_source(&img->repo);
+			src = ws.inner;
+			src.get_manifest = walk_get_manifest;
+			src.ctx = &ws;
+		}
+		st = cnab_image_tree_add_root(&t->tree, &src, &img->root,
+		                              img->root_data, img->root_len,
+		                              img->image, err);
+		if (st == CNAB_OK)
+			st = set_origins(t, before, i, err);
+	}
+	for (i = 0; i < t->nattachments && st == CNAB_OK; i++)
+		st = walk_attachment(t, &t->attachments[i], err);
+	return st;
+}
+
+enum cnab_status cnab_transfer_walk(struct cnab_transfer *t,
+                                    struct cnab_err *err)
+{
+	enum cnab_status st;
+
+	st = prefetch_new(t, err);
+	if (st == CNAB_OK)
+		st = walk(t, err);
+	prefetch_free(t);
 	return st;
 }
 

@@ -73,10 +73,11 @@ struct cnab_transfer {
 	                             const struct cnab_transfer_image *img,
 	                             struct cnab_err *err);
 	void *ctx;
-	/* lookups of attachments sent at once by cnab_transfer_attach (each
-	 * worker with its own handles, from pool's options); 1 or less: one
-	 * at a time */
-	int attach_jobs;
+	/* requests sent at once by cnab_transfer_attach (the lookups of
+	 * attachments) and cnab_transfer_walk (the manifests of images given
+	 * by digest, and of an index's platforms), each worker with its own
+	 * handles, from pool's options; 1 or less: one at a time */
+	int lookup_jobs;
 	/* digests ("sha256:...") of blobs not to copy (a delta archive's
 	 * blobs left out), or NULL */
 	const struct cnab_map *skip;
@@ -96,7 +97,7 @@ struct cnab_transfer {
 	                                   $CNAB_ATTACH_MAX when set (for tests) */
 	struct cnab_reg_repo bundle_rr; /* bundle_reg's bundle_repo */
 	bool has_bundle_rr;
-	struct prefetch *prefetch; /* during cnab_transfer_attach */
+	struct prefetch *prefetch; /* during cnab_transfer_attach and _walk */
 };
 #define CNAB_TRANSFER_INIT                                                     \
 	{                                                                      \

@@ -607,7 +607,7 @@ static int archive(const struct archive_opts *o)
 	if (o->base && load_base(&run, &err) != CNAB_OK)
 		goto fail;
 	run.xfer.pool = &run.pool;
-	run.xfer.attach_jobs = o->jobs;
+	run.xfer.lookup_jobs = o->jobs;
 	run.xfer.layouts = run.layouts;
 	run.xfer.nlayouts = run.nlayouts;
 	run.xfer.layouts_only = run.nlayouts && !o->fallback;

@@ -957,7 +957,7 @@ static enum cnab_status pull_images(struct cnab_pulled *p,
 	size_t i;
 
 	t->pool = pool;
-	t->attach_jobs = jobs;
+	t->lookup_jobs = jobs;
 	t->bundle_reg = p->reg;
 	t->bundle_repo = p->ref.path;
 	t->bundle_digest = &p->raw.digest;

@@ -138,7 +138,7 @@ static enum cnab_status resolve(struct relocate *r, struct cnab_err *err)
 	enum cnab_status st;
 
 	r->xfer.pool = &r->pool;
-	r->xfer.attach_jobs = r->o->jobs;
+	r->xfer.lookup_jobs = r->o->jobs;
 	r->xfer.bundle_reg = r->o->source ? r->pulled.reg : NULL;
 	r->xfer.bundle_repo = r->o->source ? r->pulled.ref.path : NULL;
 	r->xfer.resolved = resolved;

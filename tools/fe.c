@@ -444,10 +444,25 @@ static void retry_cb(void *ctx, const char *host, int attempt, int max,
 	cnab_fe_note("retrying %s (%d of %d): %s", host, attempt, max, why);
 }
 
+/* The hosts pinged so far: once each for the process, workers and all. */
+static struct cnab_reg_pings *fe_pings;
+
+static void free_pings(void)
+{
+	cnab_reg_pings_free(fe_pings);
+	fe_pings = NULL;
+}
+
 void cnab_fe_registry_opts(const struct cnab_fe_common *o,
                            struct cnab_registry_opts *out)
 {
+	struct cnab_err ignored = CNAB_ERR_INIT;
+
+	/* (without it, each handle pings for itself) */
+	if (!fe_pings && cnab_reg_pings_new(&fe_pings, &ignored) == CNAB_OK)
+		atexit(free_pings);
 	memset(out, 0, sizeof(*out));
+	out->pings = fe_pings;
 	out->authfile = o->authfile;
 	out->certdir = o->certdir;
 	out->insecure = o->insecure;

@@ -140,6 +140,60 @@ assert_exit 0 timeout 60 "$I" $O --verify -j 1 -r "$H/app/bundle:1"
 assert_contains "$ERR" "verified '$H/app/bundle:1': 3 images"
 proxy_rules px '[]'
 
+step "archive -r -j 8: manifests read at once, a level at a time; one ping"
+fixture_index p app/multi 1 --layers 2 --size 8K >/dev/null
+plats=$FIXTURE_PLATFORM_DIGESTS
+multi=$FIXTURE_DIGEST
+jq --arg h "$H" '.images.multi = {imageType: "oci",
+	image: ($h + "/app/multi:1")}' "$TEST_DIR/b.json" >"$TEST_DIR/multi.json"
+# shellcheck disable=SC2086
+assert_exit 0 "$A" $O -j 1 -f "$TEST_DIR/multi.json" "$TEST_DIR/m1.tgz"
+# shellcheck disable=SC2086
+assert_exit 0 "$P" $O -a "$TEST_DIR/m1.tgz" --tag "$H/app/mb:1"
+# the index of app/multi held back: the other images' manifests, read
+# at the same time, overtake it
+proxy_rules px "[{\"action\": \"stall\", \"seconds\": 1, \"method\": \"GET\",
+	\"path\": \"/app/mb/manifests/$multi\"}]"
+proxy_mark px
+# shellcheck disable=SC2086
+assert_exit 0 timeout 60 "$A" $O -j 8 -r "$H/app/mb:1" "$TEST_DIR/m8.tgz"
+cmp "$TEST_DIR/m1.tgz" "$TEST_DIR/m8.tgz" || fail "-r -j 8: other bytes"
+bydigest=$(proxy_requests px 'select(.method == "GET" and
+	(.path | test("/manifests/sha256:"))) | .path')
+# (first the bundle's config manifest, read on its own, then the
+# images' manifests)
+assert_eq "$(proxy_requests px 'select(.rule == 0) | .path')" \
+	"/v2/app/mb/manifests/$multi" "the manifest held back"
+assert_eq "$(sed -n 5p <<<"$bydigest")" "/v2/app/mb/manifests/$multi" \
+	"the fifth manifest answered (after the config and 3 images)"
+# both platforms of the index, each asked for once
+for d in $plats; do
+	assert_contains "$bydigest" "/app/mb/manifests/$d"
+done
+assert_eq "$(sort <<<"$bydigest" | uniq -d)" "" "manifests asked for twice"
+# the registry pinged once, not once more by each worker
+assert_eq "$(proxy_requests px 'select(.path == "/v2/") | .path' | wc -l)" \
+	1 "pings"
+
+step "archive -r -j 8: a platform manifest altered once is read again"
+set -- $plats
+proxy_rules px "[{\"action\": \"alter\", \"offset\": 10, \"method\": \"GET\",
+	\"path\": \"/app/mb/manifests/$1\", \"n\": 1}]"
+proxy_mark px
+# shellcheck disable=SC2086
+assert_exit 0 timeout 60 "$A" $O -j 8 -r "$H/app/mb:1" "$TEST_DIR/m8b.tgz"
+cmp "$TEST_DIR/m1.tgz" "$TEST_DIR/m8b.tgz" || fail "-r -j 8: other bytes"
+assert_eq "$(proxy_requests px "select(.path == \"/v2/app/mb/manifests/$1\")
+	| .path" | wc -l)" 2 "reads of the altered manifest"
+step "archive -r -j 8: a platform manifest altered every time is exit 3"
+proxy_rules px "[{\"action\": \"alter\", \"offset\": 10, \"method\": \"GET\",
+	\"path\": \"/app/mb/manifests/$1\"}]"
+# shellcheck disable=SC2086
+assert_exit 3 timeout 60 "$A" $O -j 8 -r "$H/app/mb:1" "$out/m.tgz"
+assert_contains "$ERR" "$1"
+[ -z "$(ls -A "$out")" ] || fail "a failed run left $(ls -A "$out")"
+proxy_rules px '[]'
+
 step "memory: archive -r of 12 MB layers and many small ones, within budget"
 fixture_image p mem/big 1 --layers 3 --size 12M >/dev/null
 # blobs under the cap that fill the budget several times over
