@@ -198,6 +198,26 @@ static int open_unnamed(const char *path)
 #endif
 }
 
+int cnab_scratch_file(const char *dir)
+{
+	char *name;
+	int fd;
+
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+#endif
+	name = cnab_strfmt("%s/cnab-scratch-XXXXXX", dir);
+	if (!name)
+		return -1;
+	fd = mkostemp(name, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(name);
+	free(name);
+	return fd;
+}
+
 enum cnab_status cnab_outfile_open(struct cnab_outfile *f, const char *path,
                                    struct cnab_err *err)
 {

@@ -37,6 +37,13 @@ enum cnab_status cnab_write_all(int fd, const void *p, size_t n,
                                 const char *subject, struct cnab_err *err);
 
 /*
+ * A scratch file in dir, open for reading and writing (mode 0600) and
+ * never named there (or unnamed at once): it is gone when closed, or when
+ * the process ends, however it ends.  -1 on failure (errno).
+ */
+int cnab_scratch_file(const char *dir);
+
+/*
  * An output file that appears only when complete.  For "-" it is stdout
  * and commit/abort only flush.
  */

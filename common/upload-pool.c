@@ -4,16 +4,27 @@
  */
 #include "common/upload-pool.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
-/* A blob to upload, its bytes after it. */
+#include "common/buf.h"
+#include "common/fsutil.h"
+#include "common/stream.h"
+
+/* Uploads of one spooled blob started over (each from the file's start). */
+#define SPOOL_ATTEMPTS 5
+
+/* A blob to upload: its bytes after it, or in a spool file. */
 struct job {
 	struct job *next;
 	struct cnab_descriptor d; /* digest and size only */
-	size_t size;
+	size_t size;              /* bytes of the memory budget */
+	int fd;                   /* a spooled blob's file, else -1 */
 	max_align_t data[];
 };
 
@@ -26,7 +37,11 @@ struct worker {
 struct cnab_upload_pool {
 	const struct cnab_registry_opts *opts;
 	char *host, *repo;
-	size_t budget, held; /* bytes of jobs reserved and not done */
+	size_t budget, held;     /* bytes of jobs reserved and not done */
+	uint64_t spool, spooled; /* the spool's budget, and bytes held */
+	char *spool_dir;
+	void (*note)(void *ctx, const char *msg); /* from any worker */
+	void *note_ctx;
 	pthread_mutex_t lock;
 	pthread_cond_t work; /* a job queued, or stopping */
 	pthread_cond_t room; /* a job done: room, or idle, or failed */
@@ -48,6 +63,10 @@ static struct job *job_of(void *buf)
 static void job_done(struct cnab_upload_pool *p, struct job *j)
 {
 	p->held -= j->size;
+	if (j->fd >= 0) {
+		p->spooled -= j->d.size;
+		close(j->fd);
+	}
 	free(j);
 	pthread_cond_broadcast(&p->room);
 }
@@ -62,6 +81,78 @@ static void fail(struct cnab_upload_pool *p, const struct cnab_err *err)
 	pthread_cond_broadcast(&p->work);
 }
 
+/* A spool file read from its start, counting what went out. */
+struct spool_src {
+	int fd;
+	uint64_t read;
+};
+
+static enum cnab_status spool_read(void *ctx, void *buf, size_t n, size_t *got,
+                                   struct cnab_err *err)
+{
+	struct spool_src *src = ctx;
+	ssize_t k;
+
+	do
+		k = read(src->fd, buf, n);
+	while (k < 0 && errno == EINTR);
+	if (k < 0) {
+		*got = 0;
+		return cnab_err_set(err, CNAB_ERR_FAIL,
+		                    "cannot read a spool file: %s",
+		                    strerror(errno));
+	}
+	*got = (size_t)k;
+	src->read += (uint64_t)k;
+	return CNAB_OK;
+}
+
+/*
+ * A spooled blob in one PUT, checked against its digest as it goes out
+ * (the file is ours, but what a PUT commits is always verified).  A PUT
+ * cut short, or answered with a status worth trying again, is sent again
+ * from the file's start; a failure before any of the body went out (the
+ * session's POST, which has had its own retries) stands.
+ */
+static enum cnab_status send_spooled(struct cnab_upload_pool *p,
+                                     struct cnab_registry *reg, struct job *j,
+                                     struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	int attempt;
+
+	for (attempt = 1;; attempt++) {
+		struct spool_src ss = {j->fd, 0};
+		struct cnab_reader raw = {spool_read, &ss}, src;
+		struct cnab_verify_reader vr;
+
+		if (lseek(j->fd, 0, SEEK_SET) < 0)
+			return cnab_err_set(err, CNAB_ERR_FAIL,
+			                    "cannot read a spool file again: "
+			                    "%s",
+			                    strerror(errno));
+		st = cnab_verify_reader_init(&vr, raw, &j->d.digest, j->d.size,
+		                             "a spooled blob", err);
+		if (st != CNAB_OK)
+			return st;
+		src = cnab_verify_reader_as(&vr);
+		st = cnab_reg_push_blob_stream(reg, p->repo, &j->d, &src, err);
+		cnab_verify_reader_release(&vr);
+		if (st != CNAB_ERR_NET || !ss.read || attempt >= SPOOL_ATTEMPTS)
+			return st;
+		if (p->note) {
+			char *msg = cnab_strfmt("%s: sending it again, from "
+			                        "its spool file",
+			                        err->msg);
+
+			if (msg)
+				p->note(p->note_ctx, msg);
+			free(msg);
+		}
+		cnab_err_clear(err);
+	}
+}
+
 /* One blob: is it there, else upload it. */
 static enum cnab_status send_job(struct cnab_upload_pool *p,
                                  struct cnab_registry *reg, struct job *j,
@@ -73,7 +164,10 @@ static enum cnab_status send_job(struct cnab_upload_pool *p,
 	st = cnab_reg_head_blob(reg, p->repo, &j->d, exists, err);
 	if (st != CNAB_OK || *exists)
 		return st;
-	return cnab_reg_push_blob_mem(reg, p->repo, &j->d, j->data, err);
+	if (j->fd < 0)
+		return cnab_reg_push_blob_mem(reg, p->repo, &j->d, j->data,
+		                              err);
+	return send_spooled(p, reg, j, err);
 }
 
 static void *worker_main(void *arg)
@@ -211,6 +305,7 @@ enum cnab_status cnab_upload_pool_reserve(struct cnab_upload_pool *p,
 		goto out;
 	}
 	memset(j, 0, sizeof(*j));
+	j->fd = -1;
 	j->size = (size_t)size;
 	p->held += j->size;
 	*buf = j->data;
@@ -247,6 +342,103 @@ enum cnab_status cnab_upload_pool_submit(struct cnab_upload_pool *p,
 out:
 	pthread_mutex_unlock(&p->lock);
 	return st;
+}
+
+void cnab_upload_pool_set_spool(struct cnab_upload_pool *p, uint64_t bytes,
+                                const char *dir)
+{
+	char *d = NULL;
+
+	if (!dir || !*dir)
+		dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (bytes)
+		d = strdup(dir);
+	pthread_mutex_lock(&p->lock);
+	free(p->spool_dir);
+	p->spool_dir = d;
+	p->spool = d ? bytes : 0;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void cnab_upload_pool_set_note(struct cnab_upload_pool *p,
+                               void (*note)(void *ctx, const char *msg),
+                               void *ctx)
+{
+	pthread_mutex_lock(&p->lock);
+	p->note = note;
+	p->note_ctx = ctx;
+	pthread_mutex_unlock(&p->lock);
+}
+
+enum cnab_status cnab_upload_pool_spool(struct cnab_upload_pool *p,
+                                        uint64_t size, int *fd,
+                                        struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	struct statvfs vfs;
+	char *dir = NULL;
+
+	*fd = -1;
+	pthread_mutex_lock(&p->lock);
+	if (p->failed)
+		st = first_failure(p, err);
+	else if (p->spool && p->spooled + size <= p->spool)
+		dir = strdup(p->spool_dir);
+	if (dir)
+		p->spooled += size; /* held while the file is made */
+	pthread_mutex_unlock(&p->lock);
+	if (!dir)
+		return st;
+	/* never the last of the file system's room: the blob twice over,
+	 * and the spool's budget, are left free */
+	if (statvfs(dir, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize >= 2 * size + p->spool)
+		*fd = cnab_scratch_file(dir);
+	free(dir);
+	if (*fd < 0)
+		cnab_upload_pool_unspool(p, size, -1);
+	return CNAB_OK;
+}
+
+enum cnab_status cnab_upload_pool_submit_file(struct cnab_upload_pool *p,
+                                              const struct cnab_descriptor *d,
+                                              int fd, struct cnab_err *err)
+{
+	enum cnab_status st = CNAB_OK;
+	struct job *j = calloc(1, sizeof(*j));
+
+	pthread_mutex_lock(&p->lock);
+	if (!j || p->failed) {
+		st = p->failed ? first_failure(p, err)
+		               : cnab_err_set(err, CNAB_ERR_NOMEM,
+		                              "out of memory");
+		p->spooled -= d->size;
+		close(fd);
+		free(j);
+		pthread_cond_broadcast(&p->room);
+		goto out;
+	}
+	j->fd = fd;
+	j->d.digest = d->digest;
+	j->d.size = d->size;
+	*p->tail = j;
+	p->tail = &j->next;
+	p->queued++;
+	pthread_cond_signal(&p->work);
+out:
+	pthread_mutex_unlock(&p->lock);
+	return st;
+}
+
+void cnab_upload_pool_unspool(struct cnab_upload_pool *p, uint64_t size, int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_lock(&p->lock);
+	p->spooled -= size;
+	pthread_mutex_unlock(&p->lock);
 }
 
 void cnab_upload_pool_drop(struct cnab_upload_pool *p, void *buf)
@@ -334,6 +526,7 @@ void cnab_upload_pool_free(struct cnab_upload_pool *p)
 	pthread_cond_destroy(&p->work);
 	pthread_mutex_destroy(&p->lock);
 	free(p->workers);
+	free(p->spool_dir);
 	free(p->host);
 	free(p->repo);
 	free(p);

@@ -1,11 +1,12 @@
 /*
  * Concurrent blob uploads to one repository: worker threads, each with its
  * own registry handle (a handle is never shared by two threads), take
- * blobs the caller holds whole in memory and has checked against their
- * digests, ask the registry whether it has each (HEAD) and upload those it
- * lacks, while the caller goes on reading its source.  The bytes held at
- * once stay within a budget: the caller waits for room.  The first failure
- * stops the workers: no blob queued after it is begun.
+ * blobs the caller holds whole in memory, or in a spool file, and has
+ * checked against their digests, ask the registry whether it has each
+ * (HEAD) and upload those it lacks, while the caller goes on reading its
+ * source.  The bytes held in memory at once stay within a budget: the
+ * caller waits for room; those spooled within another, never waited for.
+ * The first failure stops the workers: no blob queued after it is begun.
  *
  * The upload side of the transfer engine (issue 13): publish feeds it from
  * the archive stream.
@@ -76,6 +77,51 @@ enum cnab_status cnab_upload_pool_reserve(struct cnab_upload_pool *p,
 enum cnab_status cnab_upload_pool_submit(struct cnab_upload_pool *p,
                                          const struct cnab_descriptor *d,
                                          void *buf, struct cnab_err *err);
+
+/*
+ * The spool: blobs over cnab_upload_pool_max_blob, written by the caller
+ * to unnamed files in dir (NULL: $TMPDIR, else /tmp) as it reads them, so
+ * that the workers upload them while its source goes on, bytes at most
+ * on the spool at once (0, the default: no spool).
+ */
+void cnab_upload_pool_set_spool(struct cnab_upload_pool *p, uint64_t bytes,
+                                const char *dir);
+
+/*
+ * What is worth a line with -v ("...: sending it again"), said by the
+ * workers' threads: note must be safe to call from any thread.  Set before
+ * the first blob is queued.
+ */
+void cnab_upload_pool_set_note(struct cnab_upload_pool *p,
+                               void (*note)(void *ctx, const char *msg),
+                               void *ctx);
+
+/*
+ * Room on the spool for a blob of size bytes, now: *fd a new unnamed file,
+ * open for reading and writing, for the caller to fill with the blob and
+ * give to cnab_upload_pool_submit_file once its bytes are checked, or to
+ * cnab_upload_pool_unspool.  *fd is -1 when there is no spool, it is full,
+ * or its file system is short of room (twice the blob and the spool's
+ * budget are left free): the caller then sends the blob itself.  Never
+ * waits.  After a failed upload: that failure.
+ */
+enum cnab_status cnab_upload_pool_spool(struct cnab_upload_pool *p,
+                                        uint64_t size, int *fd,
+                                        struct cnab_err *err);
+
+/*
+ * Queues the blob d, spooled in fd (from cnab_upload_pool_spool, for a
+ * blob of d->size bytes), for a worker to upload from the file's start,
+ * checked against d again as it is sent.  The pool takes fd in any case.
+ * After a failed upload: that failure.
+ */
+enum cnab_status cnab_upload_pool_submit_file(struct cnab_upload_pool *p,
+                                              const struct cnab_descriptor *d,
+                                              int fd, struct cnab_err *err);
+
+/* Gives back a spool file of size bytes, not submitted, and closes it. */
+void cnab_upload_pool_unspool(struct cnab_upload_pool *p, uint64_t size,
+                              int fd);
 
 /* Gives back a buffer from cnab_upload_pool_reserve, not submitted. */
 void cnab_upload_pool_drop(struct cnab_upload_pool *p, void *buf);

@@ -174,6 +174,52 @@ static enum cnab_status queue_blob(struct cnab_thick_push *s,
 	return cnab_upload_pool_submit(s->pool, &d, buf, err);
 }
 
+/*
+ * A larger blob, with room on the pool's spool: written to its spool file
+ * as it is read (checked against its name at its end), then queued for
+ * the workers, while the stream goes on.
+ */
+static enum cnab_status spool_blob(struct cnab_thick_push *s,
+                                   const struct cnab_thick_item *item, int fd,
+                                   struct cnab_err *err)
+{
+	struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
+	struct cnab_thick_blob *info;
+	char digest[CNAB_DIGEST_STR_MAX];
+	enum cnab_status st;
+	const void *block;
+	size_t len;
+	uint64_t at = 0;
+
+	for (;;) {
+		st = cnab_thick_blob_read(s->t, &block, &len, err);
+		if (st != CNAB_OK || !len)
+			break;
+		if (len > item->size - at) {
+			st = cnab_err_set(err, CNAB_ERR_CORRUPT,
+			                  "corrupt archive '%s': blob '%s' is "
+			                  "longer than its entry",
+			                  s->t->subject, item->name);
+			break;
+		}
+		st = cnab_write_all(fd, block, len, "a spool file", err);
+		if (st != CNAB_OK)
+			break;
+		at += len;
+		progress(s);
+	}
+	/* the end of the blob was read: its bytes matched its name */
+	cnab_digest_format(&item->digest, digest);
+	info = cnab_map_get(&s->t->blobs, digest);
+	if (st != CNAB_OK || (info && info->data)) {
+		cnab_upload_pool_unspool(s->pool, item->size, fd);
+		return st;
+	}
+	d.digest = item->digest;
+	d.size = item->size;
+	return cnab_upload_pool_submit_file(s->pool, &d, fd, err);
+}
+
 enum cnab_status cnab_thick_push_blob(struct cnab_thick_push *s,
                                       const struct cnab_thick_item *item,
                                       struct cnab_err *err)
@@ -187,6 +233,7 @@ enum cnab_status cnab_thick_push_blob(struct cnab_thick_push *s,
 	enum cnab_status st;
 	bool exists = false;
 	size_t n;
+	int fd;
 
 	if (s->pool) {
 		/* an upload that failed stops the stream */
@@ -195,6 +242,12 @@ enum cnab_status cnab_thick_push_blob(struct cnab_thick_push *s,
 			return st;
 		if (item->size <= cnab_upload_pool_max_blob(s->pool))
 			return queue_blob(s, item, err);
+		/* larger: spooled while there is room, else streamed */
+		st = cnab_upload_pool_spool(s->pool, item->size, &fd, err);
+		if (st != CNAB_OK)
+			return st;
+		if (fd >= 0)
+			return spool_blob(s, item, fd, err);
 	}
 	d.digest = item->digest;
 	d.size = item->size;

@@ -3,8 +3,10 @@
  * repository (cnab-publish-archive; issue 13): each blob as the reader
  * reaches it, verified against its name on the way.
  *   - With an upload pool, a blob small enough for its memory budget is
- *     read whole and queued for its workers, while the stream goes on.
- *   - A larger blob, or every blob without a pool, goes straight from the
+ *     read whole and queued for its workers, while the stream goes on; a
+ *     larger one is written to the pool's spool, when it has room, and
+ *     queued the same way.
+ *   - Any other blob (every blob without a pool) goes straight from the
  *     archive to the registry, unless the repository has it (HEAD).
  *   - A manifest (a small JSON document the reader keeps) is left to the
  *     manifest API, later.

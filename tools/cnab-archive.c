@@ -700,53 +700,16 @@ out:
 	return rc;
 }
 
-/*
- * Parses --split-size: a number of bytes, with k, M or G (powers of 1000:
- * 4G fits FAT32, whose files end one byte short of 4 GiB), or Ki, Mi, Gi
- * (powers of 1024).  Returns 0, or the usage exit code.
- */
+/* Parses --split-size: a size (cnab_fe_size_option), 1k at least. */
 static int split_option(const char *arg, uint64_t *out)
 {
-	static const char suffixes[] = "kKMG";
-	const char *p = arg, *s;
-	uint64_t n = 0, unit = 1;
-	bool binary;
-	int power;
+	int rc = cnab_fe_size_option("--split-size", arg, out);
 
-	if (*p < '0' || *p > '9')
-		goto bad;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-			goto big;
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p) {
-		s = strchr(suffixes, *p);
-		if (!s)
-			goto bad;
-		power = s - suffixes < 2 ? 1 : (int)(s - suffixes);
-		binary = p[1] == 'i';
-		if (p[1 + binary])
-			goto bad;
-		while (power--)
-			unit *= binary ? 1024 : 1000;
-	}
-	if (n > UINT64_MAX / unit)
-		goto big;
-	n *= unit;
-	if (n < CNAB_VOLUME_MIN)
+	if (!rc && *out < CNAB_VOLUME_MIN)
 		return cnab_fe_usage_error("--split-size '%s' is too small: "
 		                           "1k (%d bytes) at least",
 		                           arg, CNAB_VOLUME_MIN);
-	*out = n;
-	return 0;
-bad:
-	return cnab_fe_usage_error("invalid --split-size '%s': give bytes, "
-	                           "with k, M, G (powers of 1000) or Ki, Mi, "
-	                           "Gi (of 1024)",
-	                           arg);
-big:
-	return cnab_fe_usage_error("--split-size '%s' is too large", arg);
+	return rc;
 }
 
 int main(int argc, char **argv)

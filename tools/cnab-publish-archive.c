@@ -47,13 +47,19 @@ static const char usage[] =
         "                        and other referrers the archive holds\n"
         "  -j, --jobs N          blobs uploaded at once (default 4; 1: one\n"
         "                        request at a time)\n"
+        "      --spool SIZE      blobs over 4 MiB held in $TMPDIR at once,\n"
+        "                        to upload them concurrently too (default\n"
+        "                        256Mi; 0: each streamed in turn)\n"
         "  -o, --output FORMAT   plain (default) or json\n";
 
 /* Blobs uploaded at once: see the WAN measures in the README. */
 #define DEFAULT_JOBS 4
+/* Bytes of larger blobs spooled at once: see the README's measures. */
+#define DEFAULT_SPOOL ((uint64_t)256 << 20)
 
 enum {
 	OPT_BASE_TAG = CNAB_FE_OPT_FIRST_TOOL,
+	OPT_SPOOL,
 };
 
 struct publish_opts {
@@ -62,6 +68,7 @@ struct publish_opts {
 	const char *tag;
 	const char *base_tag; /* --base-tag */
 	int jobs;
+	uint64_t spool; /* --spool */
 	struct cnab_push_opts push;
 };
 
@@ -461,6 +468,10 @@ static int publish(const struct publish_opts *o)
 		                         p.target.ref.path, &ropts, o->jobs, 0,
 		                         &err) != CNAB_OK)
 			goto fail;
+		if (p.pool) {
+			cnab_upload_pool_set_spool(p.pool, o->spool, NULL);
+			cnab_upload_pool_set_note(p.pool, on_note, NULL);
+		}
 	}
 	p.sink.t = &p.t;
 	p.sink.reg = p.reg;
@@ -561,6 +572,7 @@ int main(int argc, char **argv)
 	        {"jobs", required_argument, NULL, 'j'},
 	        {"reference", required_argument, NULL, 't'},
 	        {"base-tag", required_argument, NULL, OPT_BASE_TAG},
+	        {"spool", required_argument, NULL, OPT_SPOOL},
 	        CNAB_PUSH_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
 	};
@@ -570,6 +582,7 @@ int main(int argc, char **argv)
 	cnab_fe_init(&tool);
 	o.push.output = CNAB_OUT_PLAIN;
 	o.jobs = DEFAULT_JOBS;
+	o.spool = DEFAULT_SPOOL;
 	while ((c = cnab_fe_getopt(argc, argv, "a:t:j:o:", longopts, &o.common,
 	                           &rc)) >= 0) {
 		switch (cnab_push_option(&o.push, c, optarg, &rc)) {
@@ -587,6 +600,11 @@ int main(int argc, char **argv)
 			break;
 		case OPT_BASE_TAG:
 			o.base_tag = optarg;
+			break;
+		case OPT_SPOOL:
+			rc = cnab_fe_size_option("--spool", optarg, &o.spool);
+			if (rc)
+				goto out;
 			break;
 		case 'j':
 			rc = cnab_fe_jobs_option(optarg, &o.jobs);

@@ -661,6 +661,45 @@ int cnab_fe_jobs_option(const char *arg, int *out)
 	return 0;
 }
 
+int cnab_fe_size_option(const char *name, const char *arg, uint64_t *out)
+{
+	static const char suffixes[] = "kKMG";
+	const char *p = arg, *s;
+	uint64_t n = 0, unit = 1;
+	bool binary;
+	int power;
+
+	if (*p < '0' || *p > '9')
+		goto bad;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			goto big;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p) {
+		s = strchr(suffixes, *p);
+		if (!s)
+			goto bad;
+		power = s - suffixes < 2 ? 1 : (int)(s - suffixes);
+		binary = p[1] == 'i';
+		if (p[1 + binary])
+			goto bad;
+		while (power--)
+			unit *= binary ? 1024 : 1000;
+	}
+	if (n > UINT64_MAX / unit)
+		goto big;
+	*out = n * unit;
+	return 0;
+bad:
+	return cnab_fe_usage_error("invalid %s '%s': give bytes, with k, M, "
+	                           "G (powers of 1000) or Ki, Mi, Gi (of "
+	                           "1024)",
+	                           name, arg);
+big:
+	return cnab_fe_usage_error("%s '%s' is too large", name, arg);
+}
+
 int cnab_fe_archive_input(const char *path)
 {
 	if (!strcmp(path, "-") && isatty(STDIN_FILENO))

@@ -136,6 +136,13 @@ int cnab_fe_output_option(const char *arg, unsigned allowed, int *out);
 int cnab_fe_jobs_option(const char *arg, int *out);
 
 /*
+ * Parses a size in bytes given to option name ("--split-size"), with k, M
+ * or G (powers of 1000) or Ki, Mi, Gi (of 1024), into *out.  Returns 0, or
+ * the usage exit code after saying what is allowed.
+ */
+int cnab_fe_size_option(const char *name, const char *arg, uint64_t *out);
+
+/*
  * Refuses to read an archive ("-" for stdin) from a terminal, as one is
  * never written to a terminal: returns the usage exit code after saying
  * so, else 0.

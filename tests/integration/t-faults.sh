@@ -72,7 +72,7 @@ proxy_rules pd '[]'
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/faulty/app:1"
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/relocated/app:1"
 
-step "an upload cut in the middle of a layer resumes where the registry stopped"
+step "an upload cut in the middle of a layer resumes where the registry stopped (--spool 0: streamed in chunks)"
 jq -n --arg h "$PS" '{schemaVersion: "v1.2.0", name: "big", version: "1",
 	invocationImages: [{imageType: "oci", image: ($h + "/app/big:1")}]}' \
 	>"$TEST_DIR/big.json"
@@ -82,7 +82,7 @@ LAYER=$(sk_inspect --raw "docker://$(_rv src HOST)/app/big:1" | jq -r '.layers[0
 proxy_rules pd '[{"action": "cut_request", "method": "PATCH", "skip": 2,
 	"n": 1, "after": 1000000}]'
 proxy_mark pd
-assert_exit 0 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/big.tgz" --tag "$PD/resume/app:1"
+assert_exit 0 "$P" -v "${OPTS[@]}" --spool 0 -a "$TEST_DIR/big.tgz" --tag "$PD/resume/app:1"
 sent=$(proxy_requests pd 'select(.method == "PATCH") | .req_read' | paste -sd+ | bc)
 note "layer of $LAYER bytes: $sent bytes of PATCH bodies sent"
 [ "$sent" -lt $((LAYER + 9000000)) ] ||
@@ -95,7 +95,7 @@ assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/resume/app:1"
 step "cut after part of a chunk reached the registry: Distribution drops the session; the blob is read again from the file"
 proxy_rules pd '[{"action": "cut_request", "method": "PATCH", "skip": 2,
 	"n": 1, "after": 1000000, "forward_part": true}]'
-assert_exit 0 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/big.tgz" --tag "$PD/replay/app:1"
+assert_exit 0 "$P" -v "${OPTS[@]}" --spool 0 -a "$TEST_DIR/big.tgz" --tag "$PD/replay/app:1"
 assert_contains "$ERR" "sending it again"
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/replay/app:1"
 # from split volumes, the blob is read again from the set (issue 17)
@@ -103,18 +103,70 @@ assert_exit 0 "$A" "${OPTS[@]}" -f "$TEST_DIR/big.json" --split-size 7M \
 	"$TEST_DIR/vol.tgz"
 proxy_rules pd '[{"action": "cut_request", "method": "PATCH", "skip": 2,
 	"n": 1, "after": 1000000, "forward_part": true}]'
-assert_exit 0 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/vol.tgz.000" --tag "$PD/replay-split/app:1"
+assert_exit 0 "$P" -v "${OPTS[@]}" --spool 0 -a "$TEST_DIR/vol.tgz.000" --tag "$PD/replay-split/app:1"
 assert_contains "$ERR" "sending it again"
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/replay-split/app:1"
 # from stdin the blob cannot be read again: a clear failure, no tag
 proxy_rules pd '[{"action": "cut_request", "method": "PATCH", "skip": 2,
 	"n": 1, "after": 1000000, "forward_part": true}]'
-run sh -c "cat '$TEST_DIR/big.tgz' | '$P' $(printf '%q ' "${OPTS[@]}") -a - --tag '$PD/stdin/app:1'"
+run sh -c "cat '$TEST_DIR/big.tgz' | '$P' $(printf '%q ' "${OPTS[@]}") --spool 0 -a - --tag '$PD/stdin/app:1'"
 assert_eq "$RC" 1 "publish from stdin after a lost upload"
 assert_contains "$ERR" "lost the upload"
 assert_exit 4 "$I" "${OPTS[@]}" -r "$D/stdin/app:1"
 proxy_rules pd '[]'
 assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/big.tgz" --tag "$PD/stdin/app:1"
+
+step "a spooled layer: one PUT with its body; cut after part reached the registry, sent again from its spool file, even from stdin"
+# the default --spool: the layer (over 4 MiB) is written to an unnamed
+# file in $TMPDIR as it is read, and a worker uploads it from there
+mkdir -p "$TEST_DIR/spool"
+proxy_mark pd
+TMPDIR=$TEST_DIR/spool assert_exit 0 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/big.tgz" \
+	--tag "$PD/spooled/app:1" -o json
+assert_eq "$(jq -r .digest <<<"$OUT")" \
+	"sha256:$(sk_inspect --raw "docker://$D/resume/app:1" | sha256sum | cut -d' ' -f1)" \
+	"the same bundle spooled as streamed"
+assert_eq "$(proxy_count pd PATCH .)" 0 "PATCHes of a spooled publish"
+assert_eq "$(proxy_count pd PUT '/blobs/uploads/' 201)" 3 \
+	"blobs in one PUT each (the layer, the image config, the bundle config)"
+assert_eq "$(ls -A "$TEST_DIR/spool")" "" "files left in TMPDIR"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/spooled/app:1"
+# (the rules name the layer: the image's config goes up at the same time)
+LAYERHEX=$(sk_inspect --raw "docker://$(_rv src HOST)/app/big:1" | jq -r '.layers[0].digest' | cut -d: -f2)
+for from in file stdin; do
+	proxy_rules pd "[{\"action\": \"cut_request\", \"method\": \"PUT\",
+		\"path\": \"/blobs/uploads/\", \"query\": \"$LAYERHEX\",
+		\"n\": 1, \"after\": 5000000, \"forward_part\": true}]"
+	proxy_mark pd
+	if [ "$from" = file ]; then
+		run "$P" -v "${OPTS[@]}" -a "$TEST_DIR/big.tgz" --tag "$PD/respool-$from/app:1"
+	else
+		run sh -c "cat '$TEST_DIR/big.tgz' | '$P' -v $(printf '%q ' "${OPTS[@]}") -a - --tag '$PD/respool-$from/app:1'"
+	fi
+	assert_eq "$RC" 0 "publish from a $from after a spooled PUT was cut: $ERR"
+	assert_contains "$ERR" "sending it again, from its spool file"
+	assert_eq "$(proxy_count pd PUT '/blobs/uploads/' 201)" 3 "blob PUTs completed ($from)"
+	assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/respool-$from/app:1"
+done
+# the layer's PUT always cut: given up after 5 sends, exit 1, no tag
+proxy_rules pd "[{\"action\": \"cut_request\", \"method\": \"PUT\",
+	\"path\": \"/blobs/uploads/\", \"query\": \"$LAYERHEX\", \"after\": 5000000,
+	\"forward_part\": true}]"
+proxy_mark pd
+assert_exit 1 "$P" "${OPTS[@]}" -a "$TEST_DIR/big.tgz" --tag "$PD/nospool/app:1"
+assert_contains "$ERR" "$LAYERHEX"
+assert_eq "$(proxy_count pd PUT "$LAYERHEX")" 5 "PUTs of a layer always cut"
+assert_exit 4 "$I" "${OPTS[@]}" -r "$D/nospool/app:1"
+proxy_rules pd '[]'
+# a spool directory that cannot be written: the layer is streamed, as
+# with --spool 0
+proxy_mark pd
+TMPDIR=$TEST_DIR/no-such-dir assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/big.tgz" \
+	--tag "$PD/nodir/app:1"
+[ "$(proxy_count pd PATCH '/blobs/uploads/' 202)" -gt 0 ] ||
+	fail "no spool directory: the layer was not streamed in chunks"
+assert_exit 2 "$P" --spool 10X -a "$TEST_DIR/big.tgz" --tag "$PD/x/app:1"
+assert_contains "$ERR" "invalid --spool '10X'"
 
 step "retries exhausted: exit 1, the registry and the last status, tag untouched"
 # each request is tried CNAB_RETRY_ATTEMPTS times in all, not that many
@@ -157,8 +209,8 @@ proxy_rules ps '[]'
 # session is not lost, so the blob is not read again from the file
 proxy_rules pd '[{"action": "cut_request", "method": "PATCH", "after": 100000}]'
 proxy_mark pd
-CNAB_RETRY_ATTEMPTS=3 assert_exit 1 "$P" -v "${OPTS[@]}" -a "$TEST_DIR/big.tgz" \
-	--tag "$PD/cutpatch/app:1"
+CNAB_RETRY_ATTEMPTS=3 assert_exit 1 "$P" -v "${OPTS[@]}" --spool 0 \
+	-a "$TEST_DIR/big.tgz" --tag "$PD/cutpatch/app:1"
 assert_not_contains "$ERR" "sending it again"
 assert_eq "$(proxy_count pd PATCH '/blobs/uploads/')" 3 "PATCHes cut"
 proxy_rules pd '[{"action": "status", "status": 503, "method": "POST|PATCH|PUT"}]'

@@ -129,7 +129,7 @@ assert_not_contains "$OUT$ERR" "AKIA" "the credential in the output"
 assert_contains "$ERR" "GET $(_rv src URL)/v2/app/r/blobs/$LD?... -> 200"
 proxy_rules ps '[]'
 
-step "OCI-Chunk-Min-Length: honoured up to 32 MiB, above it a monolithic upload or a clear failure"
+step "OCI-Chunk-Min-Length: honoured up to 32 MiB, above it a monolithic upload or a clear failure (--spool 0: streamed in chunks)"
 fixture_image src app/small 1 --format oci --layers 2 --size 64K >/dev/null
 fixture_image src app/mid 1 --format oci --layers 1 --size 20M >/dev/null
 MID=$(sk_inspect --raw "docker://$(_rv src HOST)/app/mid:1" | jq -r '.layers[0].size')
@@ -146,11 +146,13 @@ demand() {
 		\"path\": \"/blobs/uploads/\$\",
 		\"headers\": {\"OCI-Chunk-Min-Length\": \"$1\"}}]"
 }
-# publish ARCHIVE TAG: under /usr/bin/time; sets RC, ERR, MAXKB
+# publish ARCHIVE TAG: under /usr/bin/time, with the options in SPOOL;
+# sets RC, ERR, MAXKB
+SPOOL=(--spool 0)
 publish() {
 	RC=0
-	/usr/bin/time -f '%M' -o "$TEST_DIR/time" "$P" "${OPTS[@]}" -a "$1" \
-		--tag "$2" >"$TEST_DIR/run.out" 2>"$TEST_DIR/run.err" || RC=$?
+	/usr/bin/time -f '%M' -o "$TEST_DIR/time" "$P" "${OPTS[@]}" "${SPOOL[@]}" \
+		-a "$1" --tag "$2" >"$TEST_DIR/run.out" 2>"$TEST_DIR/run.err" || RC=$?
 	ERR=$(cat "$TEST_DIR/run.err")
 	MAXKB=$(tail -n 1 "$TEST_DIR/time")
 }
@@ -187,9 +189,21 @@ assert_contains "$ERR" "67108864"
 assert_eq "$(proxy_count pd PATCH /blobs/uploads/)" 0 "PATCHes"
 note "a $LARGE-byte layer, 64 MiB demanded: ${MAXKB} KB: $ERR"
 [ "$MAXKB" -lt "$MAXMEM" ] || fail "$MAXKB KB of memory"
-proxy_rules pd '[]'
 assert_exit 4 "$I" "${OPTS[@]}" -r "$PD/c64/large:1"
+# spooled (the default --spool), a blob goes in one PUT from its file,
+# whatever its size: the demand does not matter, nor memory
+SPOOL=()
+proxy_mark pd
+publish "$TEST_DIR/large.tgz" "$PD/c64s/large:1"
+assert_eq "$RC" 0 "publish of a spooled $LARGE-byte layer with a 64 MiB demand: $ERR"
+assert_eq "$(proxy_count pd PATCH /blobs/uploads/)" 0 "PATCHes"
+assert_eq "$(proxy_requests pd 'select(.method == "PUT" and .req_bytes == '"$LARGE"') | .path' | wc -l)" 1 \
+	"PUTs of the spooled layer"
+note "a spooled $LARGE-byte layer, 64 MiB demanded: ${MAXKB} KB"
+[ "$MAXKB" -lt "$MAXMEM" ] || fail "$MAXKB KB of memory"
+proxy_rules pd '[]'
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$PD/c64/mid:1"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$PD/c64s/large:1"
 
 step "relocate between two TLS registries with token auth, default --jobs: peak RSS under 32 MiB"
 # every worker has two handles, and each connection once parsed the CAs

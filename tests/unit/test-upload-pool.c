@@ -1,5 +1,6 @@
 /* The upload pool: its limits, its budget, and how a failure stops it. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <signal.h>
@@ -183,6 +184,109 @@ static void test_submit_size(void **state)
 	cnab_upload_pool_free(p);
 }
 
+/* The files in dir, not . and .. */
+static int entries(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/*
+ * The spool: off by default; a file while the budget has room, -1 (never a
+ * wait) when it has not; room given back by unspool; its files never
+ * named in the directory; a directory that is not there is no spool.
+ */
+static void test_spool(void **state)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	struct cnab_upload_pool *p;
+	char dir[] = "/tmp/cnab-test-spool-XXXXXX", missing[64];
+	int a, b, c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(cnab_upload_pool_new(&p, "127.0.0.1:1", "a/b",
+	                                      &fast_fail, 1, 0, &err),
+	                 CNAB_OK);
+	assert_int_equal(cnab_upload_pool_spool(p, 100, &a, &err), CNAB_OK);
+	assert_int_equal(a, -1);
+	cnab_upload_pool_set_spool(p, 1000, dir);
+	assert_int_equal(cnab_upload_pool_spool(p, 600, &a, &err), CNAB_OK);
+	assert_true(a >= 0);
+	assert_int_equal(write(a, "spooled", 7), 7);
+	assert_int_equal(entries(dir), 0);
+	assert_int_equal(cnab_upload_pool_spool(p, 600, &b, &err), CNAB_OK);
+	assert_int_equal(b, -1);
+	assert_int_equal(cnab_upload_pool_spool(p, 400, &b, &err), CNAB_OK);
+	assert_true(b >= 0);
+	assert_int_equal(cnab_upload_pool_spool(p, 1, &c, &err), CNAB_OK);
+	assert_int_equal(c, -1);
+	cnab_upload_pool_unspool(p, 600, a);
+	assert_int_equal(cnab_upload_pool_spool(p, 600, &a, &err), CNAB_OK);
+	assert_true(a >= 0);
+	cnab_upload_pool_unspool(p, 600, a);
+	cnab_upload_pool_unspool(p, 400, b);
+	/* over the whole budget: never spooled */
+	assert_int_equal(cnab_upload_pool_spool(p, 1001, &a, &err), CNAB_OK);
+	assert_int_equal(a, -1);
+	snprintf(missing, sizeof(missing), "%s/not-there", dir);
+	cnab_upload_pool_set_spool(p, 1000, missing);
+	assert_int_equal(cnab_upload_pool_spool(p, 10, &a, &err), CNAB_OK);
+	assert_int_equal(a, -1);
+	cnab_upload_pool_set_spool(p, 0, dir);
+	assert_int_equal(cnab_upload_pool_spool(p, 10, &a, &err), CNAB_OK);
+	assert_int_equal(a, -1);
+	assert_int_equal(cnab_upload_pool_wait(p, &err), CNAB_OK);
+	cnab_upload_pool_free(p);
+	assert_int_equal(entries(dir), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * A spooled blob for a registry that cannot be reached: the failure is
+ * the pool's, the file is closed, and what it held is given back.
+ */
+static void test_spool_failure(void **state)
+{
+	struct cnab_err err = CNAB_ERR_INIT;
+	struct cnab_descriptor d = CNAB_DESCRIPTOR_INIT;
+	struct cnab_upload_pool *p;
+	char host[64], dir[] = "/tmp/cnab-test-spool-XXXXXX";
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	closed_port(host, sizeof(host));
+	assert_int_equal(
+	        cnab_upload_pool_new(&p, host, "a/b", &fast_fail, 1, 0, &err),
+	        CNAB_OK);
+	cnab_upload_pool_set_spool(p, 1 << 20, dir);
+	assert_int_equal(cnab_upload_pool_spool(p, 5, &fd, &err), CNAB_OK);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "hello", 5), 5);
+	assert_int_equal(
+	        cnab_digest_of(CNAB_DIGEST_SHA256, "hello", 5, &d.digest),
+	        CNAB_OK);
+	d.size = 5;
+	assert_int_equal(cnab_upload_pool_submit_file(p, &d, fd, &err),
+	                 CNAB_OK);
+	assert_int_equal(cnab_upload_pool_wait(p, &err), CNAB_ERR_NET);
+	assert_non_null(strstr(err.msg, host));
+	/* the failure stands: no more spooling */
+	assert_int_equal(cnab_upload_pool_spool(p, 5, &fd, &err), CNAB_ERR_NET);
+	assert_int_equal(fd, -1);
+	cnab_upload_pool_free(p);
+	assert_int_equal(entries(dir), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +295,8 @@ int main(void)
 	        cmocka_unit_test(test_budget),
 	        cmocka_unit_test(test_failure_stops),
 	        cmocka_unit_test(test_submit_size),
+	        cmocka_unit_test(test_spool),
+	        cmocka_unit_test(test_spool_failure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,7 +23,7 @@ _cnab_tools_options()
 	cnab-publish-archive)
 		echo '-a --archive -t --tag --reference -j --jobs --force
 			--relocation-mapping --dry-run --offline --no-attachments
-			--base-tag -o --output' ;;
+			--base-tag --spool -o --output' ;;
 	cnab-relocate)
 		echo '-f --file -j --jobs --force --relocation-mapping
 			--dry-run --offline --no-attachments -o --output' ;;
@@ -56,7 +56,7 @@ _cnab_tools_argkind()
 	-j | --jobs)
 		echo jobs ;;
 	-r | --ref | -t | --tag | --reference | --insecure-registry | --timeout | \
-		--split-size | --base-tag)
+		--split-size | --base-tag | --spool)
 		echo text ;;
 	esac
 }
