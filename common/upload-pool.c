@@ -42,6 +42,7 @@ struct cnab_upload_pool {
 	char *spool_dir;
 	void (*note)(void *ctx, const char *msg); /* from any worker */
 	void *note_ctx;
+	bool mount_ask; /* blobs asked for with a mount POST, not a HEAD */
 	pthread_mutex_t lock;
 	pthread_cond_t work; /* a job queued, or stopping */
 	pthread_cond_t room; /* a job done: room, or idle, or failed */
@@ -153,15 +154,30 @@ static enum cnab_status send_spooled(struct cnab_upload_pool *p,
 	}
 }
 
-/* One blob: is it there, else upload it. */
+/*
+ * One blob: is it there, else upload it.  Asked with a HEAD, or (mount_ask)
+ * with one POST mounting it from the repository itself (201: it is there)
+ * whose 202 session takes the upload; a registry that answers that mount
+ * otherwise is asked with a HEAD.
+ */
 static enum cnab_status send_job(struct cnab_upload_pool *p,
                                  struct cnab_registry *reg, struct job *j,
                                  bool *exists, struct cnab_err *err)
 {
-	enum cnab_status st;
+	struct cnab_err merr = CNAB_ERR_INIT;
+	enum cnab_status st = CNAB_OK;
+	bool asked = false;
 
 	*exists = false;
-	st = cnab_reg_head_blob(reg, p->repo, &j->d, exists, err);
+	if (p->mount_ask) {
+		st = cnab_reg_mount_blob(reg, p->repo, &j->d, p->repo, exists,
+		                         &merr);
+		if (st == CNAB_ERR_NET || st == CNAB_ERR_NOMEM)
+			return cnab_err_set(err, st, "%s", merr.msg);
+		asked = st == CNAB_OK;
+	}
+	if (!asked)
+		st = cnab_reg_head_blob(reg, p->repo, &j->d, exists, err);
 	if (st != CNAB_OK || *exists)
 		return st;
 	if (j->fd < 0)
@@ -359,6 +375,13 @@ void cnab_upload_pool_set_spool(struct cnab_upload_pool *p, uint64_t bytes,
 	free(p->spool_dir);
 	p->spool_dir = d;
 	p->spool = d ? bytes : 0;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void cnab_upload_pool_set_mount_ask(struct cnab_upload_pool *p, bool on)
+{
+	pthread_mutex_lock(&p->lock);
+	p->mount_ask = on;
 	pthread_mutex_unlock(&p->lock);
 }
 

@@ -14,6 +14,7 @@
 #ifndef CNAB_COMMON_UPLOAD_POOL_H
 #define CNAB_COMMON_UPLOAD_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,16 @@ enum cnab_status cnab_upload_pool_submit(struct cnab_upload_pool *p,
  */
 void cnab_upload_pool_set_spool(struct cnab_upload_pool *p, uint64_t bytes,
                                 const char *dir);
+
+/*
+ * How the workers ask whether the repository has a blob: with a HEAD (the
+ * default: a blob there costs no write), or, with on, with one POST
+ * mounting it from the repository itself (201: it is there), whose 202
+ * session takes the upload: one request fewer per blob sent, where most
+ * are.  A registry answering that mount with an error is asked with a
+ * HEAD.  Set before the first blob is queued.
+ */
+void cnab_upload_pool_set_mount_ask(struct cnab_upload_pool *p, bool on);
 
 /*
  * What is worth a line with -v ("...: sending it again"), said by the

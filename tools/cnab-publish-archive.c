@@ -471,6 +471,11 @@ static int publish(const struct publish_opts *o)
 		if (p.pool) {
 			cnab_upload_pool_set_spool(p.pool, o->spool, NULL);
 			cnab_upload_pool_set_note(p.pool, on_note, NULL);
+			/* a new tag: blobs asked with a mount POST that opens
+			 * the upload (most are sent); a tag there already (a
+			 * publish again): a HEAD, which writes nothing */
+			cnab_upload_pool_set_mount_ask(p.pool,
+			                               !p.target.exists);
 		}
 	}
 	p.sink.t = &p.t;

@@ -45,15 +45,27 @@ tag_last() {
 					print "manifest " root[i] " not PUT before the tag"
 		}'
 }
-# uploads_follow_heads NAME REPO: each blob of REPO whose HEAD answered 404
-# was then uploaded (a POST, then the PUT ?digest= that ends the upload),
-# and none whose HEAD answered 200 was; then "404:N 200:N uploads:N".
+# uploads_follow_heads NAME REPO: each blob of REPO the registry said it
+# lacked was then uploaded (on a session opened by a POST, then the PUT
+# ?digest= that ends the upload), and none it said it had was; then
+# "404:N 200:N uploads:N".  The registry is asked with a HEAD (200 or
+# 404), or (the upload pool's workers) with a POST mounting the blob from
+# REPO itself: 201 (counted as 200) it has it, 202 (counted as 404) it has
+# not, and the session opened takes the upload.
 uploads_follow_heads() {
 	reg_requests "$1" | awk -v b="/v2/$2/blobs/" '
+		function ask(d, status) {
+			head[d] = status
+			n[status]++
+		}
 		$1 == "HEAD" && index($2, b) == 1 {
-			d = substr($2, length(b) + 1)
-			head[d] = $3
-			n[$3]++
+			ask(substr($2, length(b) + 1), $3)
+		}
+		$1 == "POST" && index($2, b "uploads/") == 1 &&
+			match($2, /[?&]mount=[^&]+/) {
+			d = substr($2, RSTART + 7, RLENGTH - 7)
+			gsub(/%3[Aa]/, ":", d)
+			ask(d, $3 == 201 ? 200 : $3 == 202 ? 404 : $3)
 		}
 		$1 == "POST" && index($2, b "uploads/") == 1 && $3 == 202 {
 			open++
@@ -65,7 +77,7 @@ uploads_follow_heads() {
 			if (open-- <= 0)
 				print "an upload ended that no POST began: " $0
 			if (head[d] != 404)
-				print "blob " d " uploaded, its HEAD said " \
+				print "blob " d " uploaded, the registry said " \
 					(d in head ? head[d] : "nothing")
 			up[d] = 1
 			nup++
@@ -73,7 +85,7 @@ uploads_follow_heads() {
 		END {
 			for (d in head)
 				if (head[d] == 404 && !(d in up))
-					print "blob " d ": HEAD 404, never uploaded"
+					print "blob " d ": lacking, never uploaded"
 			printf "404:%d 200:%d uploads:%d\n", n[404], n[200], nup
 		}'
 }
@@ -226,7 +238,11 @@ assert_eq "${MANY[default]}" "${MANY[1]}" "the same digest at the default --jobs
 reg_mark dst
 assert_exit 0 "$P" -v "${OPTS[@]}" --jobs 4 -a "$TEST_DIR/many.tgz" --tag "$D/jobs4/app:2"
 assert_contains "$ERR" "0 blobs uploaded, 13 already there"
-assert_eq "$(count_requests dst POST '/blobs/uploads/')" 0 "uploads started"
+# each asked by one POST mounting it from the repository itself: 201
+assert_eq "$(count_requests dst POST '/blobs/uploads/\?mount=.*from=jobs4%2Fapp' 201)" 13 \
+	"mounts from the repository itself answered 201"
+assert_eq "$(count_requests dst POST '/blobs/uploads/' 202)" 0 "uploads started"
+assert_eq "$(count_requests dst HEAD '/blobs/')" 1 "blob HEADs (bundle.json's, with the bundle)"
 # a corrupt small layer at --jobs 4: exit 3, no tag
 layer=$(sk_inspect --raw "docker://$S/app/many:v1" | jq -r '.layers[5].digest')
 $RESTYLE "$TEST_DIR/many.tgz" "$TEST_DIR/many-bad.tgz" --corrupt "$layer"

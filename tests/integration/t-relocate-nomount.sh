@@ -85,5 +85,30 @@ assert_eq "$(proxy_count px HEAD '^/v2/refused/app/blobs/' 404)" "$((NBLOBS + 1)
 assert_eq "$(proxy_count px PUT '^/v2/refused/app/blobs/uploads/' 201)" "$((NBLOBS + 1))" \
 	"uploads"
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$X/refused/app:1"
+# publish's workers ask the same way: a HEAD after the refused mount
+proxy_mark px
+assert_exit 0 "$P" "${OPTS[@]}" -o json -a "$TEST_DIR/a.tgz" --tag "$X/pubrefused/app:1"
+assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST"
+assert_eq "$(proxy_count px POST 'mount=' 405)" "$NBLOBS" "publish: mount POSTs refused"
+assert_eq "$(proxy_count px HEAD '^/v2/pubrefused/app/blobs/' 404)" "$((NBLOBS + 1))" \
+	"publish: blob HEADs (and bundle.json's)"
+assert_eq "$(proxy_count px PUT '^/v2/pubrefused/app/blobs/uploads/' 201)" "$((NBLOBS + 1))" \
+	"publish: uploads"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$X/pubrefused/app:1"
+
+step "publish to a registry declining mounts: each blob uploaded on the session its mount POST opened"
+proxy_rules px '[{"action": "strip_mount", "query": "mount="}]'
+proxy_mark px
+assert_exit 0 "$P" "${OPTS[@]}" -o json -a "$TEST_DIR/a.tgz" --tag "$X/pubnomount/app:1"
+assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST"
+assert_eq "$(proxy_count px POST 'mount=' 202)" "$NBLOBS" "mount POSTs stripped and answered 202"
+assert_eq "$(proxy_count px PUT '^/v2/pubnomount/app/blobs/uploads/' 201)" "$((NBLOBS + 1))" \
+	"uploads (and bundle.json)"
+assert_eq "$(proxy_count px POST '^/v2/pubnomount/app/blobs/uploads/$')" 1 \
+	"upload POSTs without a mount (bundle.json's)"
+assert_eq "$(proxy_count px HEAD '^/v2/pubnomount/app/blobs/')" 1 \
+	"blob HEADs (bundle.json's)"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$X/pubnomount/app:1"
+proxy_rules px '[]'
 
 echo ok
