@@ -148,6 +148,19 @@ for from in file stdin; do
 	assert_eq "$(proxy_count pd PUT '/blobs/uploads/' 201)" 3 "blob PUTs completed ($from)"
 	assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/respool-$from/app:1"
 done
+# a spooled layer whose bytes do not match its name: exit 3 when the
+# reader reaches its end, before a worker has it: never uploaded, no tag
+"$ITEST_PYTHON" "$CNAB_TOP/tests/tools/restyle.py" "$TEST_DIR/big.tgz" "$TEST_DIR/big-bad.tgz" \
+	--corrupt "sha256:$LAYERHEX"
+proxy_mark pd
+TMPDIR=$TEST_DIR/spool assert_exit 3 "$P" "${OPTS[@]}" -a "$TEST_DIR/big-bad.tgz" \
+	--tag "$PD/spoolbad/app:1"
+assert_contains "$ERR" "$LAYERHEX"
+assert_eq "$(proxy_count pd PUT "$LAYERHEX")" 0 "PUTs of the corrupt layer"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -I \
+	"http://$D/v2/spoolbad/app/blobs/sha256:$LAYERHEX")" 404 "the corrupt layer in the registry"
+assert_exit 4 "$I" "${OPTS[@]}" -r "$D/spoolbad/app:1"
+assert_eq "$(ls -A "$TEST_DIR/spool")" "" "files left in TMPDIR"
 # the layer's PUT always cut: given up after 5 sends, exit 1, no tag
 proxy_rules pd "[{\"action\": \"cut_request\", \"method\": \"PUT\",
 	\"path\": \"/blobs/uploads/\", \"query\": \"$LAYERHEX\", \"after\": 5000000,
