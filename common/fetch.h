@@ -25,17 +25,19 @@
 #include "common/status.h"
 
 /*
- * Default budget: 12 MiB of blobs held at once.  Issue 13 asks for a peak
+ * Default budget: 8 MiB of blobs held at once.  Issue 13 asks for a peak
  * RSS of at most 32 MiB at the default --jobs (8).  Measured on cnab-archive
  * -r of 12 MB layers and 2 MB ones: 15.3 MiB at --jobs 1 (libcurl,
  * OpenSSL, libarchive, zlib, the streamed layers), 29.5 MiB at --jobs 8
- * with this budget full (each worker's own handles and malloc arena add
- * 0.2 to 0.8 MiB); 16 MiB came near 32.  Latency-bound small layers, where
- * concurrency pays, need little of it: 8 jobs of 200 kB hold 1.6 MB.
+ * with a 12 MiB budget full (each worker's own handles and malloc arena add
+ * 0.2 to 0.8 MiB).  Over TLS, 12 MiB went over 32 (34.4 MB for 40 layers of
+ * 1 to 11 MB); 8 MiB took 22.7 MB, in the same time (1.15 s against 1.24,
+ * medians of 4), and the same 1.5 s over a 50 ms round trip for small
+ * layers, where concurrency pays: 8 jobs of 200 kB hold 1.6 MB.
  */
-#define CNAB_FETCH_BUDGET_DEFAULT ((size_t)12 << 20)
+#define CNAB_FETCH_BUDGET_DEFAULT ((size_t)8 << 20)
 /*
- * Default cap: a quarter of the budget (3 MiB with the default one), so
+ * Default cap: a quarter of the budget (2 MiB with the default one), so
  * that several blobs at the cap are in flight at once; a larger blob's
  * transfer time dwarfs its round trips, and it is streamed.
  */

@@ -482,5 +482,9 @@ for w in "${WAN[@]}"; do
 			"$(ratio "$(secs "wan-$job")" "$(secs "wan-peer-$job")") | $target |" \
 			"$(per_blob "wan-$job" "$w") | $(per_blob "wan-peer-$job" "$w") |"
 	done
+	# many small blobs fill the memory budgets that large ones bypass
+	echo
+	echo "peak RSS over the WAN (target <= 32 MiB): publish $(rss wan-publish) KB," \
+		"archive -r $(rss wan-archive) KB, relocate $(rss wan-relocate) KB"
 done
 } | tee "$top/tests/tmp/bench-results.md"

@@ -47,7 +47,7 @@ static const char usage[] =
         "                        and other referrers the archive holds\n"
         "  -j, --jobs N          blobs uploaded at once (default 4; 1: one\n"
         "                        request at a time)\n"
-        "      --spool SIZE      blobs over 4 MiB held in $TMPDIR at once,\n"
+        "      --spool SIZE      blobs over 2 MiB held in $TMPDIR at once,\n"
         "                        to upload them concurrently too (default\n"
         "                        256Mi; 0: each streamed in turn)\n"
         "  -o, --output FORMAT   plain (default) or json\n";

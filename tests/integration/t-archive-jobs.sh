@@ -24,7 +24,7 @@ fixture_image p app/web 2.0 --format oci --layers 6 --size 40K >/dev/null
 # one of its layers, to fault
 small=$(jq -r '.layers[3].digest' \
 	"$FIXTURE_LAYOUT/blobs/sha256/${FIXTURE_DIGEST#sha256:}")
-# over the per-blob cap (3 MiB): left to the writer, streamed
+# over the per-blob cap (2 MiB): left to the writer, streamed
 fixture_image p app/big 1 --layers 1 --size 5M >/dev/null
 jq -n --arg h "$H" '{schemaVersion: "v1.2.0", name: "jobs",
 	version: "1.0.0", invocationImages: [{imageType: "docker",

@@ -117,7 +117,7 @@ proxy_rules pd '[]'
 assert_exit 0 "$P" "${OPTS[@]}" -a "$TEST_DIR/big.tgz" --tag "$PD/stdin/app:1"
 
 step "a spooled layer: one PUT with its body; cut after part reached the registry, sent again from its spool file, even from stdin"
-# the default --spool: the layer (over 4 MiB) is written to an unnamed
+# the default --spool: the layer (over 2 MiB) is written to an unnamed
 # file in $TMPDIR as it is read, and a worker uploads it from there
 mkdir -p "$TEST_DIR/spool"
 proxy_mark pd

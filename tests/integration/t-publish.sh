@@ -252,7 +252,7 @@ assert_exit 4 "$I" "${OPTS[@]}" -r "$D/jobsbad/app:1"
 assert_exit 2 "$P" --jobs 0 -a "$TEST_DIR/many.tgz" --tag "$D/x/app:1"
 assert_contains "$ERR" "invalid --jobs '0'"
 
-step "--jobs: memory within the budget (16 MiB) over one at a time"
+step "--jobs: memory within the budget (8 MiB) over one at a time"
 fixture_image src app/mem v1 --layers 3 --size 12M >/dev/null
 jq -n --arg h "$S" '{schemaVersion: "v1.2.0", name: "mem", version: "1",
 	invocationImages: [{imageType: "docker", image: ($h + "/app/mem:v1")}],
@@ -268,8 +268,8 @@ done
 note "peak RSS: ${RSS[1]} KiB at --jobs 1, ${RSS[4]} KiB at --jobs 4"
 # (sanitizers' shadow memory makes the bound moot)
 if ! ldd "$P" | grep -Eq 'lib[at]san' && [ "${ITEST_VALGRIND:-}" != 1 ]; then
-	[ "${RSS[4]}" -le $((RSS[1] + 16 * 1024)) ] ||
-		fail "--jobs 4 took ${RSS[4]} KiB, over ${RSS[1]} KiB + 16 MiB"
+	[ "${RSS[4]}" -le $((RSS[1] + 8 * 1024)) ] ||
+		fail "--jobs 4 took ${RSS[4]} KiB, over ${RSS[1]} KiB + 8 MiB"
 fi
 
 step "a tag holding another bundle is refused without --force"

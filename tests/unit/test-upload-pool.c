@@ -51,7 +51,7 @@ static void test_jobs_range(void **state)
 	cnab_upload_pool_free(NULL);
 }
 
-/* A blob is taken up to a quarter of the budget; the default is 16 MiB. */
+/* A blob is taken up to a quarter of the budget; the default is 8 MiB. */
 static void test_max_blob(void **state)
 {
 	struct cnab_err err = CNAB_ERR_INIT;
@@ -62,8 +62,8 @@ static void test_max_blob(void **state)
 	assert_int_equal(cnab_upload_pool_new(&p, "127.0.0.1:1", "a/b",
 	                                      &fast_fail, 2, 0, &err),
 	                 CNAB_OK);
-	assert_int_equal(cnab_upload_pool_max_blob(p), (uint64_t)4 << 20);
-	assert_int_equal(cnab_upload_pool_reserve(p, ((uint64_t)4 << 20) + 1,
+	assert_int_equal(cnab_upload_pool_max_blob(p), (uint64_t)2 << 20);
+	assert_int_equal(cnab_upload_pool_reserve(p, ((uint64_t)2 << 20) + 1,
 	                                          &buf, &err),
 	                 CNAB_ERR_INVALID);
 	assert_null(buf);

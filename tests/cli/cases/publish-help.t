@@ -24,7 +24,7 @@ and cnab-to-oci read, and the tag last.
                         and other referrers the archive holds
   -j, --jobs N          blobs uploaded at once (default 4; 1: one
                         request at a time)
-      --spool SIZE      blobs over 4 MiB held in $TMPDIR at once,
+      --spool SIZE      blobs over 2 MiB held in $TMPDIR at once,
                         to upload them concurrently too (default
                         256Mi; 0: each streamed in turn)
   -o, --output FORMAT   plain (default) or json
