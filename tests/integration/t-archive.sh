@@ -248,12 +248,14 @@ grep -Eq 'GET .*/blobs/sha256:[0-9a-f]{64} -> 206 ' "$TEST_DIR/big2.err" ||
 	fail "no download was resumed: $(grep 'blobs/sha256' "$TEST_DIR/big2.err" | tail -3)"
 
 step "ended by a signal mid-download: no temporary file is left"
-# (SIGINT is ignored by a background job of a script, and stays so)
+# (SIGINT is ignored by a background job of a script, and stays so; the
+# signal is set to its default action for the tool, whatever this script
+# inherited: under nohup, SIGHUP comes in ignored)
 for sig in TERM HUP; do
 	rm -f "$TEST_DIR/big.tgz"
 	# shellcheck disable=SC2046
-	"$A" $(cnab_opts p) -f "$TEST_DIR/big.json" "$TEST_DIR/big.tgz" \
-		2>"$TEST_DIR/sig.err" &
+	env --default-signal="$sig" "$A" $(cnab_opts p) -f "$TEST_DIR/big.json" \
+		"$TEST_DIR/big.tgz" 2>"$TEST_DIR/sig.err" &
 	pid=$!
 	mid_download
 	kill -"$sig" "$pid"
@@ -263,6 +265,19 @@ for sig in TERM HUP; do
 	ls "$TEST_DIR" | grep -q 'big.tgz.tmp' && fail "SIG$sig left a temporary file"
 	[ ! -e "$TEST_DIR/big.tgz" ] || fail "SIG$sig left an archive"
 done
+
+step "SIGHUP ignored on entry (nohup) stays ignored: the archive is finished"
+rm -f "$TEST_DIR/big.tgz"
+# shellcheck disable=SC2046
+env --ignore-signal=HUP "$A" $(cnab_opts p) -f "$TEST_DIR/big.json" \
+	"$TEST_DIR/big.tgz" 2>"$TEST_DIR/sig.err" &
+pid=$!
+mid_download
+kill -HUP "$pid"
+rc=0
+wait "$pid" || rc=$?
+assert_eq "$rc" 0 "exit status after an ignored SIGHUP: $(tail -1 "$TEST_DIR/sig.err")"
+assert_exit 0 "$I" --verify -q -a "$TEST_DIR/big.tgz"
 
 step "killed (SIGKILL) mid-download: the unfinished archive never had a name"
 # (O_TMPFILE: the kernel frees it; this machine's file system has it)

@@ -122,8 +122,9 @@ mid_set() {
 
 step "ended by a signal mid-set: no volume and no temporary file is left"
 for sig in TERM HUP; do
-	"$A" "${POPTS[@]}" -f "$TEST_DIR/big.json" --split-size 1Mi \
-		"$TEST_DIR/big.tgz" 2>"$TEST_DIR/sig.err" &
+	# (the signal's default action, even when inherited ignored: nohup)
+	env --default-signal="$sig" "$A" "${POPTS[@]}" -f "$TEST_DIR/big.json" \
+		--split-size 1Mi "$TEST_DIR/big.tgz" 2>"$TEST_DIR/sig.err" &
 	pid=$!
 	mid_set "$pid"
 	kill -"$sig" "$pid"
