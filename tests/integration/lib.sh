@@ -531,6 +531,9 @@ http:
   headers:
     X-Content-Type-Options: [nosniff]
 EOF
+		if [ "$(_rv "$name" RELATIVE)" = 1 ]; then
+			echo "  relativeurls: true"
+		fi
 		case $mode in
 		tls | basic | token)
 			cat <<EOF
@@ -684,6 +687,9 @@ _issuer_start() {
 #                        client-cert=/commonName=client_of_NAME or
 #                        client-cert=none
 #     --port N           listen on N instead of a free port
+#     --relative-urls    answer with Locations relative to the host
+#                        ("/v2/..."), as many registries do
+#                        (Distribution's http.relativeurls)
 #     token mode, passed to the issuer: --pull-only, --anonymous-pull,
 #     --expires-in SECONDS, --token-field both|token|access_token,
 #     --user NAME:PASS[:ACTIONS] (ACTIONS "pull", "pull,push", "*"; empty,
@@ -705,7 +711,7 @@ _issuer_start() {
 #     "identitytoken" in a config.json)
 reg_start() {
 	local mode=${1:-} name=${2:-} dir port="" own_ca=0 mtls=0 rc tries
-	local issuer_args=() cadir fixed_port=0
+	local issuer_args=() cadir fixed_port=0 relative=0
 	[ "$#" -ge 2 ] || fail "usage: reg_start MODE NAME [options]"
 	shift 2
 	case $mode in
@@ -726,6 +732,7 @@ reg_start() {
 		case $1 in
 		--own-ca) own_ca=1 ;;
 		--mtls) mtls=1 ;;
+		--relative-urls) relative=1 ;;
 		--port) port=$2; fixed_port=1; shift ;;
 		--pull-only | --anonymous-pull) issuer_args+=("$1") ;;
 		--expires-in | --token-field | --user) issuer_args+=("$1" "$2"); shift ;;
@@ -763,6 +770,7 @@ reg_start() {
 		_reg_set "$name" "$v" ""
 	done
 	_reg_set "$name" MARK 0
+	_reg_set "$name" RELATIVE "$relative"
 	: >"$dir/registry.log"
 
 	case $mode in
