@@ -283,6 +283,9 @@ static int relocate(const struct relocate_opts *o)
 		goto out;
 	}
 	r.target.force = o->push.force;
+	/* within one registry, the bundle's config is mounted from SOURCE */
+	if (o->source && !strcmp(r.pulled.ref.domain, r.target.ref.domain))
+		r.target.bundle_from = r.pulled.ref.path;
 	if (cnab_push_objects_build(&r.obj, r.b, &err) != CNAB_OK ||
 	    cnab_oci_relocation_from_bundle(r.b, r.target.name, &r.mapping,
 	                                    &err) != CNAB_OK)

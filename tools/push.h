@@ -81,6 +81,9 @@ struct cnab_push_target {
 	 * image, not a CNAB bundle", "a different bundle"... (static) */
 	const char *held;
 	struct cnab_push_plan plan; /* --dry-run, filled by cnab_push_plan */
+	/* a repository of the same registry that may hold the bundle's
+	 * config blob (a relocation's SOURCE), or NULL (borrowed) */
+	const char *bundle_from;
 };
 
 /*

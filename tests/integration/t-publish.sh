@@ -239,10 +239,11 @@ reg_mark dst
 assert_exit 0 "$P" -v "${OPTS[@]}" --jobs 4 -a "$TEST_DIR/many.tgz" --tag "$D/jobs4/app:2"
 assert_contains "$ERR" "0 blobs uploaded, 13 already there"
 # each asked by one POST mounting it from the repository itself: 201
-assert_eq "$(count_requests dst POST '/blobs/uploads/\?mount=.*from=jobs4%2Fapp' 201)" 13 \
+# (bundle.json too, with the bundle, as the tag is new)
+assert_eq "$(count_requests dst POST '/blobs/uploads/\?mount=.*from=jobs4%2Fapp' 201)" 14 \
 	"mounts from the repository itself answered 201"
 assert_eq "$(count_requests dst POST '/blobs/uploads/' 202)" 0 "uploads started"
-assert_eq "$(count_requests dst HEAD '/blobs/')" 1 "blob HEADs (bundle.json's, with the bundle)"
+assert_eq "$(count_requests dst HEAD '/blobs/')" 0 "blob HEADs"
 # a corrupt small layer at --jobs 4: exit 3, no tag
 layer=$(sk_inspect --raw "docker://$S/app/many:v1" | jq -r '.layers[5].digest')
 $RESTYLE "$TEST_DIR/many.tgz" "$TEST_DIR/many-bad.tgz" --corrupt "$layer"

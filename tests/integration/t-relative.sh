@@ -81,11 +81,11 @@ for r in rel trel; do
 	reg_mark "$r"
 	assert_exit 0 "$R" "${OPTS[@]}" -o json "$H/moved/app:1" "$H/within/app:1"
 	assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST"
-	# every image blob mounted; the bundle's config is written anew
-	assert_eq "$(count_requests "$r" POST 'mount=' 201)" \
-		"$(count_requests "$r" POST 'mount=')" "mount POSTs of $r, all mounted"
-	assert_eq "$(count_requests "$r" 'PATCH|PUT' '/blobs/uploads/')" 1 \
-		"blob uploads within $r (the bundle's config)"
+	# every blob mounted from SOURCE, the bundle's config too
+	assert_eq "$(count_requests "$r" POST 'mount=.*from=moved%2Fapp' 201)" \
+		"$(count_requests "$r" POST '/blobs/uploads/')" "blob POSTs of $r, all mounted"
+	assert_eq "$(count_requests "$r" 'HEAD|PATCH|PUT' '/blobs/')" 0 \
+		"blob HEADs and uploads within $r"
 	assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$H/within/app:1"
 done
 
