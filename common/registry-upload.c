@@ -155,6 +155,36 @@ out:
 	return st;
 }
 
+enum cnab_status cnab_reg_ask_blob(struct cnab_registry *r, const char *repo,
+                                   const struct cnab_descriptor *d,
+                                   const char *from_repo, bool *there,
+                                   bool *mounted, struct cnab_err *err)
+{
+	struct cnab_err merr = CNAB_ERR_INIT;
+	bool m = false;
+	enum cnab_status st;
+
+	*there = false;
+	if (mounted)
+		*mounted = false;
+	st = cnab_reg_mount_blob(r, repo, d, from_repo, &m, &merr);
+	if (st == CNAB_OK) {
+		*there = m;
+		if (mounted)
+			*mounted = m;
+		return st;
+	}
+	if (st == CNAB_ERR_NET || st == CNAB_ERR_NOMEM)
+		return cnab_err_set(err, st, "%s", merr.msg);
+	if (r->opts.log) {
+		char line[sizeof(merr.msg) + 32];
+
+		snprintf(line, sizeof(line), "%s: asking with HEAD", merr.msg);
+		r->opts.log(r->opts.log_ctx, line);
+	}
+	return cnab_reg_head_blob(r, repo, d, there, err);
+}
+
 /* Reads up to want bytes, fewer only at the end of src. */
 static enum cnab_status read_full(struct cnab_reader *src, char *buf,
                                   size_t want, size_t *got,

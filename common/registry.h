@@ -175,6 +175,19 @@ enum cnab_status cnab_reg_mount_blob(struct cnab_registry *r, const char *repo,
                                      struct cnab_err *err);
 
 /*
+ * Asks whether repo has blob d as cnab_reg_mount_blob does (one POST
+ * mounting it from from_repo, or from repo itself: 201 says it is there,
+ * and a 202 session is kept for the upload that follows); a registry
+ * answering the mount with an error, not a failure to reach it, is asked
+ * with a HEAD instead (said in the -v log).  *there: repo has the blob
+ * now; *mounted (NULL: not wanted): the mount answered 201.
+ */
+enum cnab_status cnab_reg_ask_blob(struct cnab_registry *r, const char *repo,
+                                   const struct cnab_descriptor *d,
+                                   const char *from_repo, bool *there,
+                                   bool *mounted, struct cnab_err *err);
+
+/*
  * Uploads a blob of d's size and digest, read from src (which must give
  * exactly d->size bytes, then the end).  Small blobs go in one request,
  * others in chunks (at least the registry's OCI-Chunk-Min-Length); a chunk

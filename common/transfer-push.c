@@ -167,7 +167,6 @@ static enum cnab_status copy_blob(struct cnab_registry *src,
 	struct feed f = {src,   src_repo,      d,       o, {-1, -1}, 0, false,
 	                 false, CNAB_ERR_INIT, CNAB_OK, 0};
 	struct cnab_reader rd = {feed_read, &f};
-	struct cnab_err merr = CNAB_ERR_INIT;
 	bool same_host = !strcmp(cnab_registry_host(src), o->host);
 	const char *from =
 	        same_host && strcmp(src_repo, o->repo) ? src_repo : o->repo;
@@ -179,19 +178,9 @@ static enum cnab_status copy_blob(struct cnab_registry *src,
 		st = feed_start(&f, err);
 	if (st != CNAB_OK)
 		return st;
-	st = cnab_reg_mount_blob(dst, o->repo, d, from, &mounted, &merr);
-	if (st != CNAB_OK && st != CNAB_ERR_NET && st != CNAB_ERR_NOMEM) {
-		/* a registry that does not take mounts: ask plainly */
-		char msg[sizeof(merr.msg) + 32];
-
-		snprintf(msg, sizeof(msg), "%s: asking with HEAD", merr.msg);
-		note(o, 2, msg);
-		st = cnab_reg_head_blob(dst, o->repo, d, &exists, err);
-	} else if (st != CNAB_OK) {
-		cnab_err_set(err, st, "%s", merr.msg);
-	}
-	if (st != CNAB_OK || mounted || exists) {
-		if (mounted || exists)
+	st = cnab_reg_ask_blob(dst, o->repo, d, from, &exists, &mounted, err);
+	if (st != CNAB_OK || exists) {
+		if (exists)
 			*fate = mounted && from != o->repo ? BLOB_MOUNTED
 			                                   : BLOB_PRESENT;
 		feed_stop(&f);

@@ -164,19 +164,12 @@ static enum cnab_status send_job(struct cnab_upload_pool *p,
                                  struct cnab_registry *reg, struct job *j,
                                  bool *exists, struct cnab_err *err)
 {
-	struct cnab_err merr = CNAB_ERR_INIT;
-	enum cnab_status st = CNAB_OK;
-	bool asked = false;
+	enum cnab_status st;
 
-	*exists = false;
-	if (p->mount_ask) {
-		st = cnab_reg_mount_blob(reg, p->repo, &j->d, p->repo, exists,
-		                         &merr);
-		if (st == CNAB_ERR_NET || st == CNAB_ERR_NOMEM)
-			return cnab_err_set(err, st, "%s", merr.msg);
-		asked = st == CNAB_OK;
-	}
-	if (!asked)
+	if (p->mount_ask)
+		st = cnab_reg_ask_blob(reg, p->repo, &j->d, p->repo, exists,
+		                       NULL, err);
+	else
 		st = cnab_reg_head_blob(reg, p->repo, &j->d, exists, err);
 	if (st != CNAB_OK || *exists)
 		return st;

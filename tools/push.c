@@ -522,33 +522,23 @@ static const char *plan_tag_state(const struct cnab_push_target *t)
 }
 
 /*
- * Whether the bundle's config blob d is in the tag's repository.  For a
- * new tag, one POST mounting it from t->bundle_from, else from the
- * repository itself (201: it is there), whose 202 session its upload then
- * takes; a HEAD for a tag that exists (a mount answered 201 links the blob
- * again, a write; a HEAD writes nothing), and where the registry answers
- * the mount with an error.
+ * Whether the bundle's config blob d is in the tag's repository: for a new
+ * tag, asked with a mount from t->bundle_from, else from the repository
+ * itself, whose 202 session its upload then takes; a HEAD for a tag that
+ * exists (a mount answered 201 links the blob again, a write; a HEAD
+ * writes nothing).
  */
 static enum cnab_status bundle_blob_there(struct cnab_push_target *t,
                                           const struct cnab_descriptor *d,
                                           bool *there, struct cnab_err *err)
 {
-	struct cnab_err merr = CNAB_ERR_INIT;
 	const char *repo = t->ref.path;
-	enum cnab_status st;
 
-	*there = false;
-	if (!t->exists) {
-		st = cnab_reg_mount_blob(t->reg, repo, d,
-		                         t->bundle_from ? t->bundle_from : repo,
-		                         there, &merr);
-		if (st == CNAB_OK)
-			return st;
-		if (st == CNAB_ERR_NET || st == CNAB_ERR_NOMEM)
-			return cnab_err_set(err, st, "%s", merr.msg);
-		cnab_fe_info(2, "%s: asking with HEAD", merr.msg);
-	}
-	return cnab_reg_head_blob(t->reg, repo, d, there, err);
+	if (t->exists)
+		return cnab_reg_head_blob(t->reg, repo, d, there, err);
+	return cnab_reg_ask_blob(t->reg, repo, d,
+	                         t->bundle_from ? t->bundle_from : repo, there,
+	                         NULL, err);
 }
 
 enum cnab_status cnab_push_bundle(struct cnab_push_target *t,

@@ -78,8 +78,9 @@ done
 step "mounts refused with an error (405): a HEAD asks, then the blob is copied"
 proxy_rules px '[{"action": "status", "status": 405, "method": "POST", "query": "mount="}]'
 proxy_mark px
-assert_exit 0 "$R" "${OPTS[@]}" --jobs 4 -o json "$X/acme/app:1.0" "$X/refused/app:1"
+assert_exit 0 "$R" -v "${OPTS[@]}" --jobs 4 -o json "$X/acme/app:1.0" "$X/refused/app:1"
 assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST"
+assert_contains "$ERR" "asking with HEAD"
 assert_eq "$(proxy_count px POST 'mount=' 405)" "$((NBLOBS + 1))" \
 	"mount POSTs refused (and bundle.json's)"
 assert_eq "$(proxy_count px HEAD '^/v2/refused/app/blobs/' 404)" "$((NBLOBS + 1))" \
@@ -89,8 +90,9 @@ assert_eq "$(proxy_count px PUT '^/v2/refused/app/blobs/uploads/' 201)" "$((NBLO
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$X/refused/app:1"
 # publish's workers ask the same way: a HEAD after the refused mount
 proxy_mark px
-assert_exit 0 "$P" "${OPTS[@]}" -o json -a "$TEST_DIR/a.tgz" --tag "$X/pubrefused/app:1"
+assert_exit 0 "$P" -v "${OPTS[@]}" -o json -a "$TEST_DIR/a.tgz" --tag "$X/pubrefused/app:1"
 assert_eq "$(jq -r .digest <<<"$OUT")" "$DIGEST"
+assert_contains "$ERR" "asking with HEAD"
 assert_eq "$(proxy_count px POST 'mount=' 405)" "$((NBLOBS + 1))" \
 	"publish: mount POSTs refused (and bundle.json's)"
 assert_eq "$(proxy_count px HEAD '^/v2/pubrefused/app/blobs/' 404)" "$((NBLOBS + 1))" \

@@ -89,4 +89,12 @@ assert_eq "$(count_requests dst HEAD '/blobs/')" 0 "blob HEADs"
 assert_eq "$(count_requests dst PATCH '.')" 0 "PATCHes"
 assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/one/app:1"
 
+step "onto a tag that holds another bundle (--force): bundle.json asked with a HEAD, which writes nothing"
+reg_mark dst
+assert_exit 0 "$R" "${OPTS[@]}" --force -f "$TEST_DIR/two.json" "$D/one/app:1"
+assert_eq "$(count_requests dst HEAD '/blobs/')" 1 "blob HEADs (bundle.json's)"
+assert_eq "$(count_requests dst POST 'mount=')" "$((OLD + NEW))" \
+	"mount POSTs (the images' blobs only)"
+assert_exit 0 "$I" "${OPTS[@]}" --verify -q -r "$D/one/app:1"
+
 echo ok
